@@ -1,0 +1,112 @@
+import { PandoraError } from './errors.js'
+
+/** A message body: string fields, each with one or more values in order (like URL query values). */
+export type Fields = Record<string, string[]>
+
+/** Fields as callers like to write them: a single value or several per name. */
+export type FieldsInput = Record<string, string | readonly string[]>
+
+/** Longest field name, in UTF-16 code units. */
+export const FIELD_NAME_MAX_LENGTH = 255
+
+const encoder = new TextEncoder()
+
+/** Go's `url.QueryEscape`: everything but `A–Z a–z 0–9 - _ . ~` escaped, spaces as `+`. */
+function queryEscape(s: string): string {
+  return encodeURIComponent(s)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+')
+}
+
+function queryUnescape(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '))
+  } catch (cause) {
+    throw new PandoraError('invalid_input', 'body is not valid URL encoding', { cause })
+  }
+}
+
+// Go sorts keys byte-wise on UTF-8; comparing code points gives the same order.
+function compareCodePoints(a: string, b: string): number {
+  const ia = a[Symbol.iterator]()
+  const ib = b[Symbol.iterator]()
+  for (;;) {
+    const x = ia.next()
+    const y = ib.next()
+    if (x.done || y.done) return x.done === y.done ? 0 : x.done ? -1 : 1
+    const d = (x.value.codePointAt(0) as number) - (y.value.codePointAt(0) as number)
+    if (d !== 0) return d
+  }
+}
+
+/**
+ * Normalizes and validates fields given by a caller: every name 1–255 characters of well-formed
+ * text, every value a well-formed string. Single values become one-element lists.
+ */
+export function normalizeFields(input: unknown): Fields {
+  if (input === null || input === undefined) throw new PandoraError('nil_body')
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    throw new PandoraError('invalid_input', 'fields must be an object of strings or string lists')
+  }
+  const out: Fields = {}
+  for (const [name, value] of Object.entries(input as Record<string, unknown>)) {
+    if (name.length === 0 || name.length > FIELD_NAME_MAX_LENGTH || !name.isWellFormed()) {
+      throw new PandoraError('invalid_input', `field names must be 1–${FIELD_NAME_MAX_LENGTH} characters`)
+    }
+    const values = typeof value === 'string' ? [value] : value
+    if (!Array.isArray(values) || values.some((v) => typeof v !== 'string' || !v.isWellFormed())) {
+      throw new PandoraError('invalid_input', `field ${JSON.stringify(name)} must be a string or a list of strings`)
+    }
+    if (values.length > 0) out[name] = [...(values as string[])]
+  }
+  return out
+}
+
+/**
+ * The canonical encoding of a body: keys sorted, each `key=value` URL-encoded, a key's values in
+ * their order, joined with `&` (Go's `url.Values.Encode`). The message id is the SHA-1 of this.
+ *
+ * @example
+ * ```ts
+ * encodeFields({ b: ['2'], a: ['x y', '1'] }) // 'a=x+y&a=1&b=2'
+ * ```
+ */
+export function encodeFields(fields: Fields): string {
+  const parts: string[] = []
+  for (const key of Object.keys(fields).sort(compareCodePoints)) {
+    const k = queryEscape(key)
+    for (const v of fields[key] ?? []) parts.push(`${k}=${queryEscape(v)}`)
+  }
+  return parts.join('&')
+}
+
+/** Parses a canonical (or any URL-encoded) body back into fields. */
+export function decodeFields(encoded: string): Fields {
+  const out: Fields = {}
+  if (encoded.length === 0) return out
+  for (const part of encoded.split('&')) {
+    if (part.length === 0) continue
+    const eq = part.indexOf('=')
+    const key = queryUnescape(eq === -1 ? part : part.slice(0, eq))
+    const value = eq === -1 ? '' : queryUnescape(part.slice(eq + 1))
+    const list = out[key]
+    if (list) list.push(value)
+    else out[key] = [value]
+  }
+  return out
+}
+
+/** Size in bytes of a string's UTF-8 encoding. */
+export function byteLength(s: string): number {
+  return encoder.encode(s).byteLength
+}
+
+/** UTF-8 bytes of a string. */
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s)
+}
+
+/** The first value of a field, or `undefined`. */
+export function firstValue(fields: Fields, name: string): string | undefined {
+  return fields[name]?.[0]
+}

@@ -1,0 +1,128 @@
+/**
+ * `@pandora/core`: the mailbox model, errors, wire schemas and the store contract, plus the
+ * in-memory store. Browser-safe: no Node built-ins. The SQLite and PostgreSQL stores live behind
+ * `@pandora/core/sqlite` and `@pandora/core/postgres`.
+ * @packageDocumentation
+ */
+export { AvailabilitySignal } from './availability.js'
+export {
+  byteLength,
+  decodeFields,
+  encodeFields,
+  FIELD_NAME_MAX_LENGTH,
+  type Fields,
+  type FieldsInput,
+  firstValue,
+  normalizeFields,
+} from './body.js'
+export { type Clock, ManualClock, systemClock } from './clock.js'
+export { formatGoDuration, parseGoDuration } from './duration.js'
+export { type ErrorCode, ErrorCodes, isErrorCode, PandoraError, toPandoraError } from './errors.js'
+export { contentKey, fromHex, isKey, KEY_BYTES, KEY_HEX_LENGTH, newLeaseId, parseKey, toHex } from './key.js'
+export {
+  assertCount,
+  assertDelay,
+  assertLeaseTime,
+  DEFAULT_MAX_DELIVERIES,
+  DEFAULT_MAX_SIZE,
+  DELAY_MAX_MS,
+  FETCH_MAX_BATCH,
+  LEASE_DEFAULT_MS,
+  LEASE_MAX_MS,
+  LEASE_MIN_MS,
+} from './limits.js'
+export { assertMailbox, isValidMailbox, MAILBOX_MAX_LENGTH } from './mailbox.js'
+export {
+  type LeasedMessage,
+  type MessageHeader,
+  type PreparedMessage,
+  prepareMessage,
+  RESERVED_FIELDS,
+  type SendInput,
+  type SendResult,
+  type StoredMessage,
+} from './message.js'
+export { Status, type StatusCode, type StatusName, statusName } from './status.js'
+export type {
+  AvailabilityListener,
+  BlobStore,
+  FetchOptions,
+  HeadersQuery,
+  MailboxStats,
+  MessageStore,
+  Store,
+  StoreOptions,
+} from './store.js'
+export {
+  checkAck,
+  checkFetch,
+  checkHeaders,
+  checkMids,
+  checkRenew,
+  HEADERS_DEFAULT_LIMIT,
+  HEADERS_MAX_LIMIT,
+} from './store-input.js'
+export { DueHeap, type DueEntry } from './stores/due-heap.js'
+export { MemoryStore, type MemoryStoreOptions } from './stores/memory/index.js'
+export {
+  batchCountSchema,
+  delaySchema,
+  fieldsInputSchema,
+  fieldsSchema,
+  keySchema,
+  leaseTimeSchema,
+  leasedMessageSchema,
+  mailboxSchema,
+  mailboxStatsSchema,
+  messageHeaderSchema,
+  storedMessageSchema,
+  timeSchema,
+  type WireLeasedMessage,
+  type WireMailboxStats,
+  type WireMessageHeader,
+  type WireStoredMessage,
+} from './wire/common.js'
+export { headerToWire, leasedToWire, storedToWire } from './wire/convert.js'
+export {
+  type AckRequest,
+  ackRequestSchema,
+  type CountResponse,
+  countResponseSchema,
+  FETCH_MAX_WAIT_MS,
+  type FetchRequest,
+  type FetchResponse,
+  fetchRequestSchema,
+  fetchResponseSchema,
+  type HeadersResponse,
+  headersQuerySchema,
+  headersResponseSchema,
+  type MailboxesResponse,
+  mailboxesResponseSchema,
+  okResponseSchema,
+  type Problem,
+  problemSchema,
+  type RedriveRequest,
+  redriveRequestSchema,
+  type RejectRequest,
+  rejectRequestSchema,
+  type RenewRequest,
+  type RenewResponse,
+  renewRequestSchema,
+  renewResponseSchema,
+  type SendBatchRequest,
+  type SendBatchResponse,
+  type SendRequest,
+  type SendResponse,
+  sendBatchRequestSchema,
+  sendBatchResponseSchema,
+  sendRequestSchema,
+  sendResponseSchema,
+} from './wire/http.js'
+export {
+  type ClientFrame,
+  clientFrameSchema,
+  type ServerFrame,
+  serverFrameSchema,
+  WS_MAX_SUBSCRIPTIONS,
+  WS_PROTOCOL,
+} from './wire/ws.js'

@@ -1,0 +1,63 @@
+import { PandoraError } from './errors.js'
+
+/** Length of a content key in bytes (SHA-1). */
+export const KEY_BYTES = 20
+/** Length of a printed key: lower-case hex. */
+export const KEY_HEX_LENGTH = KEY_BYTES * 2
+
+const HEX = /^[0-9a-fA-F]*$/
+
+/**
+ * Parses a printed key (40 hex characters) into its canonical lower-case form, with the original
+ * server's errors: longer input is `key is too short` (its wording: the key is too short to hold
+ * the input), shorter input is `input is to short to process`.
+ *
+ * @example
+ * ```ts
+ * parseKey('A94A8FE5CCB19BA61C4C0873D391E987982FBBD3') // 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3'
+ * ```
+ */
+export function parseKey(input: string): string {
+  if (typeof input !== 'string') throw new PandoraError('invalid_key')
+  if (input.length > KEY_HEX_LENGTH) throw new PandoraError('key_too_short')
+  if (input.length < KEY_HEX_LENGTH) throw new PandoraError('input_too_short')
+  if (!HEX.test(input)) throw new PandoraError('invalid_key')
+  return input.toLowerCase()
+}
+
+/** True when `input` is a canonical printed key (40 lower-case hex characters). */
+export function isKey(input: unknown): input is string {
+  return typeof input === 'string' && input.length === KEY_HEX_LENGTH && /^[0-9a-f]+$/.test(input)
+}
+
+/** Lower-case hex of some bytes. */
+export function toHex(bytes: Uint8Array): string {
+  let out = ''
+  for (const b of bytes) out += b.toString(16).padStart(2, '0')
+  return out
+}
+
+/** Bytes of a hex string (of even length; validate with {@link parseKey} first for keys). */
+export function fromHex(hex: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !HEX.test(hex)) throw new PandoraError('invalid_key')
+  const out = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16)
+  return out
+}
+
+/**
+ * The content key of some bytes: their SHA-1, printed as lower-case hex. Uses WebCrypto, so it
+ * runs in Node and in browsers alike.
+ */
+export async function contentKey(bytes: Uint8Array | string): Promise<string> {
+  const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes
+  const digest = await globalThis.crypto.subtle.digest('SHA-1', data as Uint8Array<ArrayBuffer>)
+  return toHex(new Uint8Array(digest))
+}
+
+/** A new lease id: 160 random bits, printed as hex. */
+export function newLeaseId(): string {
+  const bytes = new Uint8Array(KEY_BYTES)
+  globalThis.crypto.getRandomValues(bytes)
+  return toHex(bytes)
+}

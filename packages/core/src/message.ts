@@ -1,0 +1,105 @@
+import { byteLength, encodeFields, type Fields, normalizeFields, utf8 } from './body.js'
+import { PandoraError } from './errors.js'
+import { contentKey } from './key.js'
+import { DEFAULT_MAX_SIZE, assertDelay } from './limits.js'
+import { assertMailbox } from './mailbox.js'
+import type { StatusCode } from './status.js'
+
+/** What a sender supplies. Times and durations are milliseconds. */
+export interface SendInput {
+  /** Mailbox the message comes from. */
+  sender: string
+  /** Mailbox the message goes to. */
+  receiver: string
+  /** The body's fields. `sender`, `receiver` and `clientTime` are set by Pandora. */
+  fields: Record<string, string | readonly string[]>
+  /** Not delivered before this many ms after it is received (server clock). */
+  delay?: number
+  /** The sender's time (RFC 3339); part of the body, so a retry with the same value is a duplicate. */
+  clientTime?: string
+}
+
+/** The outcome of a send. */
+export interface SendResult {
+  /** The message id: SHA-1 of the canonical body. */
+  mid: string
+  /** True when the very same body was already stored: nothing new was enqueued. */
+  duplicate: boolean
+}
+
+/** A message ready to store: validated, encoded and keyed. */
+export interface PreparedMessage {
+  mid: string
+  sender: string
+  receiver: string
+  fields: Fields
+  /** Canonical encoding of `fields`: the blob. */
+  body: string
+  bytes: Uint8Array
+  delay: number
+}
+
+/** A message's header: everything but its body. Times are epoch ms. */
+export interface MessageHeader {
+  mid: string
+  sender: string
+  receiver: string
+  /** How its last delivery ended (or `notDelivered`, `dead`). A live lease shows the previous outcome. */
+  status: StatusCode
+  receivedAt: number
+  /** Not delivered before this time. */
+  sendWhen: number
+  /** End of the current lease, or null when nobody holds one. */
+  leasedUntil: number | null
+  /** Leases taken so far. */
+  deliveryCount: number
+  /** Size of the encoded body in bytes. */
+  size: number
+}
+
+/** A message as a receiver gets it: under a lease, with its body. */
+export interface LeasedMessage extends MessageHeader {
+  /** Lease id: only this value may ack, reject or renew the message while the lease holds. */
+  lid: string
+  leasedUntil: number
+  fields: Fields
+}
+
+/** A message as an admin sees it: header plus body (null once the body was collected). */
+export interface StoredMessage extends MessageHeader {
+  fields: Fields | null
+}
+
+/** The fields Pandora sets on every body. */
+export const RESERVED_FIELDS = ['sender', 'receiver', 'clientTime'] as const
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
+
+/**
+ * Validates a send and builds its canonical body and mid. Refuses invalid mailboxes, an empty
+ * body, and bodies larger than `maxSize` once encoded (Pandora's own fields included).
+ */
+export async function prepareMessage(
+  input: SendInput,
+  options: { now: number; maxSize?: number },
+): Promise<PreparedMessage> {
+  if (input === null || typeof input !== 'object') throw new PandoraError('nil_body')
+  const receiver = assertMailbox(input.receiver)
+  const sender = assertMailbox(input.sender)
+  const delay = assertDelay(input.delay ?? 0)
+  const clientTime = input.clientTime ?? new Date(options.now).toISOString()
+  if (typeof clientTime !== 'string' || !RFC3339.test(clientTime) || Number.isNaN(Date.parse(clientTime))) {
+    throw new PandoraError('invalid_input', 'clientTime must be an RFC 3339 time')
+  }
+  const fields = normalizeFields(input.fields)
+  fields.sender = [sender]
+  fields.receiver = [receiver]
+  fields.clientTime = [clientTime]
+  const body = encodeFields(fields)
+  const maxSize = options.maxSize ?? DEFAULT_MAX_SIZE
+  if (byteLength(body) > maxSize) {
+    throw new PandoraError('message_too_big', `message is too big. max size is ${maxSize}`)
+  }
+  const bytes = utf8(body)
+  return { mid: await contentKey(bytes), sender, receiver, fields, body, bytes, delay }
+}

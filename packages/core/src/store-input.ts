@@ -1,0 +1,63 @@
+import { PandoraError } from './errors.js'
+import { parseKey } from './key.js'
+import { FETCH_MAX_BATCH, assertCount, assertDelay, assertLeaseTime } from './limits.js'
+import { assertMailbox } from './mailbox.js'
+import { Status, type StatusCode } from './status.js'
+import type { FetchOptions, HeadersQuery } from './store.js'
+
+/** Most headers one listing returns. */
+export const HEADERS_MAX_LIMIT = 1000
+/** Headers returned when no limit is given. */
+export const HEADERS_DEFAULT_LIMIT = 100
+
+/** Validated arguments of a fetch. */
+export function checkFetch(receiver: unknown, options: FetchOptions): { receiver: string; leaseTime: number; max: number } {
+  return {
+    receiver: assertMailbox(receiver),
+    leaseTime: assertLeaseTime(options?.leaseTime),
+    max: assertCount(options?.max ?? 1, FETCH_MAX_BATCH, 'max'),
+  }
+}
+
+/** Validated arguments of an ack. */
+export function checkAck(
+  mid: unknown,
+  lid: unknown,
+  status: unknown,
+  options?: { delay?: number },
+): { mid: string; lid: string; status: StatusCode; delay: number } {
+  if (status !== Status.confirmed && status !== Status.rejected) {
+    throw new PandoraError('invalid_status', 'status must be 1 (confirmed) or 2 (rejected)')
+  }
+  return {
+    mid: parseKey(mid as string),
+    lid: parseKey(lid as string),
+    status,
+    delay: assertDelay(options?.delay ?? 0),
+  }
+}
+
+/** Validated arguments of a renew. */
+export function checkRenew(mid: unknown, lid: unknown, leaseTime: unknown): { mid: string; lid: string; leaseTime: number } {
+  return { mid: parseKey(mid as string), lid: parseKey(lid as string), leaseTime: assertLeaseTime(leaseTime) }
+}
+
+/** Validated headers query. */
+export function checkHeaders(receiver: unknown, query?: HeadersQuery): { receiver: string; since: number; limit: number } {
+  const since = query?.since ?? 0
+  if (typeof since !== 'number' || !Number.isFinite(since)) throw new PandoraError('invalid_input', 'since must be a time')
+  return {
+    receiver: assertMailbox(receiver),
+    since,
+    limit: assertCount(query?.limit ?? HEADERS_DEFAULT_LIMIT, HEADERS_MAX_LIMIT, 'limit'),
+  }
+}
+
+/** Validated list of mids (for redrive), or undefined for all. */
+export function checkMids(mids: unknown): string[] | undefined {
+  if (mids === undefined) return undefined
+  if (!Array.isArray(mids) || mids.length > HEADERS_MAX_LIMIT) {
+    throw new PandoraError('invalid_input', `mids must be a list of at most ${HEADERS_MAX_LIMIT} keys`)
+  }
+  return mids.map((m) => parseKey(m))
+}

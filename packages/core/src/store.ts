@@ -1,0 +1,134 @@
+import type { Fields } from './body.js'
+import type { LeasedMessage, MessageHeader, SendInput, SendResult, StoredMessage } from './message.js'
+import type { StatusCode } from './status.js'
+
+/**
+ * Content-addressed blob storage with reference counts. Keys are the SHA-1 of the bytes.
+ * A blob is checked against its key when read (`corrupt_blob` when it does not match).
+ */
+export interface BlobStore {
+  /** Stores bytes (or adds one reference to the same bytes) and returns their key. */
+  putBlob(bytes: Uint8Array): Promise<string>
+  /** The bytes under `key`, or null when there is no such blob. */
+  getBlob(key: string): Promise<Uint8Array | null>
+  /** Adds `delta` (may be negative) to a blob's count; returns the new count (0 for no blob). */
+  updateRefCount(key: string, delta: number): Promise<number>
+  /** Deletes every blob whose count is 0 or less; returns how many went. */
+  collectBlobs(): Promise<number>
+}
+
+/** Options of a fetch. Durations are milliseconds. */
+export interface FetchOptions {
+  /** Lease length, 1 s – 12 h. */
+  leaseTime: number
+  /** Most messages to lease at once (default 1, at most 256). */
+  max?: number
+}
+
+/** Counts for one mailbox, as seen now. */
+export interface MailboxStats {
+  receiver: string
+  /** Due now, waiting for a receiver (includes messages whose lease expired). */
+  pending: number
+  /** Under a live lease. */
+  leased: number
+  /** Not yet due: sent with a delay or rejected with one. */
+  delayed: number
+  /** Stopped after too many deliveries. */
+  dead: number
+  /** Confirmed; kept as headers (bodies collected) until purged. */
+  confirmed: number
+}
+
+/** Options of a headers listing. */
+export interface HeadersQuery {
+  /** Only messages received at or after this epoch ms (default: all). */
+  since?: number
+  /** At most this many (default 100, at most 1000). */
+  limit?: number
+}
+
+/** A listener of the availability signal. */
+export type AvailabilityListener = (receiver: string) => void
+
+/**
+ * The message store contract: message operations only, no connection types. Each store owns its
+ * connections; `ready()` resolves once it can serve, `close()` releases everything.
+ *
+ * Rules every store keeps (and the conformance suite checks):
+ * - `send` is idempotent on the mid: the same body again is a `duplicate` and enqueues nothing.
+ * - A fetched message is leased for `leaseTime` under a fresh random lid; nobody else gets it
+ *   while the lease holds; each lease adds one to `deliveryCount`.
+ * - `ack` works only with the current lid of a live lease; otherwise `unable_to_change_status`
+ *   and nothing changes. Confirming drops the body's blob reference in the same transaction.
+ * - An expired lease makes the message due again, with status `timeout`.
+ * - A message due again after `maxDeliveries` leases is moved to `dead` instead of delivered.
+ * - Order: the message due earliest first (its `sendWhen`; for one given back, when it became due
+ *   again), then arrival order.
+ */
+export interface MessageStore {
+  /** Resolves once the store can serve (schema migrated, connections open). */
+  ready(): Promise<void>
+  /** Closes every connection and timer. Later calls fail with `store_closed`. */
+  close(): Promise<void>
+
+  /** Stores a message; see {@link SendResult}. */
+  send(input: SendInput): Promise<SendResult>
+  /** Stores several messages, each as `send` would, in one transaction. */
+  sendBatch(inputs: readonly SendInput[]): Promise<SendResult[]>
+
+  /** Leases up to `max` due messages of `receiver`, oldest due first. Empty when none is due. */
+  fetch(receiver: string, options: FetchOptions): Promise<LeasedMessage[]>
+  /**
+   * Ends a lease. `confirmed`: done, final. `rejected`: due again after `delay` ms (default 0).
+   * Throws `unable_to_change_status` for a wrong or stale lid or an expired lease.
+   */
+  ack(mid: string, lid: string, status: StatusCode, options?: { delay?: number }): Promise<void>
+  /** Extends a live lease to `leaseTime` ms from now; returns the new end. */
+  renew(mid: string, lid: string, leaseTime: number): Promise<number>
+
+  /** Headers (no bodies) of `receiver`'s messages, oldest received first. */
+  headers(receiver: string, query?: HeadersQuery): Promise<MessageHeader[]>
+  /** One message with its body, or null. */
+  get(mid: string): Promise<StoredMessage | null>
+  /** Counts for one mailbox. */
+  stats(receiver: string): Promise<MailboxStats>
+  /** Counts for every mailbox that holds a message. */
+  mailboxes(): Promise<MailboxStats[]>
+  /** Dead messages of `receiver`, oldest first. */
+  dead(receiver: string, limit?: number): Promise<MessageHeader[]>
+  /** Makes dead messages due again with a fresh delivery count: all of `receiver`'s, or those listed. */
+  redrive(receiver: string, mids?: readonly string[]): Promise<number>
+  /** Deletes every message of `receiver` (any state) and their blob references; returns how many. */
+  purge(receiver: string): Promise<number>
+
+  /**
+   * The availability signal: `listener` is called with a receiver's name whenever a message of it
+   * may have become due — sent, rejected, redriven, or given back — in this process or, for
+   * shared stores, in any process. Timed events (a delay ending, a lease expiring) are not
+   * signalled: ask {@link MessageStore.nextDueIn} and set one timer.
+   * Returns a function that removes the listener.
+   */
+  onAvailable(listener: AvailabilityListener): () => void
+  /**
+   * Milliseconds until `receiver`'s next message becomes due (0: one is due now), or null when it
+   * has none that will be (all confirmed, dead, or none at all). Measured on the store's clock.
+   */
+  nextDueIn(receiver: string): Promise<number | null>
+}
+
+/** A complete store: messages and their blobs, sharing transactions. */
+export interface Store extends MessageStore, BlobStore {
+  /** A short name for logs and metrics: `memory`, `sqlite`, `postgres`. */
+  readonly kind: string
+}
+
+/** Options every store accepts. */
+export interface StoreOptions {
+  /** Largest encoded body in bytes (default 4096). */
+  maxSize?: number
+  /** Leases a message may take before it is dead (default 10; 0 disables dead-lettering). */
+  maxDeliveries?: number
+}
+
+export type { Fields }

@@ -1,0 +1,432 @@
+import { AvailabilitySignal } from '../../availability.js'
+import { decodeFields } from '../../body.js'
+import { type Clock, systemClock } from '../../clock.js'
+import { PandoraError } from '../../errors.js'
+import { contentKey, newLeaseId, parseKey } from '../../key.js'
+import { DEFAULT_MAX_DELIVERIES, DEFAULT_MAX_SIZE } from '../../limits.js'
+import { assertMailbox } from '../../mailbox.js'
+import {
+  type LeasedMessage,
+  type MessageHeader,
+  type PreparedMessage,
+  prepareMessage,
+  type SendInput,
+  type SendResult,
+  type StoredMessage,
+} from '../../message.js'
+import { Status, type StatusCode } from '../../status.js'
+import type {
+  AvailabilityListener,
+  FetchOptions,
+  HeadersQuery,
+  MailboxStats,
+  Store,
+  StoreOptions,
+} from '../../store.js'
+import { checkAck, checkFetch, checkHeaders, checkMids, checkRenew } from '../../store-input.js'
+import { DueHeap } from '../due-heap.js'
+
+/** Options of the {@link MemoryStore}. */
+export interface MemoryStoreOptions extends StoreOptions {
+  /** Clock for every lease and delay decision (default: the system clock). */
+  clock?: Clock
+}
+
+interface Rec {
+  mid: string
+  sender: string
+  receiver: string
+  status: StatusCode
+  receivedAt: number
+  sendWhen: number
+  /** When it is next due: sendWhen, end of its lease, or end of a reject delay. */
+  visibleAt: number
+  leasedUntil: number | null
+  lid: string | null
+  deliveryCount: number
+  size: number
+  seq: number
+  version: number
+}
+
+interface Mailbox {
+  heap: DueHeap<Rec>
+  /** Every message of the mailbox in arrival order (Map keeps insertion order). */
+  all: Map<string, Rec>
+}
+
+const isActive = (r: Rec): boolean => r.status !== Status.confirmed && r.status !== Status.dead
+
+/**
+ * A store in memory, for tests and ephemeral use: nothing survives the process. Fetch, ack and
+ * renew are O(log n) per message (one due-ordered heap per mailbox); listings walk the mailbox.
+ *
+ * @example
+ * ```ts
+ * const store = new MemoryStore()
+ * const { mid } = await store.send({ sender: 'a@local', receiver: 'b@local', fields: { hi: 'there' } })
+ * const [msg] = await store.fetch('b@local', { leaseTime: 30_000 })
+ * await store.ack(msg.mid, msg.lid, Status.confirmed)
+ * ```
+ */
+export class MemoryStore implements Store {
+  readonly kind = 'memory'
+  readonly #clock: Clock
+  readonly #maxSize: number
+  readonly #maxDeliveries: number
+  readonly #signal = new AvailabilitySignal()
+  readonly #messages = new Map<string, Rec>()
+  readonly #mailboxes = new Map<string, Mailbox>()
+  readonly #blobs = new Map<string, { bytes: Uint8Array; refs: number }>()
+  #seq = 0
+  #closed = false
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.#clock = options.clock ?? systemClock
+    this.#maxSize = options.maxSize ?? DEFAULT_MAX_SIZE
+    this.#maxDeliveries = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES
+  }
+
+  async ready(): Promise<void> {
+    this.#open()
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    this.#signal.clear()
+  }
+
+  async send(input: SendInput): Promise<SendResult> {
+    const [result] = await this.sendBatch([input])
+    return result!
+  }
+
+  async sendBatch(inputs: readonly SendInput[]): Promise<SendResult[]> {
+    this.#open()
+    if (!Array.isArray(inputs)) throw new PandoraError('invalid_input', 'expected a list of messages')
+    const now = this.#clock.now()
+    const prepared = await Promise.all(inputs.map((i) => prepareMessage(i, { now, maxSize: this.#maxSize })))
+    this.#open()
+    const results = prepared.map((p) => this.#enqueue(p, now))
+    const due = new Set(prepared.filter((p, i) => !results[i]!.duplicate && p.delay === 0).map((p) => p.receiver))
+    for (const receiver of due) this.#signal.notify(receiver)
+    return results
+  }
+
+  #enqueue(p: PreparedMessage, now: number): SendResult {
+    if (this.#messages.has(p.mid)) return { mid: p.mid, duplicate: true }
+    this.#addBlob(p.mid, p.bytes)
+    const rec: Rec = {
+      mid: p.mid,
+      sender: p.sender,
+      receiver: p.receiver,
+      status: Status.notDelivered,
+      receivedAt: now,
+      sendWhen: now + p.delay,
+      visibleAt: now + p.delay,
+      leasedUntil: null,
+      lid: null,
+      deliveryCount: 0,
+      size: p.bytes.byteLength,
+      seq: ++this.#seq,
+      version: 0,
+    }
+    this.#messages.set(rec.mid, rec)
+    const box = this.#mailbox(rec.receiver)
+    box.all.set(rec.mid, rec)
+    this.#schedule(box, rec)
+    return { mid: rec.mid, duplicate: false }
+  }
+
+  async fetch(receiver: string, options: FetchOptions): Promise<LeasedMessage[]> {
+    this.#open()
+    const { receiver: name, leaseTime, max } = checkFetch(receiver, options)
+    const box = this.#mailboxes.get(name)
+    if (!box) return []
+    const now = this.#clock.now()
+    const leased: Rec[] = []
+    while (leased.length < max) {
+      const top = this.#top(box)
+      if (!top || top.due > now) break
+      box.heap.pop()
+      const rec = top.item
+      if (rec.lid !== null) {
+        rec.status = Status.timeout
+        rec.lid = null
+        rec.leasedUntil = null
+      }
+      if (this.#maxDeliveries > 0 && rec.deliveryCount >= this.#maxDeliveries) {
+        rec.status = Status.dead
+        rec.version++
+        continue
+      }
+      rec.lid = newLeaseId()
+      rec.leasedUntil = now + leaseTime
+      rec.visibleAt = rec.leasedUntil
+      rec.deliveryCount++
+      this.#schedule(box, rec)
+      leased.push(rec)
+    }
+    const out: LeasedMessage[] = []
+    for (const rec of leased) {
+      const fields = await this.#fields(rec.mid)
+      out.push({ ...header(rec), lid: rec.lid!, leasedUntil: rec.leasedUntil!, fields: fields ?? {} })
+    }
+    return out
+  }
+
+  async ack(mid: string, lid: string, status: StatusCode, options?: { delay?: number }): Promise<void> {
+    this.#open()
+    const a = checkAck(mid, lid, status, options)
+    const rec = this.#leased(a.mid, a.lid)
+    const box = this.#mailbox(rec.receiver)
+    rec.lid = null
+    rec.leasedUntil = null
+    if (a.status === Status.confirmed) {
+      rec.status = Status.confirmed
+      rec.version++
+      this.#dropBlob(rec.mid)
+      return
+    }
+    if (this.#maxDeliveries > 0 && rec.deliveryCount >= this.#maxDeliveries) {
+      rec.status = Status.dead
+      rec.version++
+      return
+    }
+    rec.status = Status.rejected
+    rec.visibleAt = this.#clock.now() + a.delay
+    this.#schedule(box, rec)
+    if (a.delay === 0) this.#signal.notify(rec.receiver)
+  }
+
+  async renew(mid: string, lid: string, leaseTime: number): Promise<number> {
+    this.#open()
+    const r = checkRenew(mid, lid, leaseTime)
+    const rec = this.#leased(r.mid, r.lid)
+    rec.leasedUntil = this.#clock.now() + r.leaseTime
+    rec.visibleAt = rec.leasedUntil
+    this.#schedule(this.#mailbox(rec.receiver), rec)
+    return rec.leasedUntil
+  }
+
+  async headers(receiver: string, query?: HeadersQuery): Promise<MessageHeader[]> {
+    this.#open()
+    const q = checkHeaders(receiver, query)
+    const out: MessageHeader[] = []
+    for (const rec of this.#mailboxes.get(q.receiver)?.all.values() ?? []) {
+      if (rec.receivedAt < q.since) continue
+      out.push(this.#header(rec))
+      if (out.length >= q.limit) break
+    }
+    return out
+  }
+
+  async get(mid: string): Promise<StoredMessage | null> {
+    this.#open()
+    const rec = this.#messages.get(parseKey(mid))
+    if (!rec) return null
+    return { ...this.#header(rec), fields: await this.#fields(rec.mid) }
+  }
+
+  async stats(receiver: string): Promise<MailboxStats> {
+    this.#open()
+    const name = assertMailbox(receiver)
+    return this.#stats(name, this.#mailboxes.get(name))
+  }
+
+  async mailboxes(): Promise<MailboxStats[]> {
+    this.#open()
+    return [...this.#mailboxes.entries()]
+      .filter(([, box]) => box.all.size > 0)
+      .map(([name, box]) => this.#stats(name, box))
+      .sort((a, b) => (a.receiver < b.receiver ? -1 : a.receiver > b.receiver ? 1 : 0))
+  }
+
+  async dead(receiver: string, limit = 100): Promise<MessageHeader[]> {
+    this.#open()
+    const q = checkHeaders(receiver, { limit })
+    const out: MessageHeader[] = []
+    for (const rec of this.#mailboxes.get(q.receiver)?.all.values() ?? []) {
+      if (rec.status !== Status.dead) continue
+      out.push(header(rec))
+      if (out.length >= q.limit) break
+    }
+    return out
+  }
+
+  async redrive(receiver: string, mids?: readonly string[]): Promise<number> {
+    this.#open()
+    const name = assertMailbox(receiver)
+    const only = checkMids(mids)
+    const box = this.#mailboxes.get(name)
+    if (!box) return 0
+    const now = this.#clock.now()
+    const chosen = only ? only.map((m) => box.all.get(m)).filter((r) => r !== undefined) : [...box.all.values()]
+    let count = 0
+    for (const rec of chosen) {
+      if (rec.status !== Status.dead) continue
+      rec.status = Status.notDelivered
+      rec.deliveryCount = 0
+      rec.visibleAt = now
+      this.#schedule(box, rec)
+      count++
+    }
+    if (count > 0) this.#signal.notify(name)
+    return count
+  }
+
+  async purge(receiver: string): Promise<number> {
+    this.#open()
+    const name = assertMailbox(receiver)
+    const box = this.#mailboxes.get(name)
+    if (!box) return 0
+    for (const rec of box.all.values()) {
+      this.#messages.delete(rec.mid)
+      if (rec.status !== Status.confirmed) this.#dropBlob(rec.mid)
+    }
+    const count = box.all.size
+    this.#mailboxes.delete(name)
+    return count
+  }
+
+  onAvailable(listener: AvailabilityListener): () => void {
+    return this.#signal.add(listener)
+  }
+
+  async nextDueIn(receiver: string): Promise<number | null> {
+    this.#open()
+    const box = this.#mailboxes.get(assertMailbox(receiver))
+    const top = box && this.#top(box)
+    if (!top) return null
+    return Math.max(0, top.due - this.#clock.now())
+  }
+
+  async putBlob(bytes: Uint8Array): Promise<string> {
+    this.#open()
+    if (!(bytes instanceof Uint8Array)) throw new PandoraError('nil_body')
+    const key = await contentKey(bytes)
+    this.#addBlob(key, bytes)
+    return key
+  }
+
+  async getBlob(key: string): Promise<Uint8Array | null> {
+    this.#open()
+    const k = parseKey(key)
+    const blob = this.#blobs.get(k)
+    if (!blob) return null
+    if ((await contentKey(blob.bytes)) !== k) throw new PandoraError('corrupt_blob')
+    return blob.bytes
+  }
+
+  async updateRefCount(key: string, delta: number): Promise<number> {
+    this.#open()
+    const k = parseKey(key)
+    if (!Number.isInteger(delta)) throw new PandoraError('invalid_input', 'delta must be a whole number')
+    const blob = this.#blobs.get(k)
+    if (!blob) return 0
+    blob.refs += delta
+    return blob.refs
+  }
+
+  async collectBlobs(): Promise<number> {
+    this.#open()
+    let n = 0
+    for (const [key, blob] of this.#blobs) {
+      if (blob.refs <= 0) {
+        this.#blobs.delete(key)
+        n++
+      }
+    }
+    return n
+  }
+
+  #open(): void {
+    if (this.#closed) throw new PandoraError('store_closed')
+  }
+
+  #mailbox(name: string): Mailbox {
+    let box = this.#mailboxes.get(name)
+    if (!box) {
+      box = { heap: new DueHeap(), all: new Map() }
+      this.#mailboxes.set(name, box)
+    }
+    return box
+  }
+
+  #schedule(box: Mailbox, rec: Rec): void {
+    rec.version++
+    box.heap.push({ due: rec.visibleAt, seq: rec.seq, version: rec.version, item: rec })
+  }
+
+  /** The earliest live heap entry, dropping stale ones on the way. */
+  #top(box: Mailbox) {
+    for (;;) {
+      const top = box.heap.peek()
+      if (!top) return undefined
+      if (top.version === top.item.version && isActive(top.item)) return top
+      box.heap.pop()
+    }
+  }
+
+  #leased(mid: string, lid: string): Rec {
+    const rec = this.#messages.get(mid)
+    if (!rec || rec.lid !== lid || rec.leasedUntil === null || rec.leasedUntil <= this.#clock.now() || !isActive(rec)) {
+      throw new PandoraError('unable_to_change_status')
+    }
+    return rec
+  }
+
+  #addBlob(key: string, bytes: Uint8Array): void {
+    const blob = this.#blobs.get(key)
+    if (blob) blob.refs++
+    else this.#blobs.set(key, { bytes, refs: 1 })
+  }
+
+  #dropBlob(key: string): void {
+    const blob = this.#blobs.get(key)
+    if (!blob) return
+    if (--blob.refs <= 0) this.#blobs.delete(key)
+  }
+
+  async #fields(mid: string) {
+    const bytes = await this.getBlob(mid)
+    return bytes ? decodeFields(new TextDecoder().decode(bytes)) : null
+  }
+
+  /** The header as seen now: an expired lease reads as `timeout`. */
+  #header(rec: Rec): MessageHeader {
+    const h = header(rec)
+    if (rec.lid !== null && rec.leasedUntil !== null && rec.leasedUntil <= this.#clock.now()) {
+      h.status = Status.timeout
+      h.leasedUntil = null
+    }
+    return h
+  }
+
+  #stats(receiver: string, box: Mailbox | undefined): MailboxStats {
+    const s: MailboxStats = { receiver, pending: 0, leased: 0, delayed: 0, dead: 0, confirmed: 0 }
+    const now = this.#clock.now()
+    for (const rec of box?.all.values() ?? []) {
+      if (rec.status === Status.confirmed) s.confirmed++
+      else if (rec.status === Status.dead) s.dead++
+      else if (rec.lid !== null && rec.leasedUntil !== null && rec.leasedUntil > now) s.leased++
+      else if (rec.visibleAt > now) s.delayed++
+      else s.pending++
+    }
+    return s
+  }
+}
+
+function header(rec: Rec): MessageHeader {
+  return {
+    mid: rec.mid,
+    sender: rec.sender,
+    receiver: rec.receiver,
+    status: rec.status,
+    receivedAt: rec.receivedAt,
+    sendWhen: rec.sendWhen,
+    leasedUntil: rec.leasedUntil,
+    deliveryCount: rec.deliveryCount,
+    size: rec.size,
+  }
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod'
+import { isValidMailbox } from '../mailbox.js'
+import { DELAY_MAX_MS, FETCH_MAX_BATCH, LEASE_MAX_MS, LEASE_MIN_MS } from '../limits.js'
+
+/** A mailbox name. */
+export const mailboxSchema = z.string().refine(isValidMailbox, { message: 'invalid mailbox' }).meta({
+  description: '1–255 printable characters, e.g. orders@shop',
+  example: 'orders@shop',
+})
+/** A printed key (mid or lid): 40 hex characters. */
+export const keySchema = z
+  .string()
+  .regex(/^[0-9a-fA-F]{40}$/, { message: 'expected 40 hexadecimal characters' })
+  .transform((s) => s.toLowerCase())
+  .meta({ description: '40 hexadecimal characters', example: 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3' })
+/** A lease time in ms. */
+export const leaseTimeSchema = z.int().min(LEASE_MIN_MS).max(LEASE_MAX_MS).meta({ description: 'Lease length in ms (1 s – 12 h)' })
+/** A delay in ms. */
+export const delaySchema = z.int().min(0).max(DELAY_MAX_MS).meta({ description: 'Delay in ms' })
+/** How many messages at once. */
+export const batchCountSchema = z.int().min(1).max(FETCH_MAX_BATCH)
+/** An RFC 3339 time. */
+export const timeSchema = z.iso.datetime({ offset: true }).meta({ description: 'RFC 3339 time' })
+/** Body fields as sent: a string or a list of strings per name. */
+export const fieldsInputSchema = z.record(z.string().min(1).max(255), z.union([z.string(), z.array(z.string())]))
+/** Body fields as stored: a list of strings per name. */
+export const fieldsSchema = z.record(z.string(), z.array(z.string()))
+
+/** A message header on the wire (times as RFC 3339). */
+export const messageHeaderSchema = z
+  .object({
+    mid: z.string(),
+    sender: z.string(),
+    receiver: z.string(),
+    status: z.int().meta({ description: 'confirmed 1, rejected 2, timeout 4, notDelivered 8, dead 16' }),
+    statusName: z.string(),
+    receivedAt: timeSchema,
+    sendWhen: timeSchema,
+    leasedUntil: timeSchema.nullable(),
+    deliveryCount: z.int(),
+    size: z.int(),
+  })
+  .meta({ id: 'MessageHeader' })
+
+/** A leased message on the wire. */
+export const leasedMessageSchema = messageHeaderSchema
+  .extend({ lid: z.string(), leasedUntil: timeSchema, fields: fieldsSchema })
+  .meta({ id: 'LeasedMessage' })
+
+/** A stored message (admin view) on the wire. */
+export const storedMessageSchema = messageHeaderSchema
+  .extend({ fields: fieldsSchema.nullable() })
+  .meta({ id: 'StoredMessage' })
+
+/** Counts of one mailbox. */
+export const mailboxStatsSchema = z
+  .object({
+    receiver: z.string(),
+    pending: z.int(),
+    leased: z.int(),
+    delayed: z.int(),
+    dead: z.int(),
+    confirmed: z.int(),
+  })
+  .meta({ id: 'MailboxStats' })
+
+export type WireMessageHeader = z.infer<typeof messageHeaderSchema>
+export type WireLeasedMessage = z.infer<typeof leasedMessageSchema>
+export type WireStoredMessage = z.infer<typeof storedMessageSchema>
+export type WireMailboxStats = z.infer<typeof mailboxStatsSchema>

@@ -1,0 +1,113 @@
+import { z } from 'zod'
+import { HEADERS_MAX_LIMIT } from '../store-input.js'
+import {
+  batchCountSchema,
+  delaySchema,
+  fieldsInputSchema,
+  keySchema,
+  leaseTimeSchema,
+  leasedMessageSchema,
+  mailboxSchema,
+  mailboxStatsSchema,
+  messageHeaderSchema,
+  timeSchema,
+} from './common.js'
+
+/** Longest long-poll wait of a fetch, in ms. */
+export const FETCH_MAX_WAIT_MS = 60_000
+
+/** `POST /v1/messages`: send one message. */
+export const sendRequestSchema = z
+  .object({
+    receiver: mailboxSchema,
+    sender: mailboxSchema,
+    fields: fieldsInputSchema,
+    delay: delaySchema.optional(),
+    clientTime: timeSchema.optional(),
+  })
+  .meta({ id: 'SendRequest' })
+export const sendResponseSchema = z
+  .object({ mid: z.string(), duplicate: z.boolean() })
+  .meta({ id: 'SendResponse' })
+
+/** `POST /v1/messages/batch`: send up to 256 messages in one transaction. */
+export const sendBatchRequestSchema = z
+  .object({ messages: z.array(sendRequestSchema).min(1).max(256) })
+  .meta({ id: 'SendBatchRequest' })
+export const sendBatchResponseSchema = z
+  .object({ results: z.array(sendResponseSchema) })
+  .meta({ id: 'SendBatchResponse' })
+
+/** `POST /v1/mailboxes/{receiver}/fetch`: lease up to `max` messages, waiting up to `wait` ms for one. */
+export const fetchRequestSchema = z
+  .object({
+    leaseTime: leaseTimeSchema.optional(),
+    max: batchCountSchema.optional(),
+    wait: z.int().min(0).max(FETCH_MAX_WAIT_MS).optional(),
+  })
+  .meta({ id: 'FetchRequest' })
+export const fetchResponseSchema = z
+  .object({ messages: z.array(leasedMessageSchema) })
+  .meta({ id: 'FetchResponse' })
+
+/** `POST /v1/messages/{mid}/ack`. */
+export const ackRequestSchema = z.object({ lid: keySchema }).meta({ id: 'AckRequest' })
+/** `POST /v1/messages/{mid}/reject`. */
+export const rejectRequestSchema = z
+  .object({ lid: keySchema, delay: delaySchema.optional() })
+  .meta({ id: 'RejectRequest' })
+/** `POST /v1/messages/{mid}/renew`. */
+export const renewRequestSchema = z
+  .object({ lid: keySchema, leaseTime: leaseTimeSchema })
+  .meta({ id: 'RenewRequest' })
+export const renewResponseSchema = z.object({ leasedUntil: timeSchema }).meta({ id: 'RenewResponse' })
+/** Reply of ack and reject. */
+export const okResponseSchema = z.object({ ok: z.literal(true) }).meta({ id: 'OkResponse' })
+
+/** `GET /v1/mailboxes/{receiver}/headers?since=&limit=`. */
+export const headersQuerySchema = z.object({
+  since: timeSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(HEADERS_MAX_LIMIT).optional(),
+})
+export const headersResponseSchema = z
+  .object({ headers: z.array(messageHeaderSchema) })
+  .meta({ id: 'HeadersResponse' })
+
+/** `GET /v1/mailboxes`. */
+export const mailboxesResponseSchema = z
+  .object({ mailboxes: z.array(mailboxStatsSchema) })
+  .meta({ id: 'MailboxesResponse' })
+
+/** `POST /v1/mailboxes/{receiver}/redrive`. */
+export const redriveRequestSchema = z
+  .object({ mids: z.array(keySchema).max(HEADERS_MAX_LIMIT).optional() })
+  .meta({ id: 'RedriveRequest' })
+/** Reply of redrive and purge. */
+export const countResponseSchema = z.object({ count: z.int() }).meta({ id: 'CountResponse' })
+
+/** An error reply: RFC 9457 problem details plus Pandora's stable `code`. */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.int(),
+    code: z.string(),
+    detail: z.string().optional(),
+  })
+  .meta({ id: 'Problem' })
+
+export type SendRequest = z.infer<typeof sendRequestSchema>
+export type SendResponse = z.infer<typeof sendResponseSchema>
+export type SendBatchRequest = z.infer<typeof sendBatchRequestSchema>
+export type SendBatchResponse = z.infer<typeof sendBatchResponseSchema>
+export type FetchRequest = z.infer<typeof fetchRequestSchema>
+export type FetchResponse = z.infer<typeof fetchResponseSchema>
+export type AckRequest = z.infer<typeof ackRequestSchema>
+export type RejectRequest = z.infer<typeof rejectRequestSchema>
+export type RenewRequest = z.infer<typeof renewRequestSchema>
+export type RenewResponse = z.infer<typeof renewResponseSchema>
+export type HeadersResponse = z.infer<typeof headersResponseSchema>
+export type MailboxesResponse = z.infer<typeof mailboxesResponseSchema>
+export type RedriveRequest = z.infer<typeof redriveRequestSchema>
+export type CountResponse = z.infer<typeof countResponseSchema>
+export type Problem = z.infer<typeof problemSchema>
