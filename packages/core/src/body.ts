@@ -55,7 +55,10 @@ export function normalizeFields(input: unknown): Fields {
     }
     const values = typeof value === 'string' ? [value] : value
     if (!Array.isArray(values) || values.some((v) => typeof v !== 'string' || !v.isWellFormed())) {
-      throw new PandoraError('invalid_input', `field ${JSON.stringify(name)} must be a string or a list of strings`)
+      throw new PandoraError(
+        'invalid_input',
+        `field ${JSON.stringify(name)} must be a string or a list of strings`,
+      )
     }
     if (values.length > 0) out[name] = [...(values as string[])]
   }

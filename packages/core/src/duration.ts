@@ -33,7 +33,8 @@ export function parseGoDuration(input: string): number {
     rest = rest.slice(1)
   }
   if (rest === '0') return 0
-  if (rest.length === 0) throw new PandoraError('invalid_duration', `invalid duration ${JSON.stringify(input)}`)
+  if (rest.length === 0)
+    throw new PandoraError('invalid_duration', `invalid duration ${JSON.stringify(input)}`)
   let total = 0
   while (rest.length > 0) {
     const m = PART.exec(rest)

@@ -58,7 +58,10 @@ export class PandoraError extends Error {
   readonly detail: string | undefined
 
   constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; detail?: string }) {
-    super(message ?? ErrorCodes[code].message, options?.cause === undefined ? undefined : { cause: options.cause })
+    super(
+      message ?? ErrorCodes[code].message,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    )
     this.code = code
     this.status = ErrorCodes[code].status
     this.detail = options?.detail

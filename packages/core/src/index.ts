@@ -62,7 +62,7 @@ export {
   HEADERS_DEFAULT_LIMIT,
   HEADERS_MAX_LIMIT,
 } from './store-input.js'
-export { DueHeap, type DueEntry } from './stores/due-heap.js'
+export { type DueEntry, DueHeap } from './stores/due-heap.js'
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory/index.js'
 export {
   batchCountSchema,
@@ -70,8 +70,8 @@ export {
   fieldsInputSchema,
   fieldsSchema,
   keySchema,
-  leaseTimeSchema,
   leasedMessageSchema,
+  leaseTimeSchema,
   mailboxSchema,
   mailboxStatsSchema,
   messageHeaderSchema,
@@ -102,11 +102,11 @@ export {
   type Problem,
   problemSchema,
   type RedriveRequest,
-  redriveRequestSchema,
   type RejectRequest,
-  rejectRequestSchema,
   type RenewRequest,
   type RenewResponse,
+  redriveRequestSchema,
+  rejectRequestSchema,
   renewRequestSchema,
   renewResponseSchema,
   type SendBatchRequest,

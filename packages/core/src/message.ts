@@ -1,7 +1,7 @@
 import { byteLength, encodeFields, type Fields, normalizeFields, utf8 } from './body.js'
 import { PandoraError } from './errors.js'
 import { contentKey } from './key.js'
-import { DEFAULT_MAX_SIZE, assertDelay } from './limits.js'
+import { assertDelay, DEFAULT_MAX_SIZE } from './limits.js'
 import { assertMailbox } from './mailbox.js'
 import type { StatusCode } from './status.js'
 

@@ -1,6 +1,6 @@
 import { PandoraError } from './errors.js'
 import { parseKey } from './key.js'
-import { FETCH_MAX_BATCH, assertCount, assertDelay, assertLeaseTime } from './limits.js'
+import { assertCount, assertDelay, assertLeaseTime, FETCH_MAX_BATCH } from './limits.js'
 import { assertMailbox } from './mailbox.js'
 import { Status, type StatusCode } from './status.js'
 import type { FetchOptions, HeadersQuery } from './store.js'
@@ -11,7 +11,10 @@ export const HEADERS_MAX_LIMIT = 1000
 export const HEADERS_DEFAULT_LIMIT = 100
 
 /** Validated arguments of a fetch. */
-export function checkFetch(receiver: unknown, options: FetchOptions): { receiver: string; leaseTime: number; max: number } {
+export function checkFetch(
+  receiver: unknown,
+  options: FetchOptions,
+): { receiver: string; leaseTime: number; max: number } {
   return {
     receiver: assertMailbox(receiver),
     leaseTime: assertLeaseTime(options?.leaseTime),
@@ -38,14 +41,22 @@ export function checkAck(
 }
 
 /** Validated arguments of a renew. */
-export function checkRenew(mid: unknown, lid: unknown, leaseTime: unknown): { mid: string; lid: string; leaseTime: number } {
+export function checkRenew(
+  mid: unknown,
+  lid: unknown,
+  leaseTime: unknown,
+): { mid: string; lid: string; leaseTime: number } {
   return { mid: parseKey(mid as string), lid: parseKey(lid as string), leaseTime: assertLeaseTime(leaseTime) }
 }
 
 /** Validated headers query. */
-export function checkHeaders(receiver: unknown, query?: HeadersQuery): { receiver: string; since: number; limit: number } {
+export function checkHeaders(
+  receiver: unknown,
+  query?: HeadersQuery,
+): { receiver: string; since: number; limit: number } {
   const since = query?.since ?? 0
-  if (typeof since !== 'number' || !Number.isFinite(since)) throw new PandoraError('invalid_input', 'since must be a time')
+  if (typeof since !== 'number' || !Number.isFinite(since))
+    throw new PandoraError('invalid_input', 'since must be a time')
   return {
     receiver: assertMailbox(receiver),
     since,

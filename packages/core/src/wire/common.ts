@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { isValidMailbox } from '../mailbox.js'
 import { DELAY_MAX_MS, FETCH_MAX_BATCH, LEASE_MAX_MS, LEASE_MIN_MS } from '../limits.js'
+import { isValidMailbox } from '../mailbox.js'
 
 /** A mailbox name. */
 export const mailboxSchema = z.string().refine(isValidMailbox, { message: 'invalid mailbox' }).meta({
@@ -14,7 +14,11 @@ export const keySchema = z
   .transform((s) => s.toLowerCase())
   .meta({ description: '40 hexadecimal characters', example: 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3' })
 /** A lease time in ms. */
-export const leaseTimeSchema = z.int().min(LEASE_MIN_MS).max(LEASE_MAX_MS).meta({ description: 'Lease length in ms (1 s – 12 h)' })
+export const leaseTimeSchema = z
+  .int()
+  .min(LEASE_MIN_MS)
+  .max(LEASE_MAX_MS)
+  .meta({ description: 'Lease length in ms (1 s – 12 h)' })
 /** A delay in ms. */
 export const delaySchema = z.int().min(0).max(DELAY_MAX_MS).meta({ description: 'Delay in ms' })
 /** How many messages at once. */
@@ -22,7 +26,10 @@ export const batchCountSchema = z.int().min(1).max(FETCH_MAX_BATCH)
 /** An RFC 3339 time. */
 export const timeSchema = z.iso.datetime({ offset: true }).meta({ description: 'RFC 3339 time' })
 /** Body fields as sent: a string or a list of strings per name. */
-export const fieldsInputSchema = z.record(z.string().min(1).max(255), z.union([z.string(), z.array(z.string())]))
+export const fieldsInputSchema = z.record(
+  z.string().min(1).max(255),
+  z.union([z.string(), z.array(z.string())]),
+)
 /** Body fields as stored: a list of strings per name. */
 export const fieldsSchema = z.record(z.string(), z.array(z.string()))
 

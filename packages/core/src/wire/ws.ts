@@ -1,5 +1,12 @@
 import { z } from 'zod'
-import { batchCountSchema, delaySchema, keySchema, leaseTimeSchema, leasedMessageSchema, mailboxSchema } from './common.js'
+import {
+  batchCountSchema,
+  delaySchema,
+  keySchema,
+  leasedMessageSchema,
+  leaseTimeSchema,
+  mailboxSchema,
+} from './common.js'
 
 /** The WebSocket subprotocol of this version of the frames. */
 export const WS_PROTOCOL = 'pandora.v1'

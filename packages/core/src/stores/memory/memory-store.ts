@@ -108,7 +108,9 @@ export class MemoryStore implements Store {
     const prepared = await Promise.all(inputs.map((i) => prepareMessage(i, { now, maxSize: this.#maxSize })))
     this.#open()
     const results = prepared.map((p) => this.#enqueue(p, now))
-    const due = new Set(prepared.filter((p, i) => !results[i]!.duplicate && p.delay === 0).map((p) => p.receiver))
+    const due = new Set(
+      prepared.filter((p, i) => !results[i]!.duplicate && p.delay === 0).map((p) => p.receiver),
+    )
     for (const receiver of due) this.#signal.notify(receiver)
     return results
   }
@@ -261,7 +263,9 @@ export class MemoryStore implements Store {
     const box = this.#mailboxes.get(name)
     if (!box) return 0
     const now = this.#clock.now()
-    const chosen = only ? only.map((m) => box.all.get(m)).filter((r) => r !== undefined) : [...box.all.values()]
+    const chosen = only
+      ? only.map((m) => box.all.get(m)).filter((r) => r !== undefined)
+      : [...box.all.values()]
     let count = 0
     for (const rec of chosen) {
       if (rec.status !== Status.dead) continue
@@ -370,7 +374,13 @@ export class MemoryStore implements Store {
 
   #leased(mid: string, lid: string): Rec {
     const rec = this.#messages.get(mid)
-    if (!rec || rec.lid !== lid || rec.leasedUntil === null || rec.leasedUntil <= this.#clock.now() || !isActive(rec)) {
+    if (
+      !rec ||
+      rec.lid !== lid ||
+      rec.leasedUntil === null ||
+      rec.leasedUntil <= this.#clock.now() ||
+      !isActive(rec)
+    ) {
       throw new PandoraError('unable_to_change_status')
     }
     return rec

@@ -1,0 +1,566 @@
+/**
+ * The store conformance suite: every rule of the mailbox model, run against each store. Each
+ * store's own test file calls {@link runStoreConformance}, then adds its own cases. Vitest does not
+ * collect this file by itself (`*.case.test.ts` is excluded in vitest.config.ts).
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { encodeFields } from '../body.js'
+import { PandoraError } from '../errors.js'
+import { contentKey } from '../key.js'
+import type { SendInput } from '../message.js'
+import { Status } from '../status.js'
+import type { Store, StoreOptions } from '../store.js'
+
+/** A store under test, with a clock the test can move. */
+export interface StoreHarness {
+  store: Store
+  /** Moves the store's clock forward (no sleeping). */
+  advance(ms: number): void
+  /** Closes the store and opens a new one on the same data (omit for ephemeral stores). */
+  reopen?: () => Promise<Store>
+  /** Extra stores sharing the same data, for real parallelism (e.g. PostgreSQL connections). */
+  peers?: (n: number) => Promise<Store[]>
+  /** Called after each test. */
+  dispose?: () => Promise<void>
+}
+
+/** Names of the cases, for skipping one with a reason. */
+export type ConformanceCase = 'reopen' | 'parallel-peers'
+
+/** How a store's test file runs the suite. */
+export interface ConformanceOptions {
+  /** Makes a fresh, empty store; `options` are passed to the store. */
+  newStore(options?: StoreOptions): Promise<StoreHarness>
+  /** Cases this store cannot run, each with the reason printed in the test name. */
+  skip?: Partial<Record<ConformanceCase, { reason: string }>>
+}
+
+const LEASE = 30_000
+let n = 0
+/** A mailbox name unique to this run, so tests never see each other's data. */
+export const mailbox = (tag = 'box'): string => `${tag}-${Date.now().toString(36)}-${++n}@test`
+
+const msg = (
+  receiver: string,
+  fields: SendInput['fields'] = { n: String(++n) },
+  extra: Partial<SendInput> = {},
+): SendInput => ({
+  sender: 'sender@test',
+  receiver,
+  fields,
+  ...extra,
+})
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error, `expected a PandoraError ${code}`).toBeInstanceOf(PandoraError)
+  expect((error as PandoraError).code).toBe(code)
+}
+
+/** Runs every rule of the model against the store made by `options.newStore`. */
+export function runStoreConformance(options: ConformanceOptions): void {
+  let harness: StoreHarness | undefined
+  const open = async (storeOptions?: StoreOptions) => {
+    harness = await options.newStore(storeOptions)
+    await harness.store.ready()
+    return harness
+  }
+  afterEach(async () => {
+    const h = harness
+    harness = undefined
+    if (!h) return
+    await h.store.close().catch(() => {})
+    await h.dispose?.()
+  })
+
+  describe('send', () => {
+    it('send - returns the SHA-1 of the canonical body as mid', async () => {
+      const { store } = await open()
+      const box = mailbox()
+      const clientTime = '2024-01-01T00:00:00Z'
+      const { mid, duplicate } = await store.send(msg(box, { b: '2', a: ['x y', '1'] }, { clientTime }))
+      expect(duplicate).toBe(false)
+      const expected = await contentKey(
+        encodeFields({
+          a: ['x y', '1'],
+          b: ['2'],
+          clientTime: [clientTime],
+          receiver: [box],
+          sender: ['sender@test'],
+        }),
+      )
+      expect(mid).toBe(expected)
+      const stored = await store.get(mid)
+      expect(stored?.fields).toEqual({
+        a: ['x y', '1'],
+        b: ['2'],
+        clientTime: [clientTime],
+        receiver: [box],
+        sender: ['sender@test'],
+      })
+      expect(stored?.status).toBe(Status.notDelivered)
+    })
+
+    it('send - the same body twice gives the same mid and one message', async () => {
+      const { store } = await open()
+      const box = mailbox()
+      const input = msg(box, { k: 'v' }, { clientTime: '2024-05-05T10:00:00Z' })
+      const first = await store.send(input)
+      const second = await store.send(input)
+      expect(second).toEqual({ mid: first.mid, duplicate: true })
+      expect((await store.stats(box)).pending).toBe(1)
+      const fetched = await store.fetch(box, { leaseTime: LEASE, max: 10 })
+      expect(fetched).toHaveLength(1)
+    })
+
+    it('send - invalid mailboxes, an empty body and oversized bodies are refused with nothing stored', async () => {
+      const { store } = await open({ maxSize: 200 })
+      const box = mailbox()
+      await expectCode(store.send(msg('')), 'invalid_mailbox')
+      await expectCode(store.send(msg('a\nb@x')), 'invalid_mailbox')
+      await expectCode(store.send(msg('x'.repeat(256))), 'invalid_mailbox')
+      await expectCode(store.send({ sender: 'bad\u0000', receiver: box, fields: {} }), 'invalid_mailbox')
+      await expectCode(store.send({ sender: 's@test', receiver: box } as unknown as SendInput), 'nil_body')
+      const tooBig = store.send(msg(box, { big: 'x'.repeat(200) }))
+      await expectCode(tooBig, 'message_too_big')
+      await tooBig.catch((e: PandoraError) => expect(e.message).toBe('message is too big. max size is 200'))
+      await expectCode(store.send(msg(box, {}, { delay: -1 })), 'invalid_duration')
+      expect(await store.mailboxes()).toEqual([])
+      expect((await store.stats(box)).pending).toBe(0)
+    })
+
+    it('send - the default size limit is 4096 encoded bytes', async () => {
+      const { store } = await open()
+      const box = mailbox()
+      await expectCode(store.send(msg(box, { big: 'x'.repeat(4096) })), 'message_too_big')
+      await expect(store.send(msg(box, { fits: 'x'.repeat(3900) }))).resolves.toMatchObject({
+        duplicate: false,
+      })
+    })
+
+    it('send - a batch is stored whole, or not at all when one message is invalid', async () => {
+      const { store } = await open()
+      const box = mailbox()
+      const results = await store.sendBatch([msg(box), msg(box), msg(box)])
+      expect(results.map((r) => r.duplicate)).toEqual([false, false, false])
+      expect(new Set(results.map((r) => r.mid)).size).toBe(3)
+      await expectCode(store.sendBatch([msg(box), msg('')]), 'invalid_mailbox')
+      expect((await store.stats(box)).pending).toBe(3)
+    })
+  })
+
+  describe('fetch and lease', () => {
+    it('order - oldest due first, then arrival order', async () => {
+      const h = await open()
+      const box = mailbox()
+      const a = await h.store.send(msg(box))
+      h.advance(10)
+      const late = await h.store.send(msg(box, undefined, { delay: 5000 }))
+      const b = await h.store.send(msg(box))
+      const c = await h.store.send(msg(box))
+      const first = await h.store.fetch(box, { leaseTime: LEASE, max: 10 })
+      expect(first.map((m) => m.mid)).toEqual([a.mid, b.mid, c.mid])
+      h.advance(5000)
+      const second = await h.store.fetch(box, { leaseTime: LEASE, max: 10 })
+      expect(second.map((m) => m.mid)).toEqual([late.mid])
+    })
+
+    it('delay - a delayed message is not delivered before receivedAt + delay', async () => {
+      const h = await open()
+      const box = mailbox()
+      const { mid } = await h.store.send(msg(box, undefined, { delay: 60_000 }))
+      expect(await h.store.fetch(box, { leaseTime: LEASE })).toEqual([])
+      const due = await h.store.nextDueIn(box)
+      expect(due).toBeGreaterThan(59_000)
+      expect(due).toBeLessThanOrEqual(60_000)
+      expect((await h.store.stats(box)).delayed).toBe(1)
+      h.advance(59_000)
+      expect(await h.store.fetch(box, { leaseTime: LEASE })).toEqual([])
+      h.advance(1_100)
+      const [m] = await h.store.fetch(box, { leaseTime: LEASE })
+      expect(m?.mid).toBe(mid)
+      expect(m!.sendWhen - m!.receivedAt).toBe(60_000)
+    })
+
+    it('lease - a leased message goes to nobody else while the lease holds', async () => {
+      const h = await open()
+      const box = mailbox()
+      const { mid } = await h.store.send(msg(box, { hello: 'world' }))
+      const [m] = await h.store.fetch(box, { leaseTime: LEASE })
+      expect(m).toMatchObject({
+        mid,
+        receiver: box,
+        sender: 'sender@test',
+        deliveryCount: 1,
+        status: Status.notDelivered,
+      })
+      expect(m!.lid).toMatch(/^[0-9a-f]{40}$/)
+      expect(m!.fields.hello).toEqual(['world'])
+      expect(m!.leasedUntil - m!.receivedAt).toBeGreaterThanOrEqual(LEASE - 1000)
+      h.advance(LEASE - 1000)
+      expect(await h.store.fetch(box, { leaseTime: LEASE, max: 5 })).toEqual([])
+      expect(await h.store.stats(box)).toMatchObject({ pending: 0, leased: 1 })
+    })
+
+    it('lease - two fetches never get the same lid', async () => {
+      const h = await open()
+      const box = mailbox()
+      await h.store.send(msg(box))
+      await h.store.send(msg(box))
+      const [a] = await h.store.fetch(box, { leaseTime: LEASE })
+      const [b] = await h.store.fetch(box, { leaseTime: LEASE })
+      expect(a!.mid).not.toBe(b!.mid)
+      expect(a!.lid).not.toBe(b!.lid)
+    })
+
+    it('fetch - lease times outside 1 s – 12 h and bad counts are refused', async () => {
+      const { store } = await open()
+      const box = mailbox()
+      await store.send(msg(box))
+      await expectCode(store.fetch(box, { leaseTime: 999 }), 'invalid_lease_time')
+      await expectCode(store.fetch(box, { leaseTime: 12 * 3_600_000 + 1 }), 'invalid_lease_time')
+      await expectCode(store.fetch(box, { leaseTime: LEASE, max: 0 }), 'invalid_input')
+      await expectCode(store.fetch('', { leaseTime: LEASE }), 'invalid_mailbox')
+      expect((await store.stats(box)).pending).toBe(1)
+    })
+
+    it('fetch - an empty or unknown mailbox gives nothing', async () => {
+      const { store } = await open()
+      expect(await store.fetch(mailbox(), { leaseTime: LEASE, max: 3 })).toEqual([])
+    })
+  })
+
+  describe('ack', () => {
+    it('ack - confirmed is final and drops the body, in the same step', async () => {
+      const { store } = await open()
+      const box = mailbox()
+      const { mid } = await store.send(msg(box))
+      expect(await store.getBlob(mid)).not.toBeNull()
+      const [m] = await store.fetch(box, { leaseTime: LEASE })
+      await store.ack(m!.mid, m!.lid, Status.confirmed)
+      expect(await store.fetch(box, { leaseTime: LEASE })).toEqual([])
+      expect(await store.nextDueIn(box)).toBeNull()
+      expect(await store.stats(box)).toMatchObject({ pending: 0, leased: 0, confirmed: 1 })
+      expect(await store.getBlob(mid)).toBeNull()
+      const stored = await store.get(mid)
+      expect(stored).toMatchObject({ mid, status: Status.confirmed, fields: null })
+      await expectCode(store.ack(m!.mid, m!.lid, Status.confirmed), 'unable_to_change_status')
+    })
+
+    it('ack - a wrong or stale lid changes nothing', async () => {
+      const { store } = await open()
+      const box = mailbox()
+      await store.send(msg(box))
+      const [m] = await store.fetch(box, { leaseTime: LEASE })
+      const wrong = m!.lid.replace(/^./, (c) => (c === '0' ? '1' : '0'))
+      await expectCode(store.ack(m!.mid, wrong, Status.confirmed), 'unable_to_change_status')
+      await expectCode(store.ack(m!.mid, wrong, Status.rejected), 'unable_to_change_status')
+      expect(await store.stats(box)).toMatchObject({ leased: 1, confirmed: 0 })
+      await store.ack(m!.mid, m!.lid, Status.confirmed)
+      expect((await store.stats(box)).confirmed).toBe(1)
+    })
+
+    it('ack - bad keys and statuses are refused with the original messages', async () => {
+      const { store } = await open()
+      const box = mailbox()
+      const { mid } = await store.send(msg(box))
+      const [m] = await store.fetch(box, { leaseTime: LEASE })
+      await expectCode(store.ack(`${mid}00`, m!.lid, Status.confirmed), 'key_too_short')
+      await expectCode(store.ack(mid.slice(2), m!.lid, Status.confirmed), 'input_too_short')
+      await expectCode(store.ack(mid, 'z'.repeat(40), Status.confirmed), 'invalid_key')
+      await expectCode(store.ack(mid, m!.lid, Status.timeout), 'invalid_status')
+      await expectCode(store.ack(mid, m!.lid, Status.rejected, { delay: -5 }), 'invalid_duration')
+      await expectCode(store.ack('f'.repeat(40), m!.lid, Status.confirmed), 'unable_to_change_status')
+      expect((await store.stats(box)).leased).toBe(1)
+    })
+
+    it('ack - an expired lease cannot be acked', async () => {
+      const h = await open()
+      const box = mailbox()
+      await h.store.send(msg(box))
+      const [m] = await h.store.fetch(box, { leaseTime: 5000 })
+      h.advance(5001)
+      await expectCode(h.store.ack(m!.mid, m!.lid, Status.confirmed), 'unable_to_change_status')
+    })
+
+    it('expiry - an expired lease makes the message due again with status timeout and deliveryCount 2', async () => {
+      const h = await open()
+      const box = mailbox()
+      const { mid } = await h.store.send(msg(box))
+      const [first] = await h.store.fetch(box, { leaseTime: 5000 })
+      const due = await h.store.nextDueIn(box)
+      expect(due).toBeGreaterThan(3000)
+      expect(due).toBeLessThanOrEqual(5000)
+      h.advance(5001)
+      expect(await h.store.nextDueIn(box)).toBe(0)
+      const [header] = await h.store.headers(box)
+      expect(header).toMatchObject({ mid, status: Status.timeout, leasedUntil: null })
+      expect(await h.store.stats(box)).toMatchObject({ pending: 1, leased: 0 })
+      const [second] = await h.store.fetch(box, { leaseTime: 5000 })
+      expect(second).toMatchObject({ mid, deliveryCount: 2, status: Status.timeout })
+      expect(second!.lid).not.toBe(first!.lid)
+      await expectCode(h.store.ack(mid, first!.lid, Status.confirmed), 'unable_to_change_status')
+      await h.store.ack(mid, second!.lid, Status.confirmed)
+    })
+
+    it('reject - a rejected message is delivered again at once, with status rejected', async () => {
+      const { store } = await open()
+      const box = mailbox()
+      const { mid } = await store.send(msg(box))
+      const [first] = await store.fetch(box, { leaseTime: LEASE })
+      await store.ack(mid, first!.lid, Status.rejected)
+      const [again] = await store.fetch(box, { leaseTime: LEASE })
+      expect(again).toMatchObject({ mid, deliveryCount: 2, status: Status.rejected })
+    })
+
+    it('reject - a reject with a delay is delivered again only after it', async () => {
+      const h = await open()
+      const box = mailbox()
+      const { mid } = await h.store.send(msg(box))
+      const [first] = await h.store.fetch(box, { leaseTime: LEASE })
+      await h.store.ack(mid, first!.lid, Status.rejected, { delay: 10_000 })
+      expect(await h.store.fetch(box, { leaseTime: LEASE })).toEqual([])
+      expect((await h.store.stats(box)).delayed).toBe(1)
+      h.advance(10_001)
+      const [again] = await h.store.fetch(box, { leaseTime: LEASE })
+      expect(again?.mid).toBe(mid)
+    })
+  })
+
+  describe('renew', () => {
+    it('renew - extends a live lease past its first end', async () => {
+      const h = await open()
+      const box = mailbox()
+      const { mid } = await h.store.send(msg(box))
+      const [m] = await h.store.fetch(box, { leaseTime: 5000 })
+      h.advance(4000)
+      const until = await h.store.renew(mid, m!.lid, 10_000)
+      expect(until - m!.leasedUntil).toBeGreaterThan(8000)
+      h.advance(4000)
+      expect(await h.store.fetch(box, { leaseTime: 5000 })).toEqual([])
+      await h.store.ack(mid, m!.lid, Status.confirmed)
+      expect((await h.store.stats(box)).confirmed).toBe(1)
+    })
+
+    it('renew - a stale lid or an expired lease cannot renew', async () => {
+      const h = await open()
+      const box = mailbox()
+      const { mid } = await h.store.send(msg(box))
+      const [m] = await h.store.fetch(box, { leaseTime: 5000 })
+      await expectCode(h.store.renew(mid, 'a'.repeat(40), 5000), 'unable_to_change_status')
+      await expectCode(h.store.renew(mid, m!.lid, 500), 'invalid_lease_time')
+      h.advance(5001)
+      await expectCode(h.store.renew(mid, m!.lid, 5000), 'unable_to_change_status')
+    })
+  })
+
+  describe('dead letters', () => {
+    it('maxDeliveries - after its last lease a message is dead, listed, and can be redriven', async () => {
+      const h = await open({ maxDeliveries: 2 })
+      const box = mailbox()
+      const { mid } = await h.store.send(msg(box))
+      const [a] = await h.store.fetch(box, { leaseTime: 5000 })
+      h.advance(5001)
+      const [b] = await h.store.fetch(box, { leaseTime: 5000 })
+      expect(b).toMatchObject({ mid, deliveryCount: 2 })
+      expect(a!.lid).not.toBe(b!.lid)
+      await h.store.ack(mid, b!.lid, Status.rejected)
+      expect(await h.store.fetch(box, { leaseTime: 5000 })).toEqual([])
+      expect(await h.store.stats(box)).toMatchObject({ dead: 1, pending: 0 })
+      const dead = await h.store.dead(box)
+      expect(dead.map((d) => [d.mid, d.status])).toEqual([[mid, Status.dead]])
+      expect(await h.store.nextDueIn(box)).toBeNull()
+      expect(await h.store.redrive(box)).toBe(1)
+      const [again] = await h.store.fetch(box, { leaseTime: 5000 })
+      expect(again).toMatchObject({ mid, deliveryCount: 1 })
+      expect(await h.store.dead(box)).toEqual([])
+    })
+
+    it('maxDeliveries - an expired last lease also ends as dead', async () => {
+      const h = await open({ maxDeliveries: 1 })
+      const box = mailbox()
+      const { mid } = await h.store.send(msg(box))
+      await h.store.fetch(box, { leaseTime: 5000 })
+      h.advance(5001)
+      expect(await h.store.fetch(box, { leaseTime: 5000 })).toEqual([])
+      expect((await h.store.dead(box)).map((d) => d.mid)).toEqual([mid])
+      expect(await h.store.redrive(box, [mid])).toBe(1)
+      expect(await h.store.redrive(box, [mid])).toBe(0)
+    })
+
+    it('maxDeliveries - 0 disables dead-lettering', async () => {
+      const h = await open({ maxDeliveries: 0 })
+      const box = mailbox()
+      await h.store.send(msg(box))
+      for (let i = 1; i <= 12; i++) {
+        const [m] = await h.store.fetch(box, { leaseTime: 1000 })
+        expect(m?.deliveryCount).toBe(i)
+        await h.store.ack(m!.mid, m!.lid, Status.rejected)
+      }
+    })
+  })
+
+  describe('listings', () => {
+    it('headers - since a time, oldest first, without bodies', async () => {
+      const h = await open()
+      const box = mailbox()
+      const old = await h.store.send(msg(box))
+      h.advance(60_000)
+      const [recent] = await h.store.fetch(box, { leaseTime: LEASE })
+      expect(recent?.mid).toBe(old.mid)
+      const cut = recent!.receivedAt + 30_000
+      const a = await h.store.send(msg(box))
+      const b = await h.store.send(msg(box))
+      const all = await h.store.headers(box)
+      expect(all.map((x) => x.mid)).toEqual([old.mid, a.mid, b.mid])
+      expect(all[0]).toMatchObject({ deliveryCount: 1, sender: 'sender@test', receiver: box })
+      expect(all[0]).not.toHaveProperty('fields')
+      const since = await h.store.headers(box, { since: cut })
+      expect(since.map((x) => x.mid)).toEqual([a.mid, b.mid])
+      expect((await h.store.headers(box, { limit: 1 })).map((x) => x.mid)).toEqual([old.mid])
+      await expectCode(h.store.headers(box, { limit: 0 }), 'invalid_input')
+    })
+
+    it('mailboxes - counts every mailbox that holds messages', async () => {
+      const h = await open()
+      const one = mailbox('one')
+      const two = mailbox('two')
+      await h.store.send(msg(one))
+      await h.store.send(msg(one, undefined, { delay: 10_000 }))
+      await h.store.send(msg(two))
+      await h.store.fetch(two, { leaseTime: LEASE })
+      const all = await h.store.mailboxes()
+      expect(all.find((s) => s.receiver === one)).toMatchObject({ pending: 1, delayed: 1, leased: 0 })
+      expect(all.find((s) => s.receiver === two)).toMatchObject({ pending: 0, leased: 1 })
+    })
+
+    it('purge - deletes every message of a mailbox and collects their bodies', async () => {
+      const { store } = await open()
+      const box = mailbox()
+      const other = mailbox()
+      const { mid } = await store.send(msg(box))
+      await store.send(msg(box))
+      const kept = await store.send(msg(other))
+      const [m] = await store.fetch(box, { leaseTime: LEASE })
+      await store.ack(m!.mid, m!.lid, Status.confirmed)
+      expect(await store.purge(box)).toBe(2)
+      expect(await store.headers(box)).toEqual([])
+      expect(await store.getBlob(mid)).toBeNull()
+      expect(await store.get(mid)).toBeNull()
+      expect(await store.get(kept.mid)).not.toBeNull()
+      expect(await store.purge(box)).toBe(0)
+    })
+  })
+
+  describe('blobs', () => {
+    it('blobs - content keyed, reference counted, collected at 0', async () => {
+      const { store } = await open()
+      const bytes = new TextEncoder().encode(`blob ${mailbox()}`)
+      const key = await store.putBlob(bytes)
+      expect(key).toBe(await contentKey(bytes))
+      expect(await store.putBlob(bytes)).toBe(key)
+      expect(await store.updateRefCount(key, -1)).toBe(1)
+      expect(await store.collectBlobs()).toBe(0)
+      expect(new TextDecoder().decode((await store.getBlob(key))!)).toBe(new TextDecoder().decode(bytes))
+      expect(await store.updateRefCount(key, -1)).toBe(0)
+      expect(await store.collectBlobs()).toBeGreaterThanOrEqual(1)
+      expect(await store.getBlob(key)).toBeNull()
+      await expectCode(store.getBlob('abc'), 'input_too_short')
+    })
+  })
+
+  describe('availability', () => {
+    it('signal - told when a message is sent, rejected or redriven; not for delayed sends', async () => {
+      const h = await open({ maxDeliveries: 1 })
+      const box = mailbox()
+      const seen: string[] = []
+      const off = h.store.onAvailable((r) => {
+        if (r === box) seen.push(r)
+      })
+      const waitFor = async (count: number) => {
+        for (let i = 0; i < 200 && seen.length < count; i++) await new Promise((r) => setTimeout(r, 10))
+        expect(seen.length).toBeGreaterThanOrEqual(count)
+      }
+      await h.store.send(msg(box))
+      await waitFor(1)
+      const [m] = await h.store.fetch(box, { leaseTime: 5000 })
+      await h.store.send(msg(box, undefined, { delay: 5000 }))
+      await h.store.ack(m!.mid, m!.lid, Status.rejected)
+      const afterReject = seen.length
+      expect(await h.store.redrive(box)).toBe(1)
+      await waitFor(afterReject + 1)
+      off()
+      const before = seen.length
+      await h.store.send(msg(box))
+      await new Promise((r) => setTimeout(r, 100))
+      expect(seen.length).toBe(before)
+    })
+
+    it('nextDueIn - null for an empty mailbox, 0 when one is due', async () => {
+      const { store } = await open()
+      const box = mailbox()
+      expect(await store.nextDueIn(box)).toBeNull()
+      await store.send(msg(box))
+      expect(await store.nextDueIn(box)).toBe(0)
+    })
+  })
+
+  describe('lifecycle', () => {
+    it.skipIf(options.skip?.reopen)(
+      `reopen - closing and reopening loses nothing${options.skip?.reopen ? ` (skipped: ${options.skip.reopen.reason})` : ''}`,
+      async () => {
+        const h = await open()
+        const box = mailbox()
+        const a = await h.store.send(msg(box, { keep: 'me' }))
+        const b = await h.store.send(msg(box))
+        const delayed = await h.store.send(msg(box, undefined, { delay: 60_000 }))
+        const [leased] = await h.store.fetch(box, { leaseTime: LEASE })
+        const store = await h.reopen!()
+        harness = { ...h, store }
+        await store.ready()
+        expect(await store.stats(box)).toMatchObject({ pending: 1, leased: 1, delayed: 1 })
+        expect((await store.get(a.mid))?.fields?.keep).toEqual(['me'])
+        await store.ack(leased!.mid, leased!.lid, Status.confirmed)
+        const [next] = await store.fetch(box, { leaseTime: LEASE, max: 5 })
+        expect(next?.mid).toBe(b.mid)
+        expect((await store.headers(box)).map((x) => x.mid)).toContain(delayed.mid)
+      },
+    )
+
+    it('close - a closed store refuses work', async () => {
+      const { store } = await open()
+      await store.close()
+      await expectCode(store.send(msg(mailbox())), 'store_closed')
+    })
+  })
+
+  describe('concurrency', () => {
+    it('parallel - many concurrent fetchers never hold one message under two live leases', async () => {
+      const h = await open()
+      const box = mailbox()
+      const total = 60
+      await h.store.sendBatch(Array.from({ length: total }, () => msg(box)))
+      const stores = [h.store, ...((await h.peers?.(3)) ?? [])]
+      try {
+        const got: string[] = []
+        await Promise.all(
+          Array.from({ length: 8 }, async (_, i) => {
+            const s = stores[i % stores.length]!
+            for (;;) {
+              const batch = await s.fetch(box, { leaseTime: LEASE, max: 3 })
+              if (batch.length === 0) return
+              got.push(...batch.map((m) => m.mid))
+            }
+          }),
+        )
+        expect(got).toHaveLength(total)
+        expect(new Set(got).size).toBe(total)
+      } finally {
+        await Promise.all(stores.slice(1).map((s) => s.close()))
+      }
+    })
+  })
+}
