@@ -1,0 +1,66 @@
+import type BetterSqlite3 from 'better-sqlite3'
+import { PandoraError } from '../../errors.js'
+
+/**
+ * The schema, as an ordered list of steps. Step `i` moves a file from `user_version` i to i + 1;
+ * a step, once released, never changes (files in the field already ran it): add a new one instead.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: messages and blobs.
+  `
+  -- seq is the rowid: arrival order for free, and an O(log n) primary key. mid stays unique, which
+  -- is what content addressing needs (a rowid table keyed on mid would hold the same two b-trees).
+  CREATE TABLE messages (
+    seq INTEGER PRIMARY KEY,
+    mid TEXT NOT NULL UNIQUE,
+    receiver TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    send_when INTEGER NOT NULL,
+    visible_at INTEGER NOT NULL,
+    leased_until INTEGER,
+    lid TEXT,
+    delivery_count INTEGER NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL
+  );
+  -- Only messages that may still be delivered (not confirmed 1, not dead 16): fetch and nextDueIn
+  -- read the head of this index, so they stay O(log n) however many messages a mailbox holds.
+  CREATE INDEX messages_due ON messages (receiver, visible_at, seq) WHERE status NOT IN (1, 16);
+  CREATE INDEX messages_received ON messages (receiver, received_at, seq);
+  CREATE INDEX messages_dead ON messages (receiver, seq) WHERE status = 16;
+  CREATE TABLE blobs (
+    key TEXT PRIMARY KEY,
+    bytes BLOB NOT NULL,
+    refs INTEGER NOT NULL
+  );
+  `,
+]
+
+/** The schema version a fully migrated file has (its `PRAGMA user_version`). */
+export const SCHEMA_VERSION = MIGRATIONS.length
+
+/**
+ * Brings a database up to {@link SCHEMA_VERSION}, each step in its own transaction so a crash
+ * leaves the file at a whole version. Refuses a file written by a newer Pandora.
+ */
+export function migrate(db: BetterSqlite3.Database): number {
+  const version = () => db.pragma('user_version', { simple: true }) as number
+  // Each step re-reads the version under the write lock, so two processes opening a new file at
+  // once do not both run it.
+  const step = db.transaction((): boolean => {
+    const current = version()
+    if (current > SCHEMA_VERSION) {
+      throw new PandoraError(
+        'unavailable',
+        `database schema version ${current} is newer than this Pandora understands (${SCHEMA_VERSION})`,
+      )
+    }
+    if (current === SCHEMA_VERSION) return false
+    db.exec(MIGRATIONS[current]!)
+    db.pragma(`user_version = ${current + 1}`)
+    return true
+  })
+  while (step.immediate()) {}
+  return version()
+}
