@@ -1,13 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import Database from 'better-sqlite3'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { build } from 'esbuild'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../clock.js'
+import { PandoraError } from '../../errors.js'
+import { Status } from '../../status.js'
 import type { StoreOptions } from '../../store.js'
-import { runStoreConformance } from '../store.case.test.js'
+import { mailbox, runStoreConformance } from '../store.case.test.js'
+import { openSqliteStore } from './index.js'
 import { SCHEMA_VERSION } from './migrations.js'
 import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js'
+import { SQL } from './statements.js'
 
 const dirs: string[] = []
 const tempFile = (): string => {
@@ -44,3 +52,235 @@ describe('sqlite store', () => {
     },
   })
 })
+
+describe('sqlite store - own cases', () => {
+  const open: SqliteStore[] = []
+  const newStore = (path = tempFile(), options: Partial<SqliteStoreOptionsNoPath> = {}): SqliteStore => {
+    const store = new SqliteStore({ path, ...options }, Database)
+    open.push(store)
+    return store
+  }
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()))
+    removeTemp()
+  })
+
+  it('openSqliteStore - loads better-sqlite3 lazily and opens a ready store', async () => {
+    const store = await openSqliteStore({ path: tempFile() })
+    open.push(store)
+    expect(store.kind).toBe('sqlite')
+    const box = mailbox()
+    const { mid } = await store.send({ sender: 's@test', receiver: box, fields: { a: '1' } })
+    expect((await store.get(mid))?.fields?.a).toEqual(['1'])
+  })
+
+  it('plan - fetch and nextDueIn read the partial due index, never scan the table', () => {
+    const path = tempFile()
+    newStore(path)
+    const db = new Database(path, { readonly: true })
+    try {
+      for (const sql of [SQL.due, SQL.nextDue]) {
+        const rows = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ receiver: 'x@t', now: 0, limit: 1 })
+        const plan = (rows as { detail: string }[]).map((r) => r.detail).join('\n')
+        expect(plan).toMatch(/SEARCH messages USING INDEX messages_due \(receiver=\?/)
+        expect(plan).not.toMatch(/SCAN/)
+        expect(plan).not.toMatch(/TEMP B-TREE/)
+      }
+    } finally {
+      db.close()
+    }
+  })
+
+  it('blobs - bytes changed on disk are reported as corrupt_blob, not returned', async () => {
+    const path = tempFile()
+    const store = newStore(path)
+    const box = mailbox()
+    const { mid } = await store.send({ sender: 's@test', receiver: box, fields: { secret: 'original' } })
+    const other = new Database(path)
+    other.prepare('UPDATE blobs SET bytes = ? WHERE key = ?').run(Buffer.from('tampered'), mid)
+    other.close()
+    const codeOf = (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (e: PandoraError) => e.code,
+      )
+    expect(await codeOf(store.getBlob(mid))).toBe('corrupt_blob')
+    expect(await codeOf(store.get(mid))).toBe('corrupt_blob')
+    expect(await codeOf(store.fetch(box, { leaseTime: 5000 }))).toBe('corrupt_blob')
+    // The failed fetch leased nothing.
+    expect(await store.stats(box)).toMatchObject({ pending: 1, leased: 0 })
+  })
+
+  it('group commit - 200 sends in one tick are committed together and all answered', async () => {
+    const store = newStore()
+    const box = mailbox()
+    const before = store.commits
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        store.send({ sender: 's@test', receiver: box, fields: { i: String(i) } }),
+      ),
+    )
+    expect(new Set(results.map((r) => r.mid)).size).toBe(200)
+    expect((await store.stats(box)).pending).toBe(200)
+    // One transaction per tick, not one per send (a few ticks may pass while bodies are hashed).
+    expect(store.commits - before).toBeLessThanOrEqual(5)
+  })
+
+  it('group commit - an invalid batch stores nothing while a send of the same tick succeeds', async () => {
+    const store = newStore()
+    const box = mailbox()
+    const a = store.send({ sender: 's@test', receiver: box, fields: { ok: 'a' } })
+    const bad = store.sendBatch([
+      { sender: 's@test', receiver: box, fields: { ok: 'b' } },
+      { sender: 's@test', receiver: '', fields: { ok: 'c' } },
+    ])
+    const b = store.send({ sender: 's@test', receiver: box, fields: { ok: 'd' } })
+    await expect(bad).rejects.toMatchObject({ code: 'invalid_mailbox' })
+    await expect(a).resolves.toMatchObject({ duplicate: false })
+    await expect(b).resolves.toMatchObject({ duplicate: false })
+    expect((await store.headers(box)).length).toBe(2)
+  })
+
+  it('group commit - an ack that fails in a group does not undo the others', async () => {
+    const store = newStore()
+    const box = mailbox()
+    await store.sendBatch(
+      [1, 2, 3].map((i) => ({ sender: 's@test', receiver: box, fields: { i: String(i) } })),
+    )
+    const [m1, m2, m3] = await store.fetch(box, { leaseTime: 5000, max: 3 })
+    const outcomes = await Promise.allSettled([
+      store.ack(m1!.mid, m1!.lid, Status.confirmed),
+      store.ack(m2!.mid, m3!.lid, Status.confirmed),
+      store.ack(m3!.mid, m3!.lid, Status.rejected),
+    ])
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect(await store.stats(box)).toMatchObject({ confirmed: 1, leased: 1, pending: 1 })
+    expect(await store.getBlob(m1!.mid)).toBeNull()
+  })
+
+  it('close - a write already queued is committed and answered; a later one is refused', async () => {
+    const path = tempFile()
+    const store = newStore(path)
+    const box = mailbox()
+    await store.send({ sender: 's@test', receiver: box, fields: { a: '1' } })
+    const fetched = store.fetch(box, { leaseTime: 5000 })
+    // This send is still hashing its body when close starts: it was never accepted.
+    const late = store.send({ sender: 's@test', receiver: box, fields: { late: 'yes' } })
+    await store.close()
+    expect(await fetched).toHaveLength(1)
+    await expect(late).rejects.toMatchObject({ code: 'store_closed' })
+    const again = newStore(path)
+    expect(await again.stats(box)).toMatchObject({ leased: 1, pending: 0 })
+  })
+
+  it('migrations - reopening a file is idempotent and leaves it at the latest version', async () => {
+    const path = tempFile()
+    const first = newStore(path)
+    const box = mailbox()
+    const { mid } = await first.send({ sender: 's@test', receiver: box, fields: { keep: '1' } })
+    await first.close()
+    const second = newStore(path)
+    await second.close()
+    const third = newStore(path)
+    expect((await third.get(mid))?.fields?.keep).toEqual(['1'])
+    const db = new Database(path, { readonly: true })
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    db.close()
+  })
+
+  it('migrations - a file from a newer Pandora is refused, not damaged', () => {
+    const path = tempFile()
+    const db = new Database(path)
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`)
+    db.close()
+    expect(() => newStore(path)).toThrow(PandoraError)
+  })
+
+  describe('durability', () => {
+    let bundle: string
+    beforeAll(async () => {
+      // The child process cannot run TypeScript, so bundle the store's source to one ESM file. The
+      // driver stays external, pointed at this repository's copy by absolute path.
+      const driver = createRequire(import.meta.url).resolve('better-sqlite3')
+      const dir = mkdtempSync(join(tmpdir(), 'pandora-bundle-'))
+      bundle = join(dir, 'sqlite-store.mjs')
+      await build({
+        entryPoints: [join(dirname(fileURLToPath(import.meta.url)), 'index.ts')],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        outfile: bundle,
+        logLevel: 'silent',
+        plugins: [
+          {
+            name: 'driver-by-path',
+            setup(b) {
+              b.onResolve({ filter: /^better-sqlite3$/ }, () => ({
+                path: pathToFileURL(driver).href,
+                external: true,
+              }))
+            },
+          },
+        ],
+      })
+    })
+    afterAll(() => rmSync(dirname(bundle), { recursive: true, force: true }))
+
+    it('kill -9 - every send that was answered survives the process being killed', async () => {
+      const path = tempFile()
+      const script = join(dirname(path), 'child.mjs')
+      writeFileSync(
+        script,
+        `import { openSqliteStore } from ${JSON.stringify(pathToFileURL(bundle).href)}
+const store = await openSqliteStore({ path: ${JSON.stringify(path)}, synchronous: 'full' })
+let i = 0
+const worker = async () => {
+  for (;;) {
+    const n = ++i
+    const { mid } = await store.send({ sender: 'kill@test', receiver: 'kill@test', fields: { n: String(n) } })
+    process.stdout.write(mid + ' ' + n + '\\n')
+  }
+}
+for (let w = 0; w < 8; w++) worker()
+`,
+      )
+      const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe'] })
+      const answered = new Map<string, string>()
+      let stderr = ''
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString()
+      })
+      await new Promise<void>((resolve, reject) => {
+        let buffered = ''
+        child.stdout.on('data', (d: Buffer) => {
+          buffered += d.toString()
+          const lines = buffered.split('\n')
+          buffered = lines.pop() ?? ''
+          for (const line of lines) {
+            const [mid, n] = line.split(' ')
+            answered.set(mid!, n!)
+          }
+          if (answered.size >= 300 && child.exitCode === null) {
+            child.kill('SIGKILL')
+            resolve()
+          }
+        })
+        child.on('exit', (code, signal) => {
+          if (signal !== 'SIGKILL') reject(new Error(`child exited early (${code}): ${stderr}`))
+        })
+      })
+      await new Promise<void>((resolve) =>
+        child.exitCode !== null || child.signalCode ? resolve() : child.on('exit', () => resolve()),
+      )
+      const store = newStore(path)
+      for (const [mid, n] of answered) {
+        const stored = await store.get(mid)
+        expect(stored?.fields?.n, `message ${n}`).toEqual([n])
+      }
+      expect((await store.stats('kill@test')).pending).toBeGreaterThanOrEqual(answered.size)
+    })
+  })
+})
+
+type SqliteStoreOptionsNoPath = Omit<SqliteStoreOptions, 'path'>

@@ -147,6 +147,7 @@ export class SqliteStore implements Store {
     if (!Array.isArray(inputs)) throw new PandoraError('invalid_input', 'expected a list of messages')
     const now = this.#clock.now()
     const prepared = await Promise.all(inputs.map((i) => prepareMessage(i, { now, maxSize: this.#maxSize })))
+    this.#open()
     const results = await this.#write(() => prepared.map((p) => this.#insert(p, now)))
     const due = new Set(
       prepared.filter((p, i) => !results[i]!.duplicate && p.delay === 0).map((p) => p.receiver),
@@ -312,6 +313,7 @@ export class SqliteStore implements Store {
     this.#open()
     if (!(bytes instanceof Uint8Array)) throw new PandoraError('nil_body')
     const key = await contentKey(bytes)
+    this.#open()
     // Copied: the caller may reuse its array before the group commits.
     const copy = Buffer.from(bytes)
     await this.#write(() => this.#sql.putBlob.run(key, copy))
