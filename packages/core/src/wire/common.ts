@@ -11,7 +11,6 @@ export const mailboxSchema = z.string().refine(isValidMailbox, { message: 'inval
 export const keySchema = z
   .string()
   .regex(/^[0-9a-fA-F]{40}$/, { message: 'expected 40 hexadecimal characters' })
-  .transform((s) => s.toLowerCase())
   .meta({ description: '40 hexadecimal characters', example: 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3' })
 /** A lease time in ms. */
 export const leaseTimeSchema = z

@@ -1,0 +1,295 @@
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
+import type { AddressInfo } from 'node:net'
+import {
+  DEFAULT_MAX_SIZE,
+  FETCH_MAX_BATCH,
+  PandoraError,
+  type Store,
+  toPandoraError,
+  WS_MAX_SUBSCRIPTIONS,
+} from '@pandora/core'
+import { type Logger, pino } from 'pino'
+import { TokenAuth, type TokenEntry } from './auth.js'
+import { mountFormApi } from './http/form-api.js'
+import { mountJsonApi } from './http/json-api.js'
+import { sendFormError, sendJson, sendProblem } from './http/responses.js'
+import { Router } from './http/router.js'
+import { serveStatic } from './http/static-files.js'
+import { Metrics } from './metrics.js'
+import { openApiDocument } from './openapi.js'
+import { PushHub } from './push/push-hub.js'
+import { WsGateway } from './push/ws-gateway.js'
+import type { ServerContext } from './server-context.js'
+import { VERSION } from './version.js'
+
+/** Options of {@link createServer}. */
+export interface ServerOptions {
+  /** The store to serve (it must be open; `ready()` is awaited). */
+  store: Store
+  /** Close the store when the server closes (default true). */
+  ownsStore?: boolean
+  /** TCP port; 0 picks a free one (default 4003, as the original). */
+  port?: number
+  /** Address to bind (default 127.0.0.1). */
+  host?: string
+  /** One shared secret with every right; or use `tokens` for scoped tokens. */
+  token?: string
+  /** Scoped tokens (e.g. from a token file); see {@link TokenEntry}. */
+  tokens?: readonly TokenEntry[]
+  /** Largest encoded body; must match the store's (default 4096). */
+  maxSize?: number
+  /**
+   * Browser origins allowed to open the WebSocket and call the API cross-origin. Same-origin pages
+   * are always allowed; `['*']` allows any (only sensible with tokens). Default: none.
+   */
+  allowedOrigins?: readonly string[]
+  /** Most subscriptions per socket (default 64). */
+  maxSubscriptionsPerSocket?: number
+  /** WebSocket ping interval, ms (default 30 s); a peer silent for two intervals is dropped. */
+  heartbeatMs?: number
+  /** Folder of the web console's built files, served at `/` (default: none). */
+  webRoot?: string
+  /** A pino logger, or false for none (default: pino at `info` to stdout). */
+  logger?: Logger | false
+  /** How long `close()` waits for requests in flight before cutting them, ms (default 10 s). */
+  shutdownTimeoutMs?: number
+}
+
+/** A running server. */
+export interface PandoraServer {
+  /** Base URL, e.g. `http://127.0.0.1:4003`. */
+  readonly url: string
+  readonly port: number
+  readonly store: Store
+  /** Stops accepting, gives back the leases of connected subscribers, finishes requests, closes the store. */
+  close(): Promise<void>
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
+
+/**
+ * Starts Pandora's HTTP and WebSocket server on a store.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStore } from '@pandora/core'
+ * import { createServer } from '@pandora/server'
+ * const server = await createServer({ store: new MemoryStore(), port: 0 })
+ * console.log(server.url)
+ * await server.close()
+ * ```
+ */
+export async function createServer(options: ServerOptions): Promise<PandoraServer> {
+  const store = options.store
+  await store.ready()
+  const host = options.host ?? '127.0.0.1'
+  const logger =
+    options.logger === false ? pino({ enabled: false }) : (options.logger ?? pino({ name: 'pandorad' }))
+  const entries: TokenEntry[] = [...(options.tokens ?? [])]
+  if (options.token)
+    entries.push({
+      token: options.token,
+      name: 'token',
+      scopes: { admin: true, send: ['*'], receive: ['*'] },
+    })
+  const auth = new TokenAuth(entries)
+  if (!auth.required && !LOOPBACK.has(host)) {
+    logger.warn(
+      { host },
+      `WARNING: listening on ${host} WITHOUT A TOKEN: anyone who can reach this address can read and delete every message. Set --token or --token-file.`,
+    )
+  }
+  const maxSize = options.maxSize ?? DEFAULT_MAX_SIZE
+  let gateway: WsGateway | undefined
+  const hub = new PushHub(store, { onError: (error) => logger.error({ err: error }, 'push failed') })
+  const metrics = new Metrics(store, () => gateway?.subscriptions ?? 0)
+  const bodyLimit = maxSize * 3 + 16 * 1024
+  const state = { closing: false }
+  const ctx: ServerContext = {
+    store,
+    hub,
+    auth,
+    metrics,
+    logger,
+    version: VERSION,
+    maxSize,
+    bodyLimit,
+    batchBodyLimit: bodyLimit * FETCH_MAX_BATCH,
+    get closing() {
+      return state.closing
+    },
+  }
+  const allowed = new Set(options.allowedOrigins ?? [])
+  const originAllowed = (origin: string | undefined, hostHeader: string | undefined): boolean => {
+    if (!origin) return true
+    if (allowed.has('*') || allowed.has(origin)) return true
+    try {
+      return new URL(origin).host === hostHeader
+    } catch {
+      return false
+    }
+  }
+
+  const router = new Router()
+  mountJsonApi(router, ctx)
+  mountFormApi(router, ctx, '')
+  mountFormApi(router, ctx, '/api')
+  const openapi = JSON.stringify(openApiDocument(VERSION))
+  router.add('GET', '/v1/openapi.json', (c) => {
+    c.res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' })
+    c.res.end(openapi)
+  })
+  const open = { healthz: true, readyz: true }
+  router.add('GET', '/healthz', (c) => sendJson(c.res, 200, { status: 'ok' }))
+  router.add('GET', '/readyz', (c) =>
+    state.closing
+      ? sendJson(c.res, 503, { status: 'closing' })
+      : sendJson(c.res, 200, { status: 'ready', store: store.kind }),
+  )
+  router.add('GET', '/metrics', async (c) => {
+    const text = await metrics.registry.metrics()
+    c.res.writeHead(200, { 'content-type': metrics.registry.contentType })
+    c.res.end(text)
+  })
+
+  const inflight = new Set<Promise<void>>()
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = performance.now()
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost')
+    } catch {
+      return sendProblem(res, new PandoraError('invalid_input', 'bad request target'))
+    }
+    const origin = req.headers.origin
+    if (origin && originAllowed(origin, req.headers.host) && new URL(origin).host !== req.headers.host) {
+      res.setHeader('access-control-allow-origin', origin)
+      res.setHeader('vary', 'Origin')
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, {
+          'access-control-allow-methods': 'GET, POST, DELETE',
+          'access-control-allow-headers': 'authorization, content-type',
+          'access-control-max-age': '600',
+        })
+        return void res.end()
+      }
+    }
+    const match = router.match(req.method ?? 'GET', url.pathname)
+    let route = 'static'
+    let style: 'json' | 'form' = url.pathname.startsWith('/v1/') ? 'json' : 'form'
+    try {
+      if (match.kind === 'none') {
+        if ((req.method === 'GET' || req.method === 'HEAD') && options.webRoot) {
+          if (await serveStatic(options.webRoot, url.pathname, res, req.method === 'HEAD')) return
+        }
+        route = 'unknown'
+        throw new PandoraError('not_found', `no route ${url.pathname}`)
+      }
+      if (match.kind === 'method') {
+        style = match.style
+        route = 'unknown'
+        res.setHeader('allow', match.allowed.join(', '))
+        throw new PandoraError('method_not_allowed', `use ${match.allowed.join(' or ')} for ${url.pathname}`)
+      }
+      route = match.route.pattern
+      style = match.route.style
+      const isOpen =
+        route in open || route === '/metrics' || route === '/v1/openapi.json' || route === '/v1/info'
+      const principal = auth.authenticate(TokenAuth.bearer(req.headers.authorization))
+      if (!principal && !(isOpen && route !== '/metrics')) {
+        res.setHeader('www-authenticate', 'Bearer')
+        throw new PandoraError('unauthorized', 'a valid token is required')
+      }
+      if (route === '/metrics' && !principal?.admin)
+        throw new PandoraError('forbidden', 'metrics need an admin token')
+      await match.route.handler({ req, res, url, params: match.params, principal: principal! })
+    } catch (error) {
+      const e = toPandoraError(error)
+      if (e.code === 'internal' || e.status >= 500) logger.error({ err: error, route }, 'request failed')
+      if (res.headersSent) res.destroy()
+      else if (style === 'form') sendFormError(res, e)
+      else sendProblem(res, e)
+    } finally {
+      metrics.requestDuration.observe(
+        { method: req.method ?? 'GET', route, status: String(res.statusCode) },
+        (performance.now() - started) / 1000,
+      )
+    }
+  }
+
+  const server: Server = createHttpServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
+    const p = handle(req, res).catch((error: unknown) => {
+      logger.error({ err: error }, 'request crashed')
+      if (!res.headersSent) sendProblem(res, toPandoraError(error))
+    })
+    inflight.add(p)
+    void p.finally(() => inflight.delete(p))
+  })
+  gateway = new WsGateway({
+    path: '/v1/ws',
+    store,
+    hub,
+    auth,
+    metrics,
+    maxSize,
+    maxPayload: 8 * 1024,
+    maxSubscriptions: options.maxSubscriptionsPerSocket ?? WS_MAX_SUBSCRIPTIONS,
+    heartbeatMs: options.heartbeatMs ?? 30_000,
+    bufferLimit: 1024 * 1024,
+    authTimeoutMs: 10_000,
+    originAllowed,
+    onError: (error) => logger.error({ err: error }, 'socket failed'),
+  })
+  server.on('upgrade', (req, socket, head) => {
+    let pathname = '/'
+    try {
+      pathname = new URL(req.url ?? '/', 'http://localhost').pathname
+    } catch {}
+    if (state.closing || !gateway!.handleUpgrade(req, socket, head, pathname)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+    }
+  })
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable)
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 4003, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+
+  let closed: Promise<void> | undefined
+  return {
+    url,
+    port,
+    store,
+    close() {
+      closed ??= (async () => {
+        state.closing = true
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+        server.closeIdleConnections()
+        hub.close()
+        await gateway!.close()
+        const timeout = new Promise<void>((resolve) =>
+          setTimeout(resolve, options.shutdownTimeoutMs ?? 10_000).unref(),
+        )
+        await Promise.race([Promise.all(inflight), timeout])
+        server.closeAllConnections()
+        await stopped
+        if (options.ownsStore !== false) await store.close()
+      })()
+      return closed
+    },
+  }
+}

@@ -1,0 +1,71 @@
+import type { ServerResponse } from 'node:http'
+import { ErrorCodes, type PandoraError, type Problem } from '@pandora/core'
+
+/** Writes a JSON reply. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  })
+  res.end(text)
+}
+
+/** An error as RFC 9457 problem details, with Pandora's stable code. */
+export function problemOf(error: PandoraError): Problem {
+  const problem: Problem = {
+    type: `https://pandora.dev/errors/${error.code}`,
+    title: ErrorCodes[error.code].message,
+    status: error.status,
+    code: error.code,
+  }
+  if (error.message !== problem.title) problem.detail = error.message
+  else if (error.detail) problem.detail = error.detail
+  return problem
+}
+
+/** Writes an error as `application/problem+json`. */
+export function sendProblem(
+  res: ServerResponse,
+  error: PandoraError,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(problemOf(error))
+  res.writeHead(error.status, {
+    'content-type': 'application/problem+json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    ...headers,
+  })
+  res.end(text)
+}
+
+/** Writes a form-encoded reply (the original API's format). */
+export function sendForm(res: ServerResponse, status: number, params: URLSearchParams | string): void {
+  const text = params.toString()
+  res.writeHead(status, {
+    'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  })
+  res.end(text)
+}
+
+/**
+ * Writes an error as the original server did: 400 for API errors with the body
+ * `error=<url-encoded message>`; other statuses keep their own code (401, 404, 405, 413, …).
+ */
+export function sendFormError(
+  res: ServerResponse,
+  error: PandoraError,
+  headers: Record<string, string> = {},
+): void {
+  const text = new URLSearchParams({ error: error.message }).toString()
+  res.writeHead(error.status, {
+    'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  })
+  res.end(text)
+}

@@ -1,0 +1,262 @@
+import {
+  type ClientFrame,
+  clientFrameSchema,
+  LEASE_DEFAULT_MS,
+  type LeasedMessage,
+  leasedToWire,
+  PandoraError,
+  type ServerFrame,
+  Status,
+  type Store,
+  toPandoraError,
+  WS_PROTOCOL,
+} from '@pandora/core'
+import type { WebSocket } from 'ws'
+import type { Principal, TokenAuth } from '../auth.js'
+import type { Metrics } from '../metrics.js'
+import type { PushHub } from './push-hub.js'
+import { Subscription, type SubscriptionOwner } from './subscription.js'
+
+/** Settings shared by every socket of a server. */
+export interface SessionSettings {
+  store: Store
+  hub: PushHub
+  auth: TokenAuth
+  metrics: Metrics
+  maxSize: number
+  maxSubscriptions: number
+  heartbeatMs: number
+  /** Pause pushing while the socket buffers more than this many bytes. */
+  bufferLimit: number
+  /** How long an unauthenticated socket may wait before sending its `auth` frame. */
+  authTimeoutMs: number
+  onError(error: unknown): void
+}
+
+/**
+ * One WebSocket connection: its authentication, its subscriptions and the leases pushed to them.
+ * Closing it gives every unacknowledged lease back at once.
+ */
+export class SocketSession implements SubscriptionOwner {
+  readonly #ws: WebSocket
+  readonly #s: SessionSettings
+  readonly #subs = new Map<string, Subscription>()
+  /** mid → the subscription holding its lease. */
+  readonly #holders = new Map<string, Subscription>()
+  #principal: Principal | null
+  #alive = true
+  #closed = false
+  #authTimer: ReturnType<typeof setTimeout> | undefined
+  #drainTimer: ReturnType<typeof setInterval> | undefined
+
+  constructor(ws: WebSocket, principal: Principal | null, settings: SessionSettings) {
+    this.#ws = ws
+    this.#s = settings
+    this.#principal = principal
+    ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary))
+    ws.on('pong', () => {
+      this.#alive = true
+    })
+    ws.on('close', () => void this.close())
+    ws.on('error', () => void this.close())
+    this.#send({
+      type: 'welcome',
+      protocol: WS_PROTOCOL,
+      authRequired: principal === null,
+      maxSize: settings.maxSize,
+      heartbeat: settings.heartbeatMs,
+    })
+    if (principal === null) {
+      this.#authTimer = setTimeout(
+        () => this.#fail(4401, 'unauthorized', 'no auth frame in time'),
+        settings.authTimeoutMs,
+      )
+    }
+  }
+
+  get open(): boolean {
+    return !this.#closed && this.#ws.readyState === this.#ws.OPEN
+  }
+
+  get congested(): boolean {
+    const over = this.#ws.bufferedAmount > this.#s.bufferLimit
+    if (over && !this.#drainTimer) this.#watchDrain()
+    return over
+  }
+
+  /** Number of subscriptions, for metrics. */
+  get subscriptions(): number {
+    return this.#subs.size
+  }
+
+  push(sub: string, message: LeasedMessage): void {
+    this.#holders.set(message.mid, this.#subs.get(sub)!)
+    if (message.status === Status.timeout) this.#s.metrics.expired.inc()
+    this.#s.metrics.pushed.inc()
+    this.#send({ type: 'message', sub, message: leasedToWire(message) })
+  }
+
+  /** Heartbeat tick: a peer that did not answer the last ping is dropped. */
+  heartbeat(): void {
+    if (!this.#alive) {
+      this.#ws.terminate()
+      void this.close()
+      return
+    }
+    this.#alive = false
+    this.#ws.ping()
+  }
+
+  /** Detaches every subscription and gives its leases back; closes the socket. */
+  async close(code = 1001, reason = 'closing'): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    clearTimeout(this.#authTimer)
+    clearInterval(this.#drainTimer)
+    const leases: { mid: string; lid: string }[] = []
+    for (const sub of this.#subs.values()) {
+      this.#s.hub.detach(sub)
+      leases.push(...sub.drain())
+    }
+    this.#subs.clear()
+    this.#holders.clear()
+    if (this.#ws.readyState === this.#ws.OPEN || this.#ws.readyState === this.#ws.CONNECTING)
+      this.#ws.close(code, reason)
+    await this.#s.hub.giveBack(leases)
+  }
+
+  #watchDrain(): void {
+    // ws has no 'drain' event: poll only while congested, then let the hub push again.
+    this.#drainTimer = setInterval(() => {
+      if (this.#ws.bufferedAmount > this.#s.bufferLimit && this.open) return
+      clearInterval(this.#drainTimer)
+      this.#drainTimer = undefined
+      for (const sub of this.#subs.values()) this.#s.hub.kick(sub.receiver)
+    }, 20)
+  }
+
+  #send(frame: ServerFrame): void {
+    if (this.#ws.readyState === this.#ws.OPEN) this.#ws.send(JSON.stringify(frame))
+  }
+
+  #fail(code: number, errorCode: 'unauthorized', message: string): void {
+    this.#send({ type: 'error', code: errorCode, message })
+    void this.close(code, message)
+  }
+
+  #onMessage(data: Buffer, isBinary: boolean): void {
+    let frame: ClientFrame
+    let ref: string | undefined
+    try {
+      if (isBinary) throw new PandoraError('invalid_input', 'frames are JSON text')
+      const raw: unknown = JSON.parse(data.toString('utf8'))
+      ref = typeof (raw as { ref?: unknown })?.ref === 'string' ? (raw as { ref: string }).ref : undefined
+      const parsed = clientFrameSchema.safeParse(raw)
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]
+        const code = issue?.message === 'invalid mailbox' ? 'invalid_mailbox' : 'invalid_input'
+        throw new PandoraError(
+          code,
+          `${issue?.path.join('.') || 'frame'}: ${issue?.message ?? 'invalid frame'}`,
+        )
+      }
+      frame = parsed.data
+    } catch (error) {
+      const e =
+        error instanceof SyntaxError
+          ? new PandoraError('invalid_input', 'frame is not valid JSON')
+          : toPandoraError(error)
+      this.#send({ type: 'error', ...(ref ? { ref } : {}), code: e.code, message: e.message })
+      return
+    }
+    this.#handle(frame).catch((error: unknown) => {
+      const e = toPandoraError(error)
+      if (e.code === 'internal') this.#s.onError(error)
+      const sub = frame.type === 'subscribe' ? { sub: frame.sub } : {}
+      this.#send({
+        type: 'error',
+        ...(frame.ref ? { ref: frame.ref } : {}),
+        ...sub,
+        code: e.code,
+        message: e.message,
+      })
+    })
+  }
+
+  async #handle(frame: ClientFrame): Promise<void> {
+    const ref = frame.ref ? { ref: frame.ref } : {}
+    if (frame.type === 'auth') {
+      const principal = this.#principal ?? this.#s.auth.authenticate(frame.token)
+      if (!principal) return this.#fail(4401, 'unauthorized', 'invalid token')
+      this.#principal = principal
+      clearTimeout(this.#authTimer)
+      return this.#send({ type: 'authenticated', ...ref })
+    }
+    if (frame.type === 'ping') return this.#send({ type: 'pong', ...ref })
+    const principal = this.#principal
+    if (!principal) return this.#fail(4401, 'unauthorized', 'authenticate first')
+    switch (frame.type) {
+      case 'subscribe': {
+        if (!principal.canReceive(frame.receiver))
+          throw new PandoraError('forbidden', `this token may not receive from ${frame.receiver}`)
+        if (this.#subs.has(frame.sub))
+          throw new PandoraError('invalid_input', `subscription ${frame.sub} exists already`)
+        if (this.#subs.size >= this.#s.maxSubscriptions) throw new PandoraError('too_many_subscriptions')
+        const sub = new Subscription(
+          frame.sub,
+          frame.receiver,
+          frame.leaseTime ?? LEASE_DEFAULT_MS,
+          frame.prefetch ?? 1,
+          this,
+        )
+        this.#subs.set(frame.sub, sub)
+        this.#send({ type: 'subscribed', sub: frame.sub, ...ref })
+        this.#s.hub.attach(sub)
+        return
+      }
+      case 'unsubscribe': {
+        const sub = this.#subs.get(frame.sub)
+        if (sub) {
+          this.#subs.delete(frame.sub)
+          this.#s.hub.detach(sub)
+          const leases = sub.drain()
+          for (const l of leases) this.#holders.delete(l.mid)
+          await this.#s.hub.giveBack(leases)
+        }
+        return this.#send({ type: 'unsubscribed', sub: frame.sub, ...ref })
+      }
+      case 'ack':
+      case 'reject': {
+        if (!principal.receives) throw new PandoraError('forbidden', 'this token may not receive')
+        const status = frame.type === 'ack' ? Status.confirmed : Status.rejected
+        const delay =
+          frame.type === 'reject' && frame.delay !== undefined ? { delay: frame.delay } : undefined
+        try {
+          await this.#s.store.ack(frame.mid, frame.lid, status, delay)
+          if (status === Status.confirmed) this.#s.metrics.acked.inc()
+          else this.#s.metrics.rejected.inc()
+        } finally {
+          this.#release(frame.mid.toLowerCase(), frame.lid.toLowerCase())
+        }
+        return this.#send({ type: 'ok', ...ref })
+      }
+      case 'renew': {
+        if (!principal.receives) throw new PandoraError('forbidden', 'this token may not receive')
+        const until = await this.#s.store.renew(frame.mid, frame.lid, frame.leaseTime)
+        const holder = this.#holders.get(frame.mid.toLowerCase())
+        const lease = holder?.inflight.get(frame.mid.toLowerCase())
+        if (lease && lease.lid === frame.lid.toLowerCase()) lease.leasedUntil = until
+        return this.#send({ type: 'ok', ...ref, leasedUntil: new Date(until).toISOString() })
+      }
+    }
+  }
+
+  /** Forgets a lease after its ack (or a failed one) and lets its subscription take another. */
+  #release(mid: string, lid: string): void {
+    const holder = this.#holders.get(mid)
+    if (!holder || holder.inflight.get(mid)?.lid !== lid) return
+    holder.inflight.delete(mid)
+    this.#holders.delete(mid)
+    this.#s.hub.kick(holder.receiver)
+  }
+}

@@ -1,0 +1,60 @@
+import type { LeasedMessage } from '@pandora/core'
+import type { PushTarget } from './push-hub.js'
+
+/** What a subscription needs from its socket. */
+export interface SubscriptionOwner {
+  /** False once the socket is closing: nothing more may be pushed. */
+  readonly open: boolean
+  /** True while the socket's send buffer is over its limit (a slow consumer): pause pushing. */
+  readonly congested: boolean
+  /** Sends one pushed message. */
+  push(sub: string, message: LeasedMessage): void
+}
+
+/**
+ * One WebSocket subscription: a receiver, a lease time and a credit (`prefetch`). It never holds
+ * more than `prefetch` unacknowledged messages; credit comes back on ack/reject on its socket, or
+ * when a lease it holds expires.
+ */
+export class Subscription implements PushTarget {
+  /** Leases it holds: mid → { lid, leasedUntil }. */
+  readonly inflight = new Map<string, { lid: string; leasedUntil: number }>()
+
+  constructor(
+    readonly id: string,
+    readonly receiver: string,
+    readonly leaseTime: number,
+    readonly prefetch: number,
+    private readonly owner: SubscriptionOwner,
+  ) {}
+
+  credit(): number {
+    if (!this.owner.open || this.owner.congested) return 0
+    const now = Date.now()
+    for (const [mid, lease] of this.inflight) if (lease.leasedUntil <= now) this.inflight.delete(mid)
+    return Math.max(0, this.prefetch - this.inflight.size)
+  }
+
+  nextExpiry(): number | null {
+    let min: number | null = null
+    for (const lease of this.inflight.values())
+      if (min === null || lease.leasedUntil < min) min = lease.leasedUntil
+    return min
+  }
+
+  deliver(messages: LeasedMessage[]): LeasedMessage[] {
+    if (!this.owner.open) return messages
+    for (const m of messages) {
+      this.inflight.set(m.mid, { lid: m.lid, leasedUntil: m.leasedUntil })
+      this.owner.push(this.id, m)
+    }
+    return []
+  }
+
+  /** Takes every lease it holds away from it (to give them back). */
+  drain(): { mid: string; lid: string }[] {
+    const leases = [...this.inflight].map(([mid, l]) => ({ mid, lid: l.lid }))
+    this.inflight.clear()
+    return leases
+  }
+}
