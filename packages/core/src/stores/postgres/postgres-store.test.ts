@@ -1,0 +1,228 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { afterAll, describe, expect, it, vi } from 'vitest'
+import { PandoraError } from '../../errors.js'
+import { Status } from '../../status.js'
+import type { StoreOptions } from '../../store.js'
+import { mailbox, runStoreConformance, type StoreHarness } from '../store.case.test.js'
+import { openPostgresStore, PostgresStore, type PostgresStoreOptions } from './index.js'
+import { LATEST_VERSION } from './migrations.js'
+
+const url = process.env.PANDORA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const shownUrl = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
+
+/** Why no server answered, or null when one did. */
+async function probe(): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    await client.query('SELECT 1')
+    return null
+  } catch (error) {
+    return error instanceof Error ? error.message || String(error) : String(error)
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+const unreachable = await probe()
+
+if (unreachable !== null) {
+  if (process.env.CI === 'true') {
+    describe('postgres store', () => {
+      it('postgres store - PostgreSQL is required under CI', () => {
+        throw new Error(
+          `PostgreSQL is required under CI (CI=true) but none answered at ${shownUrl}: ${unreachable}. ` +
+            'Start one or set PANDORA_TEST_POSTGRES_URL.',
+        )
+      })
+    })
+  } else {
+    console.warn(
+      `postgres store tests SKIPPED: no PostgreSQL at ${shownUrl} (${unreachable}). ` +
+        'Set PANDORA_TEST_POSTGRES_URL to run them.',
+    )
+  }
+}
+
+describe.skipIf(unreachable !== null)('postgres store', () => {
+  const admin = new pg.Pool({ connectionString: url, max: 2 })
+  admin.on('error', () => {})
+  afterAll(() => admin.end())
+
+  const newSchema = () => `pandora_test_${randomBytes(6).toString('hex')}`
+  const dropSchema = (schema: string) => admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+
+  /** Stores on one fresh schema, sharing a clock offset; all closed and the schema dropped by dispose. */
+  function fixture(options: Partial<PostgresStoreOptions> = {}) {
+    const schema = newSchema()
+    let offset = 0
+    const opened: PostgresStore[] = []
+    const config: PostgresStoreOptions = {
+      connectionString: url,
+      schema,
+      poolSize: 4,
+      clockOffset: () => offset,
+      ...options,
+    }
+    return {
+      schema,
+      advance: (ms: number) => {
+        offset += ms
+      },
+      open: async (extra: Partial<PostgresStoreOptions> = {}) => {
+        const store = await openPostgresStore({ ...config, ...extra })
+        opened.push(store)
+        return store
+      },
+      dispose: async () => {
+        await Promise.all(opened.map((s) => s.close()))
+        await dropSchema(schema)
+      },
+    }
+  }
+
+  runStoreConformance({
+    newStore: async (options?: StoreOptions): Promise<StoreHarness> => {
+      const f = fixture(options)
+      let store = await f.open()
+      return {
+        store,
+        advance: f.advance,
+        reopen: async () => {
+          await store.close()
+          store = await f.open()
+          return store
+        },
+        peers: (n) => Promise.all(Array.from({ length: n }, () => f.open())),
+        dispose: f.dispose,
+      }
+    },
+  })
+
+  const waitForSignal = (store: PostgresStore, receiver: string) =>
+    new Promise<string>((resolve) => {
+      const off = store.onAvailable((r) => {
+        if (r !== receiver) return
+        off()
+        resolve(r)
+      })
+    })
+
+  it('notify - a message sent through one instance wakes the listeners of another', async () => {
+    const f = fixture()
+    try {
+      const a = await f.open()
+      const b = await f.open()
+      const box = mailbox('notify')
+      const woken = waitForSignal(b, box)
+      const { mid } = await a.send({ sender: 's@test', receiver: box, fields: { x: '1' } })
+      expect(await woken).toBe(box)
+      const [m] = await b.fetch(box, { leaseTime: 5000 })
+      expect(m?.mid).toBe(mid)
+    } finally {
+      await f.dispose()
+    }
+  })
+
+  it('notify - the listener reconnects after its connection drops and wakes receivers it may have missed', async () => {
+    const f = fixture()
+    try {
+      const a = await f.open()
+      const b = await f.open()
+      const box = mailbox('relisten')
+      const { rowCount } = await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1',
+        [`LISTEN "pandora_${f.schema}"`],
+      )
+      expect(rowCount).toBe(2)
+      // Sent while the listeners may still be down: the NOTIFY can be lost, the resync is not.
+      const woken = waitForSignal(b, box)
+      await a.send({ sender: 's@test', receiver: box, fields: { x: '1' } })
+      expect(await woken).toBe(box)
+    } finally {
+      await f.dispose()
+    }
+  })
+
+  it('clock - the database clock decides leases, whatever the Node clock says', async () => {
+    const f = fixture()
+    try {
+      const a = await f.open()
+      let ahead = 0
+      const b = await f.open({ clockOffset: () => ahead })
+      const box = mailbox('clock')
+      const { rows } = await admin.query<{ t: string }>(
+        'SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS t',
+      )
+      const dbNow = Number(rows[0]!.t)
+      const nodeNow = vi.spyOn(Date, 'now').mockReturnValue(Date.UTC(2001, 0, 1))
+      let leased: Awaited<ReturnType<PostgresStore['fetch']>>
+      try {
+        await a.send({ sender: 's@test', receiver: box, fields: { x: '1' } })
+        leased = await a.fetch(box, { leaseTime: 5000 })
+        expect(await a.nextDueIn(box)).toBeGreaterThan(3000)
+      } finally {
+        nodeNow.mockRestore()
+      }
+      const [m] = leased
+      expect(Math.abs(m!.receivedAt - dbNow)).toBeLessThan(60_000)
+      expect(m!.leasedUntil - m!.receivedAt).toBeGreaterThanOrEqual(5000)
+      // Same database, another instance whose view of it runs 6 s ahead: the lease has expired.
+      expect(await b.fetch(box, { leaseTime: 5000 })).toEqual([])
+      ahead = 6000
+      const [again] = await b.fetch(box, { leaseTime: 5000 })
+      expect(again).toMatchObject({ mid: m!.mid, deliveryCount: 2, status: Status.timeout })
+      await expect(a.ack(m!.mid, m!.lid, Status.confirmed)).rejects.toMatchObject({
+        code: 'unable_to_change_status',
+      })
+    } finally {
+      await f.dispose()
+    }
+  })
+
+  it('migrate - two instances starting on a fresh schema together both succeed', async () => {
+    const f = fixture()
+    try {
+      const [a, b] = await Promise.all([f.open(), f.open()])
+      const { rows } = await admin.query<{ version: number }>(
+        `SELECT version FROM "${f.schema}".schema_migrations ORDER BY version`,
+      )
+      expect(rows.map((r) => r.version)).toEqual(Array.from({ length: LATEST_VERSION }, (_, i) => i + 1))
+      const box = mailbox('migrate')
+      const { mid } = await a!.send({ sender: 's@test', receiver: box, fields: { x: '1' } })
+      expect((await b!.get(mid))?.fields?.x).toEqual(['1'])
+    } finally {
+      await f.dispose()
+    }
+  })
+
+  it('schema - an invalid schema name is refused before any SQL', () => {
+    for (const schema of ['', 'bad"name', 'x; DROP TABLE t', '1abc', 'pg_catalog', 'a'.repeat(56)]) {
+      const attempt = () => new PostgresStore({ connectionString: url, schema })
+      expect(attempt).toThrow(PandoraError)
+      expect(attempt).toThrow(/schema must be/)
+    }
+    expect(new PostgresStore({ connectionString: url, schema: 'Mixed_Case_1' }).schema).toBe('Mixed_Case_1')
+  })
+
+  it('blobs - a stored body that no longer matches its key is reported corrupt', async () => {
+    const f = fixture()
+    try {
+      const store = await f.open()
+      const box = mailbox('corrupt')
+      const { mid } = await store.send({ sender: 's@test', receiver: box, fields: { x: '1' } })
+      await admin.query(`UPDATE "${f.schema}".blobs SET bytes = 'tampered' WHERE key = $1`, [mid])
+      await expect(store.get(mid)).rejects.toMatchObject({ code: 'corrupt_blob' })
+      await expect(store.getBlob(mid)).rejects.toMatchObject({ code: 'corrupt_blob' })
+    } finally {
+      await f.dispose()
+    }
+  })
+
+  it('open - an unreachable server fails with unavailable', async () => {
+    const attempt = openPostgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/test' })
+    await expect(attempt).rejects.toMatchObject({ code: 'unavailable' })
+  })
+})

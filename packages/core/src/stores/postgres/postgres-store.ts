@@ -1,0 +1,550 @@
+import type { Pool, PoolClient } from 'pg'
+import { AvailabilitySignal } from '../../availability.js'
+import { decodeFields, type Fields } from '../../body.js'
+import { PandoraError } from '../../errors.js'
+import { contentKey, newLeaseId, parseKey } from '../../key.js'
+import { DEFAULT_MAX_DELIVERIES, DEFAULT_MAX_SIZE } from '../../limits.js'
+import { assertMailbox } from '../../mailbox.js'
+import {
+  type LeasedMessage,
+  type MessageHeader,
+  prepareMessage,
+  type SendInput,
+  type SendResult,
+  type StoredMessage,
+} from '../../message.js'
+import { Status, type StatusCode } from '../../status.js'
+import type {
+  AvailabilityListener,
+  FetchOptions,
+  HeadersQuery,
+  MailboxStats,
+  Store,
+  StoreOptions,
+} from '../../store.js'
+import { checkAck, checkFetch, checkHeaders, checkMids, checkRenew } from '../../store-input.js'
+import { loadPg } from './load-pg.js'
+import { migrate } from './migrations.js'
+import { NotifyListener } from './notify-listener.js'
+import { assertSchemaName, channelOf, DEFAULT_SCHEMA, quoteIdent } from './schema-name.js'
+import { type Statements, statements } from './statements.js'
+
+/** Options of the {@link PostgresStore}. */
+export interface PostgresStoreOptions extends StoreOptions {
+  /** Where the database is, e.g. `postgres://user@host:5432/db`. */
+  connectionString: string
+  /** Schema holding Pandora's tables, created on start (default `pandora`). */
+  schema?: string
+  /** Most pooled connections of this store (default 10); one more listens for notifications. */
+  poolSize?: number
+  /**
+   * Milliseconds added to the database clock, read before each statement. For tests: every
+   * lease, delay and expiry decision uses the database clock, so this is how a test moves time.
+   */
+  clockOffset?: () => number
+}
+
+/** Receivers woken at most after the listener reconnects (each may have missed notifications). */
+const RESYNC_LIMIT = 1000
+// Keeps `since` within bigint and exact as a JS number.
+const clampTime = (ms: number) =>
+  Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(ms)))
+
+/** pg hands back int8 as strings (they may exceed 2^53); Pandora's times and counts never do. */
+type Int8 = string | number
+const num = (v: Int8): number => Number(v)
+const numOrNull = (v: Int8 | null): number | null => (v === null ? null : Number(v))
+
+interface HeaderRow {
+  mid: string
+  sender: string
+  receiver: string
+  status: number
+  received_at: Int8
+  send_when: Int8
+  leased_until: Int8 | null
+  delivery_count: number
+  size: number
+}
+
+interface FetchRow extends HeaderRow {
+  rn: Int8
+  doomed: boolean
+  lid: string | null
+  bytes: Uint8Array | null
+}
+
+interface StatsRow {
+  receiver: string
+  pending: number
+  leased: number
+  delayed: number
+  dead: number
+  confirmed: number
+}
+
+const toHeader = (row: HeaderRow): MessageHeader => ({
+  mid: row.mid,
+  sender: row.sender,
+  receiver: row.receiver,
+  status: row.status as StatusCode,
+  receivedAt: num(row.received_at),
+  sendWhen: num(row.send_when),
+  leasedUntil: numOrNull(row.leased_until),
+  deliveryCount: row.delivery_count,
+  size: row.size,
+})
+
+const toStats = (row: StatsRow): MailboxStats => ({
+  receiver: row.receiver,
+  pending: row.pending,
+  leased: row.leased,
+  delayed: row.delayed,
+  dead: row.dead,
+  confirmed: row.confirmed,
+})
+
+/** Network failures and server shutdowns: the database is unreachable, not the request wrong. */
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  if (typeof code !== 'string') {
+    return error instanceof Error && /Connection terminated|connection timeout/i.test(error.message)
+  }
+  // SQLSTATE class 08 (connection) and 57P (shutdown), or a socket error such as ECONNREFUSED.
+  return code.startsWith('08') || code.startsWith('57P') || /^E[A-Z]{4,}$/.test(code)
+}
+
+function positiveInt(value: number | undefined, fallback: number, what: string, min = 1): number {
+  const v = value ?? fallback
+  if (!Number.isSafeInteger(v) || v < min) {
+    throw new PandoraError('invalid_input', `${what} must be a whole number of at least ${min}`)
+  }
+  return v
+}
+
+/**
+ * A store in PostgreSQL, for several Pandora instances sharing one database. Fetch-and-lock uses
+ * `FOR UPDATE SKIP LOCKED`, so concurrent fetchers never wait on each other nor share a message;
+ * every lease and delay decision reads the database clock, so instance clocks cannot disagree;
+ * sends, rejects and redrives NOTIFY a channel of the schema, so a message sent through one
+ * instance wakes the subscribers of every other. The schema is created and migrated on start.
+ *
+ * The `pg` driver is an optional peer dependency, loaded on start; prefer
+ * {@link openPostgresStore}, which also waits until the store is ready.
+ *
+ * @example
+ * ```ts
+ * const store = new PostgresStore({ connectionString: 'postgres://pandora@db/pandora' })
+ * await store.ready()
+ * store.onAvailable((receiver) => console.log('due:', receiver))
+ * await store.send({ sender: 'a@local', receiver: 'b@local', fields: { hi: 'there' } })
+ * const [msg] = await store.fetch('b@local', { leaseTime: 30_000 })
+ * await store.ack(msg.mid, msg.lid, Status.confirmed)
+ * await store.close()
+ * ```
+ */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres'
+  /** The schema holding this store's tables. */
+  readonly schema: string
+  readonly #connectionString: string
+  readonly #poolSize: number
+  readonly #maxSize: number
+  readonly #maxDeliveries: number
+  readonly #clockOffset: () => number
+  readonly #channel: string
+  readonly #sql: Statements
+  readonly #signal = new AvailabilitySignal()
+  #pool: Pool | undefined
+  #listener: NotifyListener | undefined
+  #starting: Promise<void> | undefined
+  #closing: Promise<void> | undefined
+  #closed = false
+
+  constructor(options: PostgresStoreOptions) {
+    if (typeof options?.connectionString !== 'string' || options.connectionString === '') {
+      throw new PandoraError('invalid_input', 'connectionString is required')
+    }
+    this.#connectionString = options.connectionString
+    this.schema = assertSchemaName(options.schema ?? DEFAULT_SCHEMA)
+    this.#poolSize = positiveInt(options.poolSize, 10, 'poolSize')
+    this.#maxSize = positiveInt(options.maxSize, DEFAULT_MAX_SIZE, 'maxSize')
+    this.#maxDeliveries = positiveInt(options.maxDeliveries, DEFAULT_MAX_DELIVERIES, 'maxDeliveries', 0)
+    this.#clockOffset = options.clockOffset ?? (() => 0)
+    this.#channel = channelOf(this.schema)
+    this.#sql = statements(quoteIdent(this.schema))
+  }
+
+  async ready(): Promise<void> {
+    this.#open()
+    await this.#start()
+  }
+
+  close(): Promise<void> {
+    this.#closed = true
+    this.#signal.clear()
+    this.#closing ??= (async () => {
+      await this.#starting?.catch(() => {})
+      await this.#listener?.close()
+      await this.#pool?.end().catch(() => {})
+    })()
+    return this.#closing
+  }
+
+  async send(input: SendInput): Promise<SendResult> {
+    const [result] = await this.sendBatch([input])
+    return result!
+  }
+
+  async sendBatch(inputs: readonly SendInput[]): Promise<SendResult[]> {
+    this.#open()
+    if (!Array.isArray(inputs)) throw new PandoraError('invalid_input', 'expected a list of messages')
+    // Only the default clientTime, a label inside the body, comes from this machine's clock;
+    // receivedAt and sendWhen are set by the database.
+    const now = Date.now() + this.#offset()
+    const prepared = await Promise.all(inputs.map((i) => prepareMessage(i, { now, maxSize: this.#maxSize })))
+    if (prepared.length === 0) return []
+    // The same body twice in one batch is one message: only its first occurrence may be new.
+    const first = new Map<string, number>()
+    prepared.forEach((p, i) => {
+      if (!first.has(p.mid)) first.set(p.mid, i)
+    })
+    const unique = [...first.values()].map((i) => prepared[i]!)
+    const inserted = await this.#run(async (pool) => {
+      const { rows } = await pool.query<{ inserted: string[] }>(this.#sql.send, [
+        this.#offset(),
+        unique.map((p) => p.mid),
+        unique.map((p) => p.receiver),
+        unique.map((p) => p.sender),
+        unique.map((p) => p.delay),
+        unique.map((p) => Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength)),
+        this.#channel,
+      ])
+      return new Set(rows[0]?.inserted ?? [])
+    })
+    return prepared.map((p, i) => ({
+      mid: p.mid,
+      duplicate: !(inserted.has(p.mid) && first.get(p.mid) === i),
+    }))
+  }
+
+  async fetch(receiver: string, options: FetchOptions): Promise<LeasedMessage[]> {
+    this.#open()
+    const { receiver: name, leaseTime, max } = checkFetch(receiver, options)
+    return this.#run(async (pool) => {
+      const out: LeasedMessage[] = []
+      // Candidates due for dead-lettering use up a round without being delivered: go again for
+      // the rest, as long as the last round found as many as it asked for.
+      for (;;) {
+        const want = max - out.length
+        const lids = Array.from({ length: want }, newLeaseId)
+        const { rows } = await pool.query<FetchRow>(this.#sql.fetch, [
+          this.#offset(),
+          name,
+          want,
+          this.#maxDeliveries,
+          lids,
+          leaseTime,
+        ])
+        rows.sort((a, b) => num(a.rn) - num(b.rn))
+        for (const row of rows) {
+          if (row.doomed) continue
+          out.push({
+            ...toHeader(row),
+            lid: row.lid!,
+            leasedUntil: num(row.leased_until!),
+            fields: (await checkedFields(row.mid, row.bytes)) ?? {},
+          })
+        }
+        if (rows.length < want || out.length >= max) return out
+      }
+    })
+  }
+
+  async ack(mid: string, lid: string, status: StatusCode, options?: { delay?: number }): Promise<void> {
+    this.#open()
+    const a = checkAck(mid, lid, status, options)
+    await this.#run(async (pool) => {
+      if (a.status === Status.confirmed) {
+        await this.#transaction(pool, async (client) => {
+          const { rows } = await client.query<{ refs: Int8 | null }>(this.#sql.confirm, [
+            this.#offset(),
+            a.mid,
+            a.lid,
+          ])
+          if (rows.length === 0) throw new PandoraError('unable_to_change_status')
+          const refs = rows[0]!.refs
+          if (refs !== null && num(refs) <= 0) await client.query(this.#sql.deleteUnreferenced, [[a.mid]])
+        })
+        return
+      }
+      const { rows } = await pool.query(this.#sql.reject, [
+        this.#offset(),
+        a.mid,
+        a.lid,
+        this.#maxDeliveries,
+        a.delay,
+        this.#channel,
+      ])
+      if (rows.length === 0) throw new PandoraError('unable_to_change_status')
+    })
+  }
+
+  async renew(mid: string, lid: string, leaseTime: number): Promise<number> {
+    this.#open()
+    const r = checkRenew(mid, lid, leaseTime)
+    return this.#run(async (pool) => {
+      const { rows } = await pool.query<{ leased_until: Int8 }>(this.#sql.renew, [
+        this.#offset(),
+        r.mid,
+        r.lid,
+        r.leaseTime,
+      ])
+      if (rows.length === 0) throw new PandoraError('unable_to_change_status')
+      return num(rows[0]!.leased_until)
+    })
+  }
+
+  async headers(receiver: string, query?: HeadersQuery): Promise<MessageHeader[]> {
+    this.#open()
+    const q = checkHeaders(receiver, query)
+    return this.#run(async (pool) => {
+      const { rows } = await pool.query<HeaderRow>(this.#sql.headers, [
+        this.#offset(),
+        q.receiver,
+        clampTime(q.since),
+        q.limit,
+      ])
+      return rows.map(toHeader)
+    })
+  }
+
+  async get(mid: string): Promise<StoredMessage | null> {
+    this.#open()
+    const key = parseKey(mid)
+    return this.#run(async (pool) => {
+      const { rows } = await pool.query<HeaderRow & { bytes: Uint8Array | null }>(this.#sql.get, [
+        this.#offset(),
+        key,
+      ])
+      const row = rows[0]
+      if (!row) return null
+      return { ...toHeader(row), fields: await checkedFields(row.mid, row.bytes) }
+    })
+  }
+
+  async stats(receiver: string): Promise<MailboxStats> {
+    this.#open()
+    const name = assertMailbox(receiver)
+    return this.#run(async (pool) => {
+      const { rows } = await pool.query<StatsRow>(this.#sql.stats, [this.#offset(), name])
+      const row = rows[0]
+      return row ? toStats(row) : { receiver: name, pending: 0, leased: 0, delayed: 0, dead: 0, confirmed: 0 }
+    })
+  }
+
+  async mailboxes(): Promise<MailboxStats[]> {
+    this.#open()
+    return this.#run(async (pool) => {
+      const { rows } = await pool.query<StatsRow>(this.#sql.mailboxes, [this.#offset()])
+      // Sorted here, by UTF-16 code units like the other stores, not by the database's collation.
+      return rows
+        .map(toStats)
+        .sort((a, b) => (a.receiver < b.receiver ? -1 : a.receiver > b.receiver ? 1 : 0))
+    })
+  }
+
+  async dead(receiver: string, limit = 100): Promise<MessageHeader[]> {
+    this.#open()
+    const q = checkHeaders(receiver, { limit })
+    return this.#run(async (pool) => {
+      const { rows } = await pool.query<HeaderRow>(this.#sql.dead, [this.#offset(), q.receiver, q.limit])
+      return rows.map(toHeader)
+    })
+  }
+
+  async redrive(receiver: string, mids?: readonly string[]): Promise<number> {
+    this.#open()
+    const name = assertMailbox(receiver)
+    const only = checkMids(mids)
+    return this.#run(async (pool) => {
+      const { rows } = await pool.query<{ n: number }>(this.#sql.redrive, [
+        this.#offset(),
+        name,
+        only ?? null,
+        this.#channel,
+      ])
+      return rows[0]?.n ?? 0
+    })
+  }
+
+  async purge(receiver: string): Promise<number> {
+    this.#open()
+    const name = assertMailbox(receiver)
+    return this.#run((pool) =>
+      this.#transaction(pool, async (client) => {
+        const { rows } = await client.query<{ n: number; gone: string[] }>(this.#sql.purge, [name])
+        const { n, gone } = rows[0] ?? { n: 0, gone: [] }
+        if (gone.length > 0) await client.query(this.#sql.deleteUnreferenced, [gone])
+        return n
+      }),
+    )
+  }
+
+  onAvailable(listener: AvailabilityListener): () => void {
+    return this.#signal.add(listener)
+  }
+
+  async nextDueIn(receiver: string): Promise<number | null> {
+    this.#open()
+    const name = assertMailbox(receiver)
+    return this.#run(async (pool) => {
+      const { rows } = await pool.query<{ due: Int8 | null }>(this.#sql.nextDueIn, [this.#offset(), name])
+      const due = rows[0]?.due ?? null
+      return due === null ? null : Math.max(0, num(due))
+    })
+  }
+
+  async putBlob(bytes: Uint8Array): Promise<string> {
+    this.#open()
+    if (!(bytes instanceof Uint8Array)) throw new PandoraError('nil_body')
+    const key = await contentKey(bytes)
+    await this.#run((pool) =>
+      pool.query(this.#sql.putBlob, [key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]),
+    )
+    return key
+  }
+
+  async getBlob(key: string): Promise<Uint8Array | null> {
+    this.#open()
+    const k = parseKey(key)
+    const bytes = await this.#run(async (pool) => {
+      const { rows } = await pool.query<{ bytes: Uint8Array }>(this.#sql.getBlob, [k])
+      return rows[0]?.bytes ?? null
+    })
+    if (bytes === null) return null
+    await assertIntact(k, bytes)
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  }
+
+  async updateRefCount(key: string, delta: number): Promise<number> {
+    this.#open()
+    const k = parseKey(key)
+    if (!Number.isSafeInteger(delta)) throw new PandoraError('invalid_input', 'delta must be a whole number')
+    return this.#run(async (pool) => {
+      const { rows } = await pool.query<{ refs: Int8 }>(this.#sql.updateRefCount, [k, delta])
+      return rows[0] ? num(rows[0].refs) : 0
+    })
+  }
+
+  async collectBlobs(): Promise<number> {
+    this.#open()
+    return this.#run(async (pool) => (await pool.query(this.#sql.collectBlobs)).rowCount ?? 0)
+  }
+
+  #open(): void {
+    if (this.#closed) throw new PandoraError('store_closed')
+  }
+
+  #offset(): number {
+    return Math.round(this.#clockOffset())
+  }
+
+  /** Loads the driver, migrates the schema and starts listening, once (again after a failure). */
+  #start(): Promise<void> {
+    this.#starting ??= this.#connect().catch((error: unknown) => {
+      this.#starting = undefined
+      throw toStoreError(error)
+    })
+    return this.#starting
+  }
+
+  async #connect(): Promise<void> {
+    const pg = await loadPg()
+    this.#open()
+    const pool = new pg.Pool({ connectionString: this.#connectionString, max: this.#poolSize })
+    // An idle pooled connection that drops emits here; the pool replaces it on the next query.
+    pool.on('error', () => {})
+    const listener = new NotifyListener({
+      newClient: () => new pg.Client({ connectionString: this.#connectionString }),
+      channel: this.#channel,
+      onNotify: (receiver) => this.#signal.notify(receiver),
+      onReconnect: () => this.#resync(),
+    })
+    try {
+      const client = await pool.connect()
+      try {
+        await migrate(client, this.schema)
+      } finally {
+        client.release()
+      }
+      await listener.start()
+    } catch (error) {
+      await listener.close()
+      await pool.end().catch(() => {})
+      throw error
+    }
+    this.#pool = pool
+    this.#listener = listener
+    if (this.#closed) throw new PandoraError('store_closed')
+  }
+
+  /** After the listener was down, wakes every receiver with a due message: it may have missed its NOTIFY. */
+  #resync(): void {
+    this.#run(async (pool) => {
+      const { rows } = await pool.query<{ receiver: string }>(this.#sql.dueReceivers, [
+        this.#offset(),
+        RESYNC_LIMIT,
+      ])
+      for (const row of rows) this.#signal.notify(row.receiver)
+    }).catch(() => {})
+  }
+
+  /** Runs `work` on the pool once the store is ready, with driver errors turned into Pandora's. */
+  async #run<T>(work: (pool: Pool) => Promise<T>): Promise<T> {
+    await this.#start()
+    this.#open()
+    try {
+      return await work(this.#pool!)
+    } catch (error) {
+      if (this.#closed && !(error instanceof PandoraError)) throw new PandoraError('store_closed')
+      throw toStoreError(error)
+    }
+  }
+
+  async #transaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect()
+    let broken: Error | undefined
+    try {
+      await client.query('BEGIN')
+      const result = await work(client)
+      await client.query('COMMIT')
+      return result
+    } catch (error) {
+      if (isConnectionError(error)) broken = error as Error
+      else await client.query('ROLLBACK').catch(() => {})
+      throw error
+    } finally {
+      // A broken connection is destroyed rather than handed to the next query.
+      client.release(broken)
+    }
+  }
+}
+
+function toStoreError(error: unknown): unknown {
+  if (error instanceof PandoraError) return error
+  if (isConnectionError(error)) {
+    return new PandoraError('unavailable', 'the PostgreSQL database is unreachable', { cause: error })
+  }
+  return error
+}
+
+async function assertIntact(key: string, bytes: Uint8Array): Promise<void> {
+  if ((await contentKey(bytes)) !== key) throw new PandoraError('corrupt_blob')
+}
+
+async function checkedFields(key: string, bytes: Uint8Array | null): Promise<Fields | null> {
+  if (bytes === null) return null
+  await assertIntact(key, bytes)
+  return decodeFields(new TextDecoder().decode(bytes))
+}

@@ -1,0 +1,205 @@
+/**
+ * The SQL of the PostgreSQL store, built once per schema. Conventions: `$1` is always the clock
+ * offset in ms, and `c.t` is "now" in epoch ms on the DATABASE clock (plus that offset), computed
+ * once per statement, so every lease, delay and expiry decision uses one clock whichever instance
+ * runs it. Statuses: confirmed 1, rejected 2, timeout 4, notDelivered 8, dead 16; "active" means
+ * neither confirmed nor dead, the predicate of the `messages_due` partial index.
+ */
+export function statements(s: string) {
+  const m = `${s}.messages`
+  const b = `${s}.blobs`
+  const now = `WITH c AS MATERIALIZED (SELECT (floor(extract(epoch FROM clock_timestamp()) * 1000))::bigint + $1::bigint AS t)`
+  const active = 'm.status NOT IN (1, 16)'
+  const live = `m.lid IS NOT NULL AND m.leased_until > c.t AND ${active}`
+  // A lease that ran out reads as `timeout`, even before a fetch rewrites the row.
+  const expired = 'm.lid IS NOT NULL AND m.leased_until <= c.t'
+  const header = `m.mid, m.sender, m.receiver, m.received_at, m.send_when, m.delivery_count, m.size,
+    CASE WHEN ${expired} THEN 4 ELSE m.status END AS status,
+    CASE WHEN ${expired} THEN NULL ELSE m.leased_until END AS leased_until`
+  const counts = `SELECT k.receiver,
+      count(*) FILTER (WHERE k.kind = 'pending')::int AS pending,
+      count(*) FILTER (WHERE k.kind = 'leased')::int AS leased,
+      count(*) FILTER (WHERE k.kind = 'delayed')::int AS delayed,
+      count(*) FILTER (WHERE k.kind = 'dead')::int AS dead,
+      count(*) FILTER (WHERE k.kind = 'confirmed')::int AS confirmed
+    FROM k GROUP BY k.receiver`
+  const kinds = `k AS (
+    SELECT m.receiver, CASE
+      WHEN m.status = 1 THEN 'confirmed'
+      WHEN m.status = 16 THEN 'dead'
+      WHEN m.lid IS NOT NULL AND m.leased_until > c.t THEN 'leased'
+      WHEN m.visible_at > c.t THEN 'delayed'
+      ELSE 'pending' END AS kind
+    FROM ${m} m, c`
+
+  return {
+    /**
+     * Inserts a batch ($2 mids, $3 receivers, $4 senders, $5 delays, $6 bodies; mids unique),
+     * idempotently, adds a blob reference per new message, and notifies channel $7 of every
+     * receiver that got a message due now: one statement, so one transaction, and the NOTIFY
+     * goes out on its commit.
+     */
+    send: `${now},
+      input AS (
+        SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::bytea[])
+          WITH ORDINALITY AS x(mid, receiver, sender, delay, bytes, ord)
+      ),
+      ins AS (
+        INSERT INTO ${m} AS m (mid, receiver, sender, status, received_at, send_when, visible_at, size)
+        SELECT i.mid, i.receiver, i.sender, 8, c.t, c.t + i.delay, c.t + i.delay, length(i.bytes)
+        FROM input i, c ORDER BY i.ord
+        ON CONFLICT (mid) DO NOTHING
+        RETURNING m.mid, m.receiver, m.send_when, m.received_at
+      ),
+      blob AS (
+        INSERT INTO ${b} AS b (key, bytes, refs)
+        SELECT i.mid, i.bytes, 1 FROM input i JOIN ins ON ins.mid = i.mid
+        ON CONFLICT (key) DO UPDATE SET refs = b.refs + 1
+        RETURNING b.key
+      ),
+      n AS (
+        SELECT pg_notify($7, r.receiver)
+        FROM (SELECT DISTINCT receiver FROM ins WHERE send_when <= received_at) r
+      )
+      SELECT ARRAY(SELECT mid FROM ins) AS inserted, (SELECT count(*) FROM blob) AS blobs,
+        (SELECT count(*) FROM n) AS notified`,
+
+    /**
+     * One round of fetch for receiver $2: locks up to $3 due active messages in due order,
+     * skipping rows another fetch holds. Those already leased $4 times (when $4 > 0) become dead;
+     * the others get lid $5[rank] and a lease of $6 ms. The candidates are materialized so the
+     * planner cannot run the LIMIT ... SKIP LOCKED subquery twice and lock other rows.
+     */
+    fetch: `${now},
+      cand AS MATERIALIZED (
+        SELECT m.mid, m.visible_at, m.seq, m.delivery_count FROM ${m} m
+        WHERE m.receiver = $2 AND ${active} AND m.visible_at <= (SELECT t FROM c)
+        ORDER BY m.visible_at, m.seq
+        LIMIT $3
+        FOR UPDATE SKIP LOCKED
+      ),
+      p AS MATERIALIZED (
+        SELECT mid, row_number() OVER (ORDER BY visible_at, seq) AS rn,
+          ($4::int > 0 AND delivery_count >= $4::int) AS doomed
+        FROM cand
+      )
+      UPDATE ${m} m SET
+        status = CASE WHEN p.doomed THEN 16 WHEN m.lid IS NOT NULL THEN 4 ELSE m.status END,
+        lid = CASE WHEN p.doomed THEN NULL ELSE ($5::text[])[p.rn] END,
+        leased_until = CASE WHEN p.doomed THEN NULL ELSE c.t + $6::bigint END,
+        visible_at = CASE WHEN p.doomed THEN m.visible_at ELSE c.t + $6::bigint END,
+        delivery_count = CASE WHEN p.doomed THEN m.delivery_count ELSE m.delivery_count + 1 END
+      FROM p CROSS JOIN c LEFT JOIN ${b} b ON b.key = p.mid AND NOT p.doomed
+      WHERE m.mid = p.mid
+      RETURNING p.rn, p.doomed, m.mid, m.sender, m.receiver, m.status, m.received_at, m.send_when,
+        m.leased_until, m.lid, m.delivery_count, m.size, b.bytes`,
+
+    /**
+     * Confirms $2 under lid $3 if its lease holds, and drops its blob reference; one row when it
+     * did (with the blob's new count), none when the lease was not live.
+     */
+    confirm: `${now},
+      upd AS (
+        UPDATE ${m} m SET status = 1, lid = NULL, leased_until = NULL
+        FROM c WHERE m.mid = $2 AND m.lid = $3 AND ${live}
+        RETURNING m.mid
+      ),
+      dec AS (UPDATE ${b} b SET refs = b.refs - 1 FROM upd WHERE b.key = upd.mid RETURNING b.refs)
+      SELECT (SELECT refs FROM dec) AS refs FROM upd`,
+
+    /** Deletes blob $1 if no reference is left (same transaction as the drop). */
+    deleteUnreferenced: `DELETE FROM ${b} WHERE key = ANY($1::text[]) AND refs <= 0`,
+
+    /**
+     * Rejects $2 under lid $3 if its lease holds: due again after $5 ms, or dead when it had its
+     * $4 leases; notifies channel $6 when it is due at once.
+     */
+    reject: `${now},
+      upd AS (
+        UPDATE ${m} m SET
+          lid = NULL,
+          leased_until = NULL,
+          status = CASE WHEN $4::int > 0 AND m.delivery_count >= $4::int THEN 16 ELSE 2 END,
+          visible_at = CASE WHEN $4::int > 0 AND m.delivery_count >= $4::int THEN m.visible_at
+            ELSE c.t + $5::bigint END
+        FROM c WHERE m.mid = $2 AND m.lid = $3 AND ${live}
+        RETURNING m.receiver, m.status
+      ),
+      n AS (SELECT pg_notify($6, u.receiver) FROM upd u WHERE u.status = 2 AND $5::bigint = 0)
+      SELECT u.status, (SELECT count(*) FROM n) AS notified FROM upd u`,
+
+    /** Extends the live lease of $2 under lid $3 to $4 ms from now. */
+    renew: `${now}
+      UPDATE ${m} m SET leased_until = c.t + $4::bigint, visible_at = c.t + $4::bigint
+      FROM c WHERE m.mid = $2 AND m.lid = $3 AND ${live}
+      RETURNING m.leased_until`,
+
+    /** Headers of receiver $2 received at or after $3, oldest first, at most $4. */
+    headers: `${now}
+      SELECT ${header} FROM ${m} m, c
+      WHERE m.receiver = $2 AND m.received_at >= $3::bigint
+      ORDER BY m.received_at, m.seq LIMIT $4`,
+
+    /** Dead messages of receiver $2, oldest first, at most $3. */
+    dead: `${now}
+      SELECT ${header} FROM ${m} m, c
+      WHERE m.receiver = $2 AND m.status = 16
+      ORDER BY m.received_at, m.seq LIMIT $3`,
+
+    /** One message with its blob's bytes (null once collected). */
+    get: `${now}
+      SELECT ${header}, b.bytes FROM ${m} m CROSS JOIN c LEFT JOIN ${b} b ON b.key = m.mid
+      WHERE m.mid = $2`,
+
+    /** Counts of receiver $2. */
+    stats: `${now}, ${kinds} WHERE m.receiver = $2) ${counts}`,
+
+    /** Counts of every mailbox that holds a message. */
+    mailboxes: `${now}, ${kinds}) ${counts}`,
+
+    /**
+     * Makes dead messages of receiver $2 (all, or those in $3 when not null) due now with a fresh
+     * count; notifies channel $4 when any moved.
+     */
+    redrive: `${now},
+      upd AS (
+        UPDATE ${m} m SET status = 8, delivery_count = 0, visible_at = c.t
+        FROM c WHERE m.receiver = $2 AND m.status = 16 AND ($3::text[] IS NULL OR m.mid = ANY($3::text[]))
+        RETURNING m.mid
+      ),
+      n AS (SELECT pg_notify($4, $2) FROM (SELECT 1 FROM upd LIMIT 1) x)
+      SELECT (SELECT count(*) FROM upd)::int AS n, (SELECT count(*) FROM n) AS notified`,
+
+    /**
+     * Deletes every message of receiver $1 and drops the blob reference of those not confirmed
+     * (a confirmed one gave its reference back already); returns how many went and which blobs
+     * reached 0.
+     */
+    purge: `WITH del AS (DELETE FROM ${m} WHERE receiver = $1 RETURNING mid, status),
+      dec AS (
+        UPDATE ${b} b SET refs = b.refs - 1 FROM del
+        WHERE b.key = del.mid AND del.status <> 1
+        RETURNING b.key, b.refs
+      )
+      SELECT (SELECT count(*) FROM del)::int AS n, ARRAY(SELECT key FROM dec WHERE refs <= 0) AS gone`,
+
+    /** Milliseconds from now until receiver $2's next active message is due (null: none). */
+    nextDueIn: `${now}
+      SELECT min(m.visible_at) - (SELECT t FROM c) AS due FROM ${m} m
+      WHERE m.receiver = $2 AND ${active}`,
+
+    /** Receivers with a message due now, to wake listeners after notifications may have been lost. */
+    dueReceivers: `${now}
+      SELECT DISTINCT m.receiver FROM ${m} m, c
+      WHERE ${active} AND m.visible_at <= c.t LIMIT $2`,
+
+    putBlob: `INSERT INTO ${b} AS b (key, bytes, refs) VALUES ($1, $2, 1)
+      ON CONFLICT (key) DO UPDATE SET refs = b.refs + 1`,
+    getBlob: `SELECT bytes FROM ${b} WHERE key = $1`,
+    updateRefCount: `UPDATE ${b} SET refs = refs + $2::bigint WHERE key = $1 RETURNING refs`,
+    collectBlobs: `DELETE FROM ${b} WHERE refs <= 0`,
+  }
+}
+
+/** The statements of one schema. */
+export type Statements = ReturnType<typeof statements>
