@@ -1,0 +1,47 @@
+/**
+ * `@pandora/client`: the isomorphic SDK of Pandora. Send and fetch over HTTP; subscribe over one
+ * shared WebSocket with lease renewal, auto-ack and reconnection. Browser-safe: no Node built-ins;
+ * Node without a global WebSocket gets the `ws` package through the package's `node` entry.
+ * @packageDocumentation
+ */
+export { type ErrorCode, ErrorCodes, PandoraError } from '@pandora/core'
+export { type BackoffOptions, backoffDelay, type RetryDelayOptions, retryDelay } from './backoff.js'
+export {
+  type BatchMessage,
+  type FetchManyOptions,
+  type FetchOptions,
+  type HeadersOptions,
+  type MailboxStats,
+  PandoraClient,
+  type PandoraClientEvents,
+  type PandoraClientOptions,
+  type SendOptions,
+  type SendResult,
+  type ServerInfo,
+} from './client.js'
+export type { ConnectionState, ReconnectEvent, ReconnectOptions } from './connection.js'
+export { FieldMap } from './field-map.js'
+export type { FetchFunction } from './http-api.js'
+export {
+  type LeaseHolder,
+  LeaseKeeper,
+  type LeaseKeeperEvent,
+  type LeaseKeeperOptions,
+} from './lease-keeper.js'
+export { MemoryConnection, MemoryHub, MemoryTransport } from './memory-transport.js'
+export {
+  type LeaseOps,
+  Message,
+  type MessageHeader,
+  type RejectOptions,
+  type Settlement,
+  type StoredMessage,
+} from './message.js'
+export {
+  type CloseOptions,
+  type MessageHandler,
+  type SubscribeOptions,
+  Subscription,
+} from './subscription.js'
+export type { Transport, TransportCloseInfo, TransportFactory, TransportHandlers } from './transport.js'
+export { type WebSocketConstructor, WebSocketTransport } from './websocket-transport.js'

@@ -1,0 +1,180 @@
+import { PandoraError, type WireLeasedMessage, type WireMessageHeader } from '@pandora/core'
+import { FieldMap } from './field-map.js'
+
+/** What a leased message needs to settle itself: HTTP for fetched messages, the socket for pushed ones. */
+export interface LeaseOps {
+  ack(mid: string, lid: string): Promise<void>
+  reject(mid: string, lid: string, delay?: number): Promise<void>
+  /** Extends the lease to `leaseTime` ms from now; resolves with the new end of the lease. */
+  renew(mid: string, lid: string, leaseTime: number): Promise<Date>
+}
+
+/** Options of {@link Message.reject}. */
+export interface RejectOptions {
+  /** Redeliver no sooner than this many ms from now. Default 0. */
+  delay?: number
+}
+
+/** A message header as admins see it: everything but the body. */
+export interface MessageHeader {
+  mid: string
+  sender: string
+  receiver: string
+  /** Status code: confirmed 1, rejected 2, timeout 4, notDelivered 8, dead 16. */
+  status: number
+  /** Name of {@link status}, e.g. `'confirmed'`. */
+  statusName: string
+  receivedAt: Date
+  /** Not delivered before this time. */
+  sendWhen: Date
+  /** End of the current lease, or null when nobody holds one. */
+  leasedUntil: Date | null
+  /** Leases taken so far. */
+  deliveryCount: number
+  /** Size of the encoded body, in bytes. */
+  size: number
+}
+
+/** A stored message as admins see it: header and body (null once the body was collected). */
+export interface StoredMessage extends MessageHeader {
+  fields: FieldMap | null
+}
+
+/** A wire header as a {@link MessageHeader} with dates. */
+export function headerFromWire(w: WireMessageHeader): MessageHeader {
+  return {
+    mid: w.mid,
+    sender: w.sender,
+    receiver: w.receiver,
+    status: w.status,
+    statusName: w.statusName,
+    receivedAt: new Date(w.receivedAt),
+    sendWhen: new Date(w.sendWhen),
+    leasedUntil: w.leasedUntil === null ? null : new Date(w.leasedUntil),
+    deliveryCount: w.deliveryCount,
+    size: w.size,
+  }
+}
+
+/** How a message's lease ended on this side. */
+export type Settlement = 'acked' | 'rejected'
+
+/**
+ * A message received under a lease. Settle it with {@link ack} (done) or {@link reject} (give it
+ * back); {@link renew} extends the lease while you work.
+ *
+ * @example
+ * ```ts
+ * const msg = await pandora.fetch('orders@shop', { leaseTime: 30_000 })
+ * if (msg) {
+ *   console.log(msg.fields.get('sku'), msg.deliveryCount)
+ *   await msg.ack()
+ * }
+ * ```
+ */
+export class Message {
+  /** Message id: SHA-1 of the canonical body, 40 hex characters. */
+  readonly mid: string
+  /** Lease id: only this lease may ack, reject or renew. */
+  readonly lid: string
+  /** The body. */
+  readonly fields: FieldMap
+  readonly sender: string
+  readonly receiver: string
+  /** Leases taken so far, this one included (1 on first delivery). */
+  readonly deliveryCount: number
+  /** When the server stored it. */
+  readonly receivedAt: Date
+  /** Not delivered before this time. */
+  readonly sendWhen: Date
+  /** Status of the previous delivery (notDelivered 8 on a first delivery, rejected 2, timeout 4). */
+  readonly status: number
+  /** Name of {@link status}. */
+  readonly statusName: string
+  /** Size of the encoded body, in bytes. */
+  readonly size: number
+  #leasedUntil: Date
+  #settlement: Settlement | undefined
+  readonly #ops: LeaseOps
+  readonly #onSettle: ((how: Settlement) => void) | undefined
+
+  /** @internal Messages come from the client; there is no reason to build one yourself. */
+  constructor(wire: WireLeasedMessage, ops: LeaseOps, onSettle?: (how: Settlement) => void) {
+    this.mid = wire.mid
+    this.lid = wire.lid
+    this.fields = new FieldMap(wire.fields)
+    this.sender = wire.sender
+    this.receiver = wire.receiver
+    this.deliveryCount = wire.deliveryCount
+    this.receivedAt = new Date(wire.receivedAt)
+    this.sendWhen = new Date(wire.sendWhen)
+    this.status = wire.status
+    this.statusName = wire.statusName
+    this.size = wire.size
+    this.#leasedUntil = new Date(wire.leasedUntil)
+    this.#ops = ops
+    this.#onSettle = onSettle
+  }
+
+  /** End of the lease (server clock); moves forward on every renewal. */
+  get leasedUntil(): Date {
+    return this.#leasedUntil
+  }
+
+  /** How this side settled the message, or undefined while it is still in hand. */
+  get settlement(): Settlement | undefined {
+    return this.#settlement
+  }
+
+  /** Confirms the message: it is done and will not be delivered again. */
+  async ack(): Promise<void> {
+    this.#assertOpen('ack')
+    await this.#ops.ack(this.mid, this.lid)
+    this.#settle('acked')
+  }
+
+  /** Gives the message back; it is delivered again after `delay` ms. */
+  async reject(options: RejectOptions = {}): Promise<void> {
+    this.#assertOpen('reject')
+    await this.#ops.reject(this.mid, this.lid, options.delay)
+    this.#settle('rejected')
+  }
+
+  /** Extends the lease to `leaseTime` ms from now; resolves with the new end of the lease. */
+  async renew(leaseTime: number): Promise<Date> {
+    this.#assertOpen('renew')
+    const until = await this.#ops.renew(this.mid, this.lid, leaseTime)
+    this.#leasedUntil = until
+    return until
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      mid: this.mid,
+      lid: this.lid,
+      sender: this.sender,
+      receiver: this.receiver,
+      fields: this.fields.toJSON(),
+      deliveryCount: this.deliveryCount,
+      status: this.status,
+      statusName: this.statusName,
+      receivedAt: this.receivedAt.toISOString(),
+      sendWhen: this.sendWhen.toISOString(),
+      leasedUntil: this.#leasedUntil.toISOString(),
+    }
+  }
+
+  #assertOpen(what: string): void {
+    if (this.#settlement !== undefined) {
+      throw new PandoraError(
+        'unable_to_change_status',
+        `cannot ${what}: message ${this.mid} was already ${this.#settlement}`,
+      )
+    }
+  }
+
+  #settle(how: Settlement): void {
+    this.#settlement = how
+    this.#onSettle?.(how)
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The Node entry of `@pandora/client` (picked by the `node` export condition): the same API, with
+ * a {@link PandoraClient} that falls back to the `ws` package where Node has no global WebSocket
+ * (Node 20 without `--experimental-websocket`). This is the only module that may load `ws`, and it
+ * never reaches a browser bundle.
+ * @packageDocumentation
+ */
+import { PandoraClient as BaseClient } from '../client.js'
+import type { WebSocketConstructor } from '../websocket-transport.js'
+
+/**
+ * {@link BaseClient | PandoraClient} for Node: uses the global WebSocket when there is one, else
+ * loads `ws` on first use.
+ *
+ * @example
+ * ```ts
+ * import { PandoraClient } from '@pandora/client'
+ * const pandora = new PandoraClient({ url: 'http://127.0.0.1:4003' })
+ * ```
+ */
+export class PandoraClient extends BaseClient {
+  protected override async loadWebSocket(): Promise<WebSocketConstructor> {
+    const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
+    if (global) return global
+    // biome-ignore lint/style/noRestrictedImports: the Node-only entry is where `ws` is allowed.
+    const ws = await import('ws')
+    return ws.WebSocket as unknown as WebSocketConstructor
+  }
+}
+
+export {
+  type BackoffOptions,
+  type BatchMessage,
+  backoffDelay,
+  type CloseOptions,
+  type ConnectionState,
+  type ErrorCode,
+  ErrorCodes,
+  type FetchFunction,
+  type FetchManyOptions,
+  type FetchOptions,
+  FieldMap,
+  type HeadersOptions,
+  type LeaseHolder,
+  LeaseKeeper,
+  type LeaseKeeperEvent,
+  type LeaseKeeperOptions,
+  type LeaseOps,
+  type MailboxStats,
+  MemoryConnection,
+  MemoryHub,
+  MemoryTransport,
+  Message,
+  type MessageHandler,
+  type MessageHeader,
+  type PandoraClientEvents,
+  type PandoraClientOptions,
+  PandoraError,
+  type ReconnectEvent,
+  type ReconnectOptions,
+  type RejectOptions,
+  type RetryDelayOptions,
+  retryDelay,
+  type SendOptions,
+  type SendResult,
+  type ServerInfo,
+  type Settlement,
+  type StoredMessage,
+  type SubscribeOptions,
+  Subscription,
+  type Transport,
+  type TransportCloseInfo,
+  type TransportFactory,
+  type TransportHandlers,
+  type WebSocketConstructor,
+  WebSocketTransport,
+} from '../index.js'

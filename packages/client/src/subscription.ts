@@ -1,0 +1,250 @@
+import { PandoraError, type WireLeasedMessage } from '@pandora/core'
+import { type RetryDelayOptions, retryDelay } from './backoff.js'
+import { LeaseKeeper } from './lease-keeper.js'
+import { type LeaseOps, Message } from './message.js'
+
+/** Runs once per pushed message. Resolve when done; throw to have the message redelivered later. */
+export type MessageHandler = (message: Message) => void | Promise<void>
+
+/** Options of {@link PandoraClient.subscribe}. */
+export interface SubscribeOptions {
+  /**
+   * Most messages in hand at once: the server pushes no more than this many unsettled messages, and
+   * as many handlers run concurrently. Default 1 (one at a time, in order).
+   */
+  prefetch?: number
+  /** Lease of each pushed message in ms (1 s – 12 h); renewed while its handler runs. Default 30 000. */
+  leaseTime?: number
+  /**
+   * Settle messages from the handler's outcome: ack when it resolves, reject with a backoff delay
+   * when it throws. With `false` the handler (or whoever it hands the message to) calls `ack()` or
+   * `reject()`; the lease is renewed until then. Default true.
+   */
+  autoAck?: boolean
+  /**
+   * Reject delay after a failed handler: options of the exponential backoff (doubling with each
+   * delivery, capped), or a function of the message and the error. Default 1 s doubling up to 60 s.
+   */
+  retryDelay?: RetryDelayOptions | ((message: Message, error: unknown) => number)
+  /** Share of the lease after which it is renewed (0.05–0.95). Default 0.5. */
+  renewAt?: number
+  /** Aborting closes the subscription, as {@link Subscription.close} does. */
+  signal?: AbortSignal
+  /**
+   * Told about every failure the subscription handles by itself: handler errors (the message is
+   * then rejected), failed acks, lost leases, subscribe refusals.
+   */
+  onError?: (error: unknown, message?: Message) => void
+}
+
+/** Options of {@link Subscription.close}. */
+export interface CloseOptions {
+  /** Longest wait for running handlers, in ms; then their messages are given back. Default 30 000. */
+  timeout?: number
+}
+
+/** What a {@link Subscription} needs from its client. */
+export interface SubscriptionHost {
+  /** Lease operations over the socket the messages came on (credit returns only there). */
+  readonly ops: LeaseOps
+  /** Sends `subscribe` if the socket is open (otherwise the next open does it). */
+  subscribe(sub: Subscription): void
+  /** Sends `unsubscribe` if the socket is open, and forgets the subscription. */
+  unsubscribe(sub: Subscription): Promise<void>
+  /** Where errors go when the subscription has no `onError`. */
+  reportError(error: unknown): void
+}
+
+/**
+ * A live subscription to one mailbox: pushed messages run the handler, leases are kept while it
+ * runs, and outcomes settle the messages. Created by {@link PandoraClient.subscribe}.
+ *
+ * @example
+ * ```ts
+ * const sub = pandora.subscribe('orders@shop', async (msg) => ship(msg.fields.get('sku')), { prefetch: 8 })
+ * await sub.ready
+ * // ...
+ * await sub.close()
+ * ```
+ */
+export class Subscription {
+  /** Subscription id on the socket, chosen by the client. */
+  readonly id: string
+  readonly receiver: string
+  readonly prefetch: number
+  readonly leaseTime: number
+  readonly autoAck: boolean
+  /** Resolves once the server confirmed the subscription the first time. */
+  readonly ready: Promise<void>
+  readonly #host: SubscriptionHost
+  readonly #handler: MessageHandler
+  readonly #options: SubscribeOptions
+  readonly #running = new Set<Promise<void>>()
+  readonly #keepers = new Set<LeaseKeeper>()
+  #resolveReady!: () => void
+  #resolveClosing!: () => void
+  /** @internal Resolves as soon as {@link close} begins. */
+  readonly closing: Promise<void>
+  #closing: Promise<void> | undefined
+  #abort: (() => void) | undefined
+
+  /** @internal Use {@link PandoraClient.subscribe}. */
+  constructor(
+    id: string,
+    receiver: string,
+    handler: MessageHandler,
+    options: SubscribeOptions,
+    host: SubscriptionHost,
+  ) {
+    this.id = id
+    this.receiver = receiver
+    this.prefetch = options.prefetch ?? 1
+    this.leaseTime = options.leaseTime ?? 30_000
+    this.autoAck = options.autoAck ?? true
+    this.#handler = handler
+    this.#options = options
+    this.#host = host
+    this.ready = new Promise((resolve) => {
+      this.#resolveReady = resolve
+    })
+    this.closing = new Promise((resolve) => {
+      this.#resolveClosing = resolve
+    })
+    const signal = options.signal
+    if (signal) {
+      this.#abort = () => void this.close()
+      if (signal.aborted) queueMicrotask(this.#abort)
+      else signal.addEventListener('abort', this.#abort, { once: true })
+    }
+  }
+
+  /** True once {@link close} began. */
+  get closed(): boolean {
+    return this.#closing !== undefined
+  }
+
+  /** Handlers running right now. */
+  get active(): number {
+    return this.#running.size
+  }
+
+  /**
+   * Stops receiving: waits for running handlers (up to `timeout`), then unsubscribes, and the
+   * server gives back every message still leased to this subscription. Safe to call twice.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.#closing === undefined) {
+      this.#closing = this.#close(options.timeout ?? 30_000)
+      this.#resolveClosing()
+    }
+    return this.#closing
+  }
+
+  /** @internal The server confirmed (or re-confirmed after a reconnect) the subscription. */
+  subscribed(): void {
+    this.#resolveReady()
+  }
+
+  /** @internal The server refused or ended the subscription. */
+  failed(error: unknown): void {
+    this.#report(error)
+  }
+
+  /** @internal A message pushed for this subscription. */
+  deliver(wire: WireLeasedMessage): void {
+    // After close began, pushed messages are left alone: unsubscribing gives them back.
+    if (this.#closing !== undefined) return
+    let keeper: LeaseKeeper | undefined
+    const message = new Message(wire, this.#host.ops, () => {
+      keeper?.stop()
+      if (keeper) this.#keepers.delete(keeper)
+    })
+    keeper = new LeaseKeeper(
+      {
+        renew: (ms) => message.renew(ms),
+        emit: (event) => {
+          if (event.type === 'lost') {
+            if (keeper) this.#keepers.delete(keeper)
+            this.#report(event.error, message)
+          }
+        },
+      },
+      {
+        leaseTime: this.leaseTime,
+        ...(this.#options.renewAt === undefined ? {} : { renewAt: this.#options.renewAt }),
+      },
+    )
+    this.#keepers.add(keeper)
+    keeper.start()
+    const run = this.#run(message, keeper).finally(() => this.#running.delete(run))
+    this.#running.add(run)
+  }
+
+  async #run(message: Message, keeper: LeaseKeeper): Promise<void> {
+    try {
+      await this.#handler(message)
+      if (this.autoAck && message.settlement === undefined) {
+        await message.ack().catch((error: unknown) => this.#report(error, message))
+      }
+    } catch (error) {
+      this.#report(error, message)
+      if (this.autoAck && message.settlement === undefined) {
+        const delay = this.#delayFor(message, error)
+        await message.reject({ delay }).catch((e: unknown) => this.#report(e, message))
+      }
+    } finally {
+      if (this.autoAck) {
+        keeper.stop()
+        this.#keepers.delete(keeper)
+      }
+    }
+  }
+
+  #delayFor(message: Message, error: unknown): number {
+    const option = this.#options.retryDelay
+    if (typeof option === 'function') {
+      try {
+        return Math.max(0, Math.round(option(message, error)))
+      } catch (e) {
+        this.#report(e, message)
+      }
+      return retryDelay(message.deliveryCount)
+    }
+    return retryDelay(message.deliveryCount, option)
+  }
+
+  async #close(timeout: number): Promise<void> {
+    if (this.#abort) this.#options.signal?.removeEventListener('abort', this.#abort)
+    if (this.#running.size > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([
+        Promise.allSettled([...this.#running]),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, timeout)
+        }),
+      ])
+      clearTimeout(timer)
+    }
+    for (const keeper of this.#keepers) keeper.stop()
+    this.#keepers.clear()
+    try {
+      await this.#host.unsubscribe(this)
+    } catch (error) {
+      // The socket may be gone; then the server already gave the leases back.
+      if (!(error instanceof PandoraError && error.code === 'connection_lost')) this.#report(error)
+    }
+  }
+
+  #report(error: unknown, message?: Message): void {
+    const onError = this.#options.onError
+    if (!onError) {
+      this.#host.reportError(error)
+      return
+    }
+    try {
+      onError(error, message)
+    } catch (e) {
+      this.#host.reportError(e)
+    }
+  }
+}
