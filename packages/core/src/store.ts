@@ -104,9 +104,10 @@ export interface MessageStore {
 
   /**
    * The availability signal: `listener` is called with a receiver's name whenever a message of it
-   * may have become due — sent, rejected, redriven, or given back — in this process or, for
-   * shared stores, in any process. Timed events (a delay ending, a lease expiring) are not
-   * signalled: ask {@link MessageStore.nextDueIn} and set one timer.
+   * became due or its next due time may have moved — on every send (delayed ones too), reject
+   * (with or without a delay), redrive — in this process or, for shared stores, in any process.
+   * Timed events (a delay ending, a lease expiring) are not signalled: on a signal, ask
+   * {@link MessageStore.nextDueIn} and keep one timer per receiver.
    * Returns a function that removes the listener.
    */
   onAvailable(listener: AvailabilityListener): () => void

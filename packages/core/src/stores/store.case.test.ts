@@ -473,30 +473,48 @@ export function runStoreConformance(options: ConformanceOptions): void {
   })
 
   describe('availability', () => {
-    it('signal - told when a message is sent, rejected or redriven; not for delayed sends', async () => {
-      const h = await open({ maxDeliveries: 1 })
+    it('signal - told on every send (delayed too), reject and redrive; a removed listener hears nothing', async () => {
+      const h = await open({ maxDeliveries: 2 })
       const box = mailbox()
-      const seen: string[] = []
+      let heard = 0
+      let wake: (() => void) | undefined
       const off = h.store.onAvailable((r) => {
-        if (r === box) seen.push(r)
+        if (r !== box) return
+        heard++
+        wake?.()
       })
-      const waitFor = async (count: number) => {
-        for (let i = 0; i < 200 && seen.length < count; i++) await new Promise((r) => setTimeout(r, 10))
-        expect(seen.length).toBeGreaterThanOrEqual(count)
+      const signalled = async (action: () => Promise<unknown>) => {
+        const before = heard
+        const woken = new Promise<void>((resolve) => {
+          wake = resolve
+        })
+        await action()
+        if (heard === before) await woken
+        expect(heard).toBeGreaterThan(before)
       }
-      await h.store.send(msg(box))
-      await waitFor(1)
+      await signalled(() => h.store.send(msg(box)))
+      await signalled(() => h.store.send(msg(box, undefined, { delay: 5000 })))
       const [m] = await h.store.fetch(box, { leaseTime: 5000 })
-      await h.store.send(msg(box, undefined, { delay: 5000 }))
-      await h.store.ack(m!.mid, m!.lid, Status.rejected)
-      const afterReject = seen.length
-      expect(await h.store.redrive(box)).toBe(1)
-      await waitFor(afterReject + 1)
+      await signalled(() => h.store.ack(m!.mid, m!.lid, Status.rejected, { delay: 1000 }))
+      h.advance(1001)
+      const [again] = await h.store.fetch(box, { leaseTime: 5000 })
+      await h.store.ack(again!.mid, again!.lid, Status.rejected)
+      expect((await h.store.dead(box)).length).toBe(1)
+      await signalled(() => h.store.redrive(box))
       off()
-      const before = seen.length
+      const before = heard
+      // A second listener proves the signal fired; the removed one must not have heard it.
+      const other = new Promise<void>((resolve) => {
+        const offOther = h.store.onAvailable((r) => {
+          if (r === box) {
+            offOther()
+            resolve()
+          }
+        })
+      })
       await h.store.send(msg(box))
-      await new Promise((r) => setTimeout(r, 100))
-      expect(seen.length).toBe(before)
+      await other
+      expect(heard).toBe(before)
     })
 
     it('nextDueIn - null for an empty mailbox, 0 when one is due', async () => {

@@ -165,8 +165,10 @@ export class PushHub {
       if (!this.#closed) this.#setTimer(receiver, state, 1000)
     } finally {
       state.pumping = false
-      this.#release(receiver, state)
     }
+    // A kick that landed while the timer was being set must not be lost.
+    if (state.again && !this.#closed) this.kick(receiver)
+    else this.#release(receiver, state)
   }
 
   /** Fills every target's credit from the store, round-robin, until the mailbox has nothing due. */

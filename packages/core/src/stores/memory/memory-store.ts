@@ -108,9 +108,7 @@ export class MemoryStore implements Store {
     const prepared = await Promise.all(inputs.map((i) => prepareMessage(i, { now, maxSize: this.#maxSize })))
     this.#open()
     const results = prepared.map((p) => this.#enqueue(p, now))
-    const due = new Set(
-      prepared.filter((p, i) => !results[i]!.duplicate && p.delay === 0).map((p) => p.receiver),
-    )
+    const due = new Set(prepared.filter((_, i) => !results[i]!.duplicate).map((p) => p.receiver))
     for (const receiver of due) this.#signal.notify(receiver)
     return results
   }
@@ -198,7 +196,7 @@ export class MemoryStore implements Store {
     rec.status = Status.rejected
     rec.visibleAt = this.#clock.now() + a.delay
     this.#schedule(box, rec)
-    if (a.delay === 0) this.#signal.notify(rec.receiver)
+    this.#signal.notify(rec.receiver)
   }
 
   async renew(mid: string, lid: string, leaseTime: number): Promise<number> {
