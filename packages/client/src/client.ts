@@ -344,7 +344,9 @@ export class PandoraClient {
       subscribe: (s) => this.#sendSubscribe(s),
       unsubscribe: async (s) => {
         this.#subs.delete(s.id)
-        if (connection.state === 'open') await connection.request({ type: 'unsubscribe', sub: s.id })
+        if (connection.state === 'open' && !s.wasRefused) {
+          await connection.request({ type: 'unsubscribe', sub: s.id })
+        }
       },
       reportError: (error) => this.#events.emit('error', error),
     })
@@ -558,7 +560,7 @@ export class PandoraClient {
         () => sub.subscribed(),
         (error: unknown) => {
           // A drop is handled by the resubscribe after reconnecting; anything else is the server refusing.
-          if (!(error instanceof PandoraError && error.code === 'connection_lost')) sub.failed(error)
+          if (!(error instanceof PandoraError && error.code === 'connection_lost')) sub.refused(error)
         },
       )
   }

@@ -12,8 +12,10 @@ export class MemoryConnection {
   readonly protocol: string
   #closed = false
   #handlers: TransportHandlers
-  #waiters: { match: (f: ClientFrame) => boolean; resolve: (f: ClientFrame) => void }[] = []
-  #seen = 0
+  #cursor = 0
+  #readers: ((f: ClientFrame) => void)[] = []
+  #claimed = new Set<ClientFrame>()
+  #watchers: { type: string; resolve: (f: ClientFrame) => void }[] = []
 
   /** @internal */
   constructor(url: string, protocol: string, handlers: TransportHandlers) {
@@ -36,19 +38,30 @@ export class MemoryConnection {
   }
 
   /**
-   * Resolves with the next client frame (of `type`, when given) that no earlier call returned.
+   * Resolves with every client frame in turn, as a server loop reads them: each call returns the
+   * frame after the one the previous call returned.
    */
-  next<T extends ClientFrame['type']>(type?: T): Promise<Extract<ClientFrame, { type: T }>> {
-    const match = (f: ClientFrame) => type === undefined || f.type === type
-    for (let i = this.#seen; i < this.received.length; i++) {
-      const frame = this.received[i] as ClientFrame
-      if (match(frame)) {
-        this.#seen = i + 1
-        return Promise.resolve(frame as Extract<ClientFrame, { type: T }>)
-      }
+  next(): Promise<ClientFrame> {
+    const frame = this.received[this.#cursor]
+    if (frame) {
+      this.#cursor++
+      return Promise.resolve(frame)
+    }
+    return new Promise((resolve) => this.#readers.push(resolve))
+  }
+
+  /**
+   * Resolves with the first client frame of `type` that no earlier `waitFor` returned, now or when
+   * it arrives. Independent of {@link next}, so a test can watch while a fake server replies.
+   */
+  waitFor<T extends ClientFrame['type']>(type: T): Promise<Extract<ClientFrame, { type: T }>> {
+    const found = this.received.find((f) => f.type === type && !this.#claimed.has(f))
+    if (found) {
+      this.#claimed.add(found)
+      return Promise.resolve(found as Extract<ClientFrame, { type: T }>)
     }
     return new Promise((resolve) => {
-      this.#waiters.push({ match, resolve: resolve as (f: ClientFrame) => void })
+      this.#watchers.push({ type, resolve: resolve as (f: ClientFrame) => void })
     })
   }
 
@@ -63,11 +76,16 @@ export class MemoryConnection {
   deliver(text: string): void {
     const frame = clientFrameSchema.parse(JSON.parse(text))
     this.received.push(frame)
-    const i = this.#waiters.findIndex((w) => w.match(frame))
+    const reader = this.#readers.shift()
+    if (reader) {
+      this.#cursor++
+      reader(frame)
+    }
+    const i = this.#watchers.findIndex((w) => w.type === frame.type)
     if (i >= 0) {
-      const [waiter] = this.#waiters.splice(i, 1)
-      this.#seen = this.received.length
-      waiter?.resolve(frame)
+      const [watcher] = this.#watchers.splice(i, 1)
+      this.#claimed.add(frame)
+      watcher?.resolve(frame)
     }
   }
 

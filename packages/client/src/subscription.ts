@@ -87,6 +87,7 @@ export class Subscription {
   readonly closing: Promise<void>
   #closing: Promise<void> | undefined
   #abort: (() => void) | undefined
+  #refused = false
 
   /** @internal Use {@link PandoraClient.subscribe}. */
   constructor(
@@ -145,9 +146,24 @@ export class Subscription {
     this.#resolveReady()
   }
 
-  /** @internal The server refused or ended the subscription. */
+  /** @internal The server reported an error about the subscription. */
   failed(error: unknown): void {
     this.#report(error)
+  }
+
+  /**
+   * @internal The server refused to subscribe (bad options, too many subscriptions): that will not
+   * change by retrying, so the subscription closes.
+   */
+  refused(error: unknown): void {
+    this.#refused = true
+    this.#report(error)
+    void this.close()
+  }
+
+  /** @internal True when the server refused the subscription: there is nothing to unsubscribe. */
+  get wasRefused(): boolean {
+    return this.#refused
   }
 
   /** @internal A message pushed for this subscription. */

@@ -1,0 +1,153 @@
+import { describe, expect, it, vi } from 'vitest'
+import { PandoraClient } from './client.js'
+import type { ConnectionState } from './connection.js'
+import { MemoryHub } from './memory-transport.js'
+import { autoReply, welcomeFrame, wireMessage } from './testing/fake-server.js'
+
+describe('connection', () => {
+  it('connection - one socket serves every subscription', async () => {
+    const hub = new MemoryHub()
+    const client = new PandoraClient({ url: 'http://pandora.test', transport: hub.transport })
+    const a = client.subscribe('a@shop', () => {})
+    const b = client.subscribe('b@shop', () => {})
+    const conn = await hub.nextConnection()
+    autoReply(conn)
+    await Promise.all([a.ready, b.ready])
+    expect(hub.attempts).toBe(1)
+    expect(conn.url).toBe('ws://pandora.test/v1/ws')
+    expect(conn.protocol).toBe('pandora.v1')
+    await client.close()
+  })
+
+  it('connection - reports states, reconnects after a drop with backoff and resubscribes', async () => {
+    const hub = new MemoryHub()
+    const client = new PandoraClient({
+      url: 'https://pandora.test/base',
+      transport: hub.transport,
+      reconnect: { initialDelay: 10, maxDelay: 40, jitter: 0 },
+    })
+    const states: ConnectionState[] = []
+    const delays: number[] = []
+    client.on('state', (s) => states.push(s))
+    client.on('reconnect', (e) => delays.push(e.delay))
+    const handled: string[] = []
+    const sub = client.subscribe('orders@shop', (m) => {
+      handled.push(m.mid)
+    })
+    const first = await hub.nextConnection()
+    expect(first.url).toBe('wss://pandora.test/base/v1/ws')
+    autoReply(first)
+    await sub.ready
+    hub.refuse = true
+    first.drop()
+    await vi.waitFor(() => expect(delays.length).toBeGreaterThanOrEqual(3))
+    hub.refuse = false
+    const second = await hub.nextConnection()
+    autoReply(second)
+    const resub = await second.waitFor('subscribe')
+    expect(resub).toMatchObject({ sub: sub.id, receiver: 'orders@shop' })
+    const wire = wireMessage()
+    second.push({ type: 'message', sub: sub.id, message: wire })
+    await second.waitFor('ack')
+    expect(handled).toEqual([wire.mid])
+    expect(delays.slice(0, 3)).toEqual([10, 20, 40])
+    expect(states.slice(0, 3)).toEqual(['connecting', 'open', 'reconnecting'])
+    expect(states.at(-1)).toBe('open')
+    await client.close()
+    expect(states.at(-1)).toBe('closed')
+  })
+
+  it('connection - a successful reconnect resets the backoff', async () => {
+    const hub = new MemoryHub()
+    const client = new PandoraClient({
+      url: 'http://pandora.test',
+      transport: hub.transport,
+      reconnect: { initialDelay: 5, jitter: 0 },
+    })
+    const delays: number[] = []
+    client.on('reconnect', (e) => delays.push(e.delay))
+    const sub = client.subscribe('orders@shop', () => {})
+    autoReply(await hub.nextConnection())
+    await sub.ready
+    hub.connections[0]?.drop()
+    autoReply(await hub.nextConnection())
+    await vi.waitFor(() => expect(client.state).toBe('open'))
+    hub.connections[1]?.drop()
+    autoReply(await hub.nextConnection())
+    await vi.waitFor(() => expect(client.state).toBe('open'))
+    expect(delays).toEqual([5, 5])
+    await client.close()
+  })
+
+  it('connection - sends the token in an auth frame when the server asks', async () => {
+    const hub = new MemoryHub()
+    const client = new PandoraClient({
+      url: 'http://pandora.test',
+      transport: hub.transport,
+      token: 's3cret',
+    })
+    const opening = client.connect()
+    const conn = await hub.nextConnection()
+    conn.push(welcomeFrame({ authRequired: true }))
+    const auth = await conn.next()
+    expect(auth).toMatchObject({ type: 'auth', token: 's3cret' })
+    conn.push({ type: 'authenticated', ref: auth.ref as string })
+    await opening
+    expect(client.state).toBe('open')
+    autoReply(conn, { welcome: false })
+    await client.close()
+  })
+
+  it('connection - a refused token is final: the client closes and reports unauthorized', async () => {
+    const hub = new MemoryHub()
+    const client = new PandoraClient({ url: 'http://pandora.test', transport: hub.transport, token: 'bad' })
+    const errors: unknown[] = []
+    client.on('error', (e) => errors.push(e))
+    const opening = client.connect()
+    const conn = await hub.nextConnection()
+    conn.push(welcomeFrame({ authRequired: true }))
+    const auth = await conn.next()
+    conn.push({ type: 'error', ref: auth.ref as string, code: 'unauthorized', message: 'unauthorized' })
+    await expect(opening).rejects.toMatchObject({ code: 'connection_lost' })
+    expect(client.state).toBe('closed')
+    expect(errors).toEqual([expect.objectContaining({ code: 'unauthorized' })])
+    expect(hub.attempts).toBe(1)
+  })
+
+  it('connection - gives up after maxAttempts failed attempts', async () => {
+    const hub = new MemoryHub()
+    hub.refuse = true
+    const client = new PandoraClient({
+      url: 'http://pandora.test',
+      transport: hub.transport,
+      reconnect: { initialDelay: 1, maxAttempts: 3 },
+    })
+    await expect(client.connect()).rejects.toMatchObject({ code: 'connection_lost' })
+    expect(hub.attempts).toBe(4)
+    expect(client.state).toBe('closed')
+  })
+
+  it('connection - a dropped socket fails acks in flight with connection_lost', async () => {
+    const hub = new MemoryHub()
+    const client = new PandoraClient({ url: 'http://pandora.test', transport: hub.transport })
+    const errors: unknown[] = []
+    let dropped!: () => void
+    const sub = client.subscribe(
+      'orders@shop',
+      () => {
+        dropped()
+      },
+      { onError: (e) => errors.push(e) },
+    )
+    const conn = await hub.nextConnection()
+    conn.push(welcomeFrame())
+    const s = await conn.next()
+    conn.push({ type: 'subscribed', sub: s.type === 'subscribe' ? s.sub : '', ref: s.ref as string })
+    await sub.ready
+    dropped = () => conn.drop()
+    conn.push({ type: 'message', sub: sub.id, message: wireMessage() })
+    await vi.waitFor(() => expect(errors).toHaveLength(1))
+    expect(errors[0]).toMatchObject({ code: 'connection_lost' })
+    await client.close({ timeout: 10 })
+  })
+})
