@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { PandoraError } from '../../errors.js'
+import { prepareMessage } from '../../message.js'
 import { Status } from '../../status.js'
 import type { StoreOptions } from '../../store.js'
 import { mailbox, runStoreConformance, type StoreHarness } from '../store.case.test.js'
@@ -142,6 +143,56 @@ describe.skipIf(unreachable !== null)('postgres store', () => {
       await a.send({ sender: 's@test', receiver: box, fields: { x: '1' } })
       expect(await woken).toBe(box)
     } finally {
+      await f.dispose()
+    }
+  })
+
+  it('send - two batches that deadlock on shared messages are retried: both succeed, each message stored once', async () => {
+    const f = fixture()
+    const holder = new pg.Client({ connectionString: url })
+    holder.on('error', () => {})
+    await holder.connect()
+    try {
+      const [a, b] = await Promise.all([f.open(), f.open()])
+      const box = mailbox('deadlock')
+      const input = (name: string) => ({
+        sender: 's@test',
+        receiver: box,
+        fields: { name },
+        clientTime: '2024-01-01T00:00:00Z',
+      })
+      const [x, y, z] = [input('x'), input('y'), input('z')]
+      // Hold z so that each batch takes its first message, then queues behind the holder on z;
+      // once the holder lets go, one takes z and each waits for the other's first message.
+      const zMid = (await prepareMessage(z, { now: 0 })).mid
+      await holder.query('BEGIN')
+      await holder.query(
+        `INSERT INTO "${f.schema}".messages (mid, receiver, sender, status, received_at, send_when, visible_at, size)
+         VALUES ($1, $2, 's@test', 8, 0, 0, 0, 1)`,
+        [zMid, box],
+      )
+      const sends = Promise.allSettled([a.sendBatch([x, z, y]), b.sendBatch([y, z, x])])
+      let waiting = 0
+      for (let i = 0; i < 10_000 && waiting < 2; i++) {
+        const { rows } = await admin.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE wait_event_type = 'Lock' AND position($1 IN query) > 0`,
+          [`"${f.schema}".blobs`],
+        )
+        waiting = rows[0]!.n
+      }
+      expect(waiting).toBe(2)
+      await holder.query('ROLLBACK')
+      const settled = await sends
+      const results = settled.map((r) => {
+        if (r.status === 'rejected') throw r.reason
+        return r.value
+      })
+      const fresh = results.flat().filter((r) => !r.duplicate)
+      expect(fresh.map((r) => r.mid).sort()).toEqual(results[0]!.map((r) => r.mid).sort())
+      expect((await a.stats(box)).pending).toBe(3)
+    } finally {
+      await holder.end()
       await f.dispose()
     }
   })

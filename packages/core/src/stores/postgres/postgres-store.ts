@@ -211,15 +211,17 @@ export class PostgresStore implements Store {
     })
     const unique = [...first.values()].map((i) => prepared[i]!)
     const inserted = await this.#run(async (pool) => {
-      const { rows } = await pool.query<{ inserted: string[] }>(this.#sql.send, [
-        this.#offset(),
-        unique.map((p) => p.mid),
-        unique.map((p) => p.receiver),
-        unique.map((p) => p.sender),
-        unique.map((p) => p.delay),
-        unique.map((p) => Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength)),
-        this.#channel,
-      ])
+      const { rows } = await retryDeadlock(() =>
+        pool.query<{ inserted: string[] }>(this.#sql.send, [
+          this.#offset(),
+          unique.map((p) => p.mid),
+          unique.map((p) => p.receiver),
+          unique.map((p) => p.sender),
+          unique.map((p) => p.delay),
+          unique.map((p) => Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength)),
+          this.#channel,
+        ]),
+      )
       return new Set(rows[0]?.inserted ?? [])
     })
     return prepared.map((p, i) => ({
@@ -527,6 +529,23 @@ export class PostgresStore implements Store {
     } finally {
       // A broken connection is destroyed rather than handed to the next query.
       client.release(broken)
+    }
+  }
+}
+
+const DEADLOCK_ATTEMPTS = 3
+
+/**
+ * Runs a single-statement transaction again when PostgreSQL broke a deadlock by aborting it: two
+ * batches inserting the same mids in different orders wait on each other's rows. The statement
+ * rolled back whole, so running it again is safe.
+ */
+async function retryDeadlock<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run()
+    } catch (error) {
+      if ((error as { code?: unknown } | null)?.code !== '40P01' || attempt >= DEADLOCK_ATTEMPTS) throw error
     }
   }
 }

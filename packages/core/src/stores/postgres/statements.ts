@@ -36,8 +36,8 @@ export function statements(s: string) {
     /**
      * Inserts a batch ($2 mids, $3 receivers, $4 senders, $5 delays, $6 bodies; mids unique),
      * idempotently, adds a blob reference per new message, and notifies channel $7 of every
-     * receiver that got a message due now: one statement, so one transaction, and the NOTIFY
-     * goes out on its commit.
+     * receiver that got a new message, delayed ones too (their listeners re-arm their timers): one
+     * statement, so one transaction, and the NOTIFY goes out on its commit.
      */
     send: `${now},
       input AS (
@@ -49,7 +49,7 @@ export function statements(s: string) {
         SELECT i.mid, i.receiver, i.sender, 8, c.t, c.t + i.delay, c.t + i.delay, length(i.bytes)
         FROM input i, c ORDER BY i.ord
         ON CONFLICT (mid) DO NOTHING
-        RETURNING m.mid, m.receiver, m.send_when, m.received_at
+        RETURNING m.mid, m.receiver
       ),
       blob AS (
         INSERT INTO ${b} AS b (key, bytes, refs)
@@ -59,7 +59,7 @@ export function statements(s: string) {
       ),
       n AS (
         SELECT pg_notify($7, r.receiver)
-        FROM (SELECT DISTINCT receiver FROM ins WHERE send_when <= received_at) r
+        FROM (SELECT DISTINCT receiver FROM ins) r
       )
       SELECT ARRAY(SELECT mid FROM ins) AS inserted, (SELECT count(*) FROM blob) AS blobs,
         (SELECT count(*) FROM n) AS notified`,
@@ -112,7 +112,7 @@ export function statements(s: string) {
 
     /**
      * Rejects $2 under lid $3 if its lease holds: due again after $5 ms, or dead when it had its
-     * $4 leases; notifies channel $6 when it is due at once.
+     * $4 leases; notifies channel $6 unless it died (a delayed one moves its receiver's next due time).
      */
     reject: `${now},
       upd AS (
@@ -125,7 +125,7 @@ export function statements(s: string) {
         FROM c WHERE m.mid = $2 AND m.lid = $3 AND ${live}
         RETURNING m.receiver, m.status
       ),
-      n AS (SELECT pg_notify($6, u.receiver) FROM upd u WHERE u.status = 2 AND $5::bigint = 0)
+      n AS (SELECT pg_notify($6, u.receiver) FROM upd u WHERE u.status = 2)
       SELECT u.status, (SELECT count(*) FROM n) AS notified FROM upd u`,
 
     /** Extends the live lease of $2 under lid $3 to $4 ms from now. */
@@ -184,9 +184,11 @@ export function statements(s: string) {
       SELECT (SELECT count(*) FROM del)::int AS n, ARRAY(SELECT key FROM dec WHERE refs <= 0) AS gone`,
 
     /** Milliseconds from now until receiver $2's next active message is due (null: none). */
+    // Written as ORDER BY ... LIMIT 1 so it reads one entry of the partial index, not the mailbox.
     nextDueIn: `${now}
-      SELECT min(m.visible_at) - (SELECT t FROM c) AS due FROM ${m} m
-      WHERE m.receiver = $2 AND ${active}`,
+      SELECT (
+        SELECT m.visible_at FROM ${m} m WHERE m.receiver = $2 AND ${active} ORDER BY m.visible_at LIMIT 1
+      ) - (SELECT t FROM c) AS due`,
 
     /** Receivers with a message due now, to wake listeners after notifications may have been lost. */
     dueReceivers: `${now}
