@@ -144,7 +144,8 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
     c.res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' })
     c.res.end(openapi)
   })
-  const open = { healthz: true, readyz: true }
+  /** Routes anyone may call, token or not: probes and discovery. */
+  const openRoutes = new Set(['/healthz', '/readyz', '/v1/openapi.json', '/v1/info'])
   router.add('GET', '/healthz', (c) => sendJson(c.res, 200, { status: 'ok' }))
   router.add('GET', '/readyz', (c) =>
     state.closing
@@ -198,10 +199,8 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
       }
       route = match.route.pattern
       style = match.route.style
-      const isOpen =
-        route in open || route === '/metrics' || route === '/v1/openapi.json' || route === '/v1/info'
       const principal = auth.authenticate(TokenAuth.bearer(req.headers.authorization))
-      if (!principal && !(isOpen && route !== '/metrics')) {
+      if (!principal && !openRoutes.has(route)) {
         res.setHeader('www-authenticate', 'Bearer')
         throw new PandoraError('unauthorized', 'a valid token is required')
       }

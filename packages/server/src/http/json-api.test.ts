@@ -1,0 +1,177 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import type { PandoraServer } from '../create-server.js'
+import { json, startServer, uniqueMailbox } from '../test-server.js'
+
+let server: PandoraServer
+afterEach(async () => server?.close())
+const v1 = (path: string) => `${server.url}/v1${path}`
+const mbox = (name: string) => encodeURIComponent(name)
+
+describe('JSON API', () => {
+  it('send, fetch, ack - the whole cycle with JSON', async () => {
+    server = await startServer()
+    const box = uniqueMailbox()
+    const sent = await json(v1('/messages'), 'POST', {
+      sender: 'a@test',
+      receiver: box,
+      fields: { sku: 'A1', tags: ['x', 'y'] },
+    })
+    expect(sent.status).toBe(201)
+    expect(sent.body).toMatchObject({ duplicate: false })
+    const fetched = await json(v1(`/mailboxes/${mbox(box)}/fetch`), 'POST', { leaseTime: 30_000 })
+    const [m] = fetched.body.messages as {
+      mid: string
+      lid: string
+      fields: Record<string, string[]>
+      statusName: string
+    }[]
+    expect(m).toMatchObject({ mid: sent.body.mid, statusName: 'notDelivered' })
+    expect(m!.fields.tags).toEqual(['x', 'y'])
+    const acked = await json(v1(`/messages/${m!.mid}/ack`), 'POST', { lid: m!.lid })
+    expect(acked).toMatchObject({ status: 200, body: { ok: true } })
+    const stats = await json(v1(`/mailboxes/${mbox(box)}`), 'GET')
+    expect(stats.body).toMatchObject({ receiver: box, pending: 0, confirmed: 1 })
+  })
+
+  it('send - a duplicate body answers 200 with duplicate: true', async () => {
+    server = await startServer()
+    const body = {
+      sender: 'a@test',
+      receiver: uniqueMailbox(),
+      fields: { k: 'v' },
+      clientTime: '2024-01-01T00:00:00Z',
+    }
+    const a = await json(v1('/messages'), 'POST', body)
+    const b = await json(v1('/messages'), 'POST', body)
+    expect(b).toMatchObject({ status: 200, body: { mid: a.body.mid, duplicate: true } })
+  })
+
+  it('batch - sends many at once; one bad message refuses the batch', async () => {
+    server = await startServer()
+    const box = uniqueMailbox()
+    const messages = Array.from({ length: 10 }, (_, i) => ({
+      sender: 'a@test',
+      receiver: box,
+      fields: { i: String(i) },
+    }))
+    const ok = await json(v1('/messages/batch'), 'POST', { messages })
+    expect((ok.body.results as unknown[]).length).toBe(10)
+    const bad = await json(v1('/messages/batch'), 'POST', {
+      messages: [...messages, { sender: 'a@test', receiver: '', fields: {} }],
+    })
+    expect(bad.status).toBe(400)
+    expect(bad.body.code).toBe('invalid_mailbox')
+    expect((await server.store.stats(box)).pending).toBe(10)
+  })
+
+  it('fetch - a long poll returns as soon as a message arrives', async () => {
+    server = await startServer()
+    const box = uniqueMailbox()
+    const polling = json(v1(`/mailboxes/${mbox(box)}/fetch`), 'POST', { wait: 10_000 })
+    // The fetch is waiting; a send must answer it long before its 10 s are up.
+    await new Promise((r) => setTimeout(r, 50))
+    const started = Date.now()
+    await json(v1('/messages'), 'POST', { sender: 'a@test', receiver: box, fields: { now: '1' } })
+    const res = await polling
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect((res.body.messages as unknown[]).length).toBe(1)
+  })
+
+  it('fetch - a long poll with nothing to give answers an empty list after its wait', async () => {
+    server = await startServer()
+    const res = await json(v1(`/mailboxes/${mbox(uniqueMailbox())}/fetch`), 'POST', { wait: 200, max: 5 })
+    expect(res).toMatchObject({ status: 200, body: { messages: [] } })
+  })
+
+  it('reject with delay, renew, dead letters, redrive, purge', async () => {
+    server = await startServer()
+    const box = uniqueMailbox()
+    await json(v1('/messages'), 'POST', { sender: 'a@test', receiver: box, fields: {} })
+    const [m] = (await json(v1(`/mailboxes/${mbox(box)}/fetch`), 'POST', {})).body.messages as {
+      mid: string
+      lid: string
+    }[]
+    const renewed = await json(v1(`/messages/${m!.mid}/renew`), 'POST', { lid: m!.lid, leaseTime: 60_000 })
+    expect(Date.parse(renewed.body.leasedUntil as string)).toBeGreaterThan(Date.now() + 50_000)
+    await json(v1(`/messages/${m!.mid}/reject`), 'POST', { lid: m!.lid, delay: 60_000 })
+    expect((await json(v1(`/mailboxes/${mbox(box)}`), 'GET')).body).toMatchObject({ delayed: 1 })
+    const headers = await json(v1(`/mailboxes/${mbox(box)}/headers?limit=10`), 'GET')
+    expect(headers.body.headers).toMatchObject([{ mid: m!.mid, statusName: 'rejected', deliveryCount: 1 }])
+    const detail = await json(v1(`/messages/${m!.mid}`), 'GET')
+    expect(detail.body).toMatchObject({ mid: m!.mid, fields: { sender: ['a@test'] } })
+    expect((await json(v1(`/mailboxes/${mbox(box)}/dead`), 'GET')).body).toEqual({ headers: [] })
+    expect((await json(v1(`/mailboxes/${mbox(box)}/redrive`), 'POST', {})).body).toEqual({ count: 0 })
+    expect((await json(v1(`/mailboxes/${mbox(box)}`), 'DELETE')).body).toEqual({ count: 1 })
+    expect((await json(v1('/mailboxes'), 'GET')).body.mailboxes).toEqual([])
+  })
+
+  it('errors - problem details with stable codes; nothing changes', async () => {
+    server = await startServer()
+    const box = uniqueMailbox()
+    const cases: [string, string, unknown, number, string][] = [
+      ['/messages', 'POST', { sender: 'a@test', receiver: 'x\u0001', fields: {} }, 400, 'invalid_mailbox'],
+      [
+        '/messages',
+        'POST',
+        { sender: 'a@test', receiver: box, fields: { big: 'x'.repeat(5000) } },
+        400,
+        'message_too_big',
+      ],
+      ['/messages', 'POST', { sender: 'a@test', receiver: box }, 400, 'invalid_input'],
+      ['/messages', 'POST', { sender: 'a@test', receiver: box, fields: {}, delay: -1 }, 400, 'invalid_input'],
+      [`/mailboxes/${mbox(box)}/fetch`, 'POST', { leaseTime: 10 }, 400, 'invalid_input'],
+      [`/messages/${'a'.repeat(40)}/ack`, 'POST', { lid: 'b'.repeat(40) }, 400, 'unable_to_change_status'],
+      [`/messages/abc/ack`, 'POST', { lid: 'b'.repeat(40) }, 400, 'input_too_short'],
+      [`/messages/${'a'.repeat(40)}`, 'GET', undefined, 404, 'not_found'],
+      ['/nothing', 'GET', undefined, 404, 'not_found'],
+      ['/messages', 'GET', undefined, 405, 'method_not_allowed'],
+    ]
+    for (const [path, method, body, status, code] of cases) {
+      const res = await json(v1(path), method, body)
+      expect({ path, status: res.status, code: res.body.code }).toEqual({ path, status, code })
+      expect(res.headers.get('content-type')).toContain('application/problem+json')
+    }
+    const notJson = await fetch(v1('/messages'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{oops',
+    })
+    expect(notJson.status).toBe(400)
+    const wrongType = await fetch(v1('/messages'), {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'x',
+    })
+    expect(wrongType.status).toBe(415)
+    const huge = await fetch(v1('/messages'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: 'x'.repeat(200_000),
+    })
+    expect(huge.status).toBe(413)
+    expect(await server.store.mailboxes()).toEqual([])
+  })
+
+  it('openapi - served, and lists every JSON route', async () => {
+    server = await startServer()
+    const doc = await json(v1('/openapi.json'), 'GET')
+    expect(doc.body.openapi).toBe('3.1.0')
+    expect(Object.keys(doc.body.paths as object)).toEqual(
+      expect.arrayContaining(['/v1/messages', '/v1/mailboxes/{receiver}/fetch', '/v1/messages/{mid}/renew']),
+    )
+    expect((doc.body.components as { schemas: object }).schemas).toHaveProperty('SendRequest')
+  })
+
+  it('health, readiness and metrics', async () => {
+    server = await startServer()
+    const box = uniqueMailbox()
+    expect((await json(`${server.url}/healthz`, 'GET')).status).toBe(200)
+    expect((await json(`${server.url}/readyz`, 'GET')).body).toMatchObject({ status: 'ready' })
+    await json(v1('/messages'), 'POST', { sender: 'a@test', receiver: box, fields: {} })
+    const text = await (await fetch(`${server.url}/metrics`)).text()
+    expect(text).toMatch(/pandora_messages_sent_total 1/)
+    expect(text).toContain(`pandora_mailbox_messages{mailbox="${box}",state="pending"} 1`)
+    expect(text).toMatch(/pandora_http_request_duration_seconds_bucket\{.*route="\/v1\/messages"/)
+    expect(text).toContain('pandora_subscribers_connected 0')
+  })
+})
