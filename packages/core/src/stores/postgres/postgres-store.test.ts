@@ -272,6 +272,21 @@ describe.skipIf(unreachable !== null)('postgres store', () => {
     }
   })
 
+  it('open - without the pg driver installed it fails with unavailable and an install hint', async () => {
+    vi.resetModules()
+    vi.doMock('pg', () => {
+      throw new Error("Cannot find package 'pg'")
+    })
+    try {
+      const fresh = await import('./index.js')
+      const attempt = fresh.openPostgresStore({ connectionString: url, schema: newSchema() })
+      await expect(attempt).rejects.toMatchObject({ code: 'unavailable', message: /npm i pg/ })
+    } finally {
+      vi.doUnmock('pg')
+      vi.resetModules()
+    }
+  })
+
   it('open - an unreachable server fails with unavailable', async () => {
     const attempt = openPostgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/test' })
     await expect(attempt).rejects.toMatchObject({ code: 'unavailable' })

@@ -491,13 +491,10 @@ export class PostgresStore implements Store {
     if (this.#closed) throw new PandoraError('store_closed')
   }
 
-  /** After the listener was down, wakes every receiver with a due message: it may have missed its NOTIFY. */
+  /** After the listener was down, wakes every receiver with an active message: it may have missed a NOTIFY. */
   #resync(): void {
     this.#run(async (pool) => {
-      const { rows } = await pool.query<{ receiver: string }>(this.#sql.dueReceivers, [
-        this.#offset(),
-        RESYNC_LIMIT,
-      ])
+      const { rows } = await pool.query<{ receiver: string }>(this.#sql.activeReceivers, [RESYNC_LIMIT])
       for (const row of rows) this.#signal.notify(row.receiver)
     }).catch(() => {})
   }

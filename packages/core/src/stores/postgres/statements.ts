@@ -190,10 +190,12 @@ export function statements(s: string) {
         SELECT m.visible_at FROM ${m} m WHERE m.receiver = $2 AND ${active} ORDER BY m.visible_at LIMIT 1
       ) - (SELECT t FROM c) AS due`,
 
-    /** Receivers with a message due now, to wake listeners after notifications may have been lost. */
-    dueReceivers: `${now}
-      SELECT DISTINCT m.receiver FROM ${m} m, c
-      WHERE ${active} AND m.visible_at <= c.t LIMIT $2`,
+    /**
+     * Receivers with an active message, soonest due first, at most $1: after notifications may
+     * have been lost, each is woken to re-read its next due time.
+     */
+    activeReceivers: `SELECT m.receiver FROM ${m} m WHERE ${active}
+      GROUP BY m.receiver ORDER BY min(m.visible_at) LIMIT $1`,
 
     putBlob: `INSERT INTO ${b} AS b (key, bytes, refs) VALUES ($1, $2, 1)
       ON CONFLICT (key) DO UPDATE SET refs = b.refs + 1`,
