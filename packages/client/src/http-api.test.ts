@@ -1,0 +1,179 @@
+import { PandoraError } from '@pandora/core'
+import { HttpResponse, http } from 'msw'
+import { setupServer } from 'msw/node'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { PandoraClient } from './client.js'
+import { wireMessage } from './testing/fake-server.js'
+
+const BASE = 'http://pandora.test'
+const server = setupServer()
+
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
+afterEach(() => server.resetHandlers())
+afterAll(() => server.close())
+
+const problem = (status: number, code: string, title: string) =>
+  HttpResponse.json(
+    { type: `https://pandora.dev/errors/${code}`, title, status, code },
+    { status, headers: { 'content-type': 'application/problem+json' } },
+  )
+
+describe('http', () => {
+  it('send - posts the message with sender, delay, clientTime and the bearer token', async () => {
+    let seen: { body: unknown; auth: string | null } | undefined
+    server.use(
+      http.post(`${BASE}/v1/messages`, async ({ request }) => {
+        seen = { body: await request.json(), auth: request.headers.get('authorization') }
+        return HttpResponse.json({ mid: 'a'.repeat(40), duplicate: false }, { status: 201 })
+      }),
+    )
+    const pandora = new PandoraClient({ url: BASE, token: 't0k' })
+    const r = await pandora.send('orders@shop', { sku: 'A1', qty: '2' }, { from: 'web@shop', delay: 5000 })
+    expect(r).toEqual({ mid: 'a'.repeat(40), duplicate: false })
+    expect(seen?.auth).toBe('Bearer t0k')
+    expect(seen?.body).toMatchObject({
+      receiver: 'orders@shop',
+      sender: 'web@shop',
+      fields: { sku: 'A1', qty: '2' },
+      delay: 5000,
+      clientTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    })
+  })
+
+  it('send - retries of one call after a 503 reuse its clientTime, so they are idempotent', async () => {
+    const times: string[] = []
+    server.use(
+      http.post(`${BASE}/v1/messages`, async ({ request }) => {
+        times.push(((await request.json()) as { clientTime: string }).clientTime)
+        if (times.length < 3) return problem(503, 'unavailable', 'service unavailable')
+        return HttpResponse.json({ mid: 'b'.repeat(40), duplicate: false })
+      }),
+    )
+    const pandora = new PandoraClient({ url: BASE, from: 'web@shop' })
+    await pandora.send('orders@shop', { n: '1' })
+    expect(times).toHaveLength(3)
+    expect(new Set(times).size).toBe(1)
+  })
+
+  it('errors - a problem reply becomes a PandoraError with the server code', async () => {
+    server.use(
+      http.post(`${BASE}/v1/messages`, () =>
+        problem(400, 'message_too_big', 'message is too big. max size is 4096'),
+      ),
+    )
+    const pandora = new PandoraClient({ url: BASE, from: 'web@shop' })
+    const error = await pandora.send('orders@shop', { big: 'x' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(PandoraError)
+    expect(error).toMatchObject({
+      code: 'message_too_big',
+      status: 400,
+      message: 'message is too big. max size is 4096',
+    })
+  })
+
+  it('errors - a reply without a problem body maps its HTTP status to a code', async () => {
+    server.use(http.get(`${BASE}/v1/mailboxes`, () => new HttpResponse('nope', { status: 401 })))
+    const pandora = new PandoraClient({ url: BASE })
+    await expect(pandora.mailboxes()).rejects.toMatchObject({ code: 'unauthorized' })
+  })
+
+  it('errors - an unknown code from a newer server falls back by status', async () => {
+    server.use(http.get(`${BASE}/v1/info`, () => problem(404, 'brand_new_code', 'gone')))
+    const pandora = new PandoraClient({ url: BASE })
+    await expect(pandora.info()).rejects.toMatchObject({ code: 'not_found', message: 'gone' })
+  })
+
+  it('errors - an unreachable server is unavailable', async () => {
+    server.use(http.get(`${BASE}/v1/info`, () => HttpResponse.error()))
+    const pandora = new PandoraClient({ url: BASE, retries: 0 })
+    await expect(pandora.info()).rejects.toMatchObject({ code: 'unavailable' })
+  })
+
+  it('errors - a send without any sender is refused before it leaves', async () => {
+    const pandora = new PandoraClient({ url: BASE })
+    await expect(pandora.send('orders@shop', { a: '1' })).rejects.toMatchObject({ code: 'invalid_mailbox' })
+  })
+
+  it('fetch - returns null when the mailbox has nothing due', async () => {
+    server.use(http.post(`${BASE}/v1/mailboxes/:r/fetch`, () => HttpResponse.json({ messages: [] })))
+    const pandora = new PandoraClient({ url: BASE })
+    expect(await pandora.fetch('orders@shop', { wait: 100 })).toBeNull()
+  })
+
+  it('fetch - leases a message whose ack, reject and renew go over HTTP with its lid', async () => {
+    const wire = wireMessage({ fields: { sku: ['A1'], tag: ['x', 'y'] } })
+    const calls: { path: string; body: unknown }[] = []
+    let fetchBody: unknown
+    let receiverParam: unknown
+    server.use(
+      http.post(`${BASE}/v1/mailboxes/:r/fetch`, async ({ request, params }) => {
+        fetchBody = await request.json()
+        receiverParam = params.r
+        return HttpResponse.json({ messages: [wire] })
+      }),
+      http.post(`${BASE}/v1/messages/:mid/:op`, async ({ request, params }) => {
+        calls.push({ path: `${params.mid}/${params.op}`, body: await request.json() })
+        if (params.op === 'renew') return HttpResponse.json({ leasedUntil: '2030-01-01T00:00:00.000Z' })
+        return HttpResponse.json({ ok: true })
+      }),
+    )
+    const pandora = new PandoraClient({ url: BASE })
+    const msg = await pandora.fetch('orders@shop', { leaseTime: 30_000 })
+    expect(receiverParam).toBe('orders@shop')
+    expect(fetchBody).toEqual({ leaseTime: 30_000, max: 1 })
+    expect(msg?.fields.get('tag')).toBe('x')
+    expect(msg?.fields.getAll('tag')).toEqual(['x', 'y'])
+    expect(msg?.fields.toJSON()).toEqual({ sku: ['A1'], tag: ['x', 'y'] })
+    expect(msg?.deliveryCount).toBe(1)
+    const until = await msg?.renew(30_000)
+    expect(until?.toISOString()).toBe('2030-01-01T00:00:00.000Z')
+    expect(msg?.leasedUntil.toISOString()).toBe('2030-01-01T00:00:00.000Z')
+    await msg?.reject({ delay: 1000 })
+    expect(calls).toEqual([
+      { path: `${wire.mid}/renew`, body: { lid: wire.lid, leaseTime: 30_000 } },
+      { path: `${wire.mid}/reject`, body: { lid: wire.lid, delay: 1000 } },
+    ])
+  })
+
+  it('fetch - an invalid reply is reported rather than trusted', async () => {
+    server.use(
+      http.post(`${BASE}/v1/mailboxes/:r/fetch`, () => HttpResponse.json({ messages: [{ mid: 1 }] })),
+    )
+    const pandora = new PandoraClient({ url: BASE })
+    await expect(pandora.fetch('orders@shop')).rejects.toMatchObject({ code: 'internal' })
+  })
+
+  it('admin - headers sends since and limit and returns dates', async () => {
+    let url: URL | undefined
+    const header = { ...wireMessage(), fields: undefined, lid: undefined }
+    server.use(
+      http.get(`${BASE}/v1/mailboxes/:r/headers`, ({ request }) => {
+        url = new URL(request.url)
+        return HttpResponse.json({ headers: [{ ...header, leasedUntil: null }] })
+      }),
+    )
+    const pandora = new PandoraClient({ url: BASE })
+    const since = new Date('2024-01-01T00:00:00Z')
+    const [h] = await pandora.headers('orders@shop', { since, limit: 5 })
+    expect(url?.searchParams.get('since')).toBe(since.toISOString())
+    expect(url?.searchParams.get('limit')).toBe('5')
+    expect(h?.receivedAt).toBeInstanceOf(Date)
+    expect(h?.leasedUntil).toBeNull()
+  })
+
+  it('admin - redrive, purge and info use their endpoints', async () => {
+    server.use(
+      http.post(`${BASE}/v1/mailboxes/:r/redrive`, async ({ request }) =>
+        HttpResponse.json({ count: ((await request.json()) as { mids: string[] }).mids.length }),
+      ),
+      http.delete(`${BASE}/v1/mailboxes/:r`, () => HttpResponse.json({ count: 7 })),
+      http.get(`${BASE}/v1/info`, () =>
+        HttpResponse.json({ version: '0.1.0', maxSize: 4096, authRequired: false }),
+      ),
+    )
+    const pandora = new PandoraClient({ url: BASE })
+    expect(await pandora.redrive('orders@shop', ['a'.repeat(40), 'b'.repeat(40)])).toBe(2)
+    expect(await pandora.purge('orders@shop')).toBe(7)
+    expect(await pandora.info()).toEqual({ version: '0.1.0', maxSize: 4096, authRequired: false })
+  })
+})
