@@ -1,0 +1,132 @@
+import { parseArgs } from 'node:util'
+
+/** Everything pandorad can be told, after flags and environment are merged. */
+export interface Config {
+  port: number
+  host: string
+  store: 'sqlite' | 'postgres' | 'memory'
+  db: string
+  sqliteSync: 'full' | 'normal'
+  postgresUrl: string | undefined
+  postgresSchema: string
+  maxSize: number | undefined
+  maxDeliveries: number | undefined
+  token: string | undefined
+  tokenFile: string | undefined
+  allowOrigins: string[]
+  logLevel: string
+  webui: boolean
+}
+
+/** One option: its flag, environment variable, default and help. */
+interface Option {
+  flag: string
+  env: string
+  help: string
+  default?: string
+}
+
+export const OPTIONS: Option[] = [
+  { flag: 'port', env: 'PANDORA_PORT', default: '4003', help: 'TCP port (0 picks a free one)' },
+  { flag: 'host', env: 'PANDORA_HOST', default: '127.0.0.1', help: 'address to bind; anything but loopback needs a token' },
+  { flag: 'store', env: 'PANDORA_STORE', default: 'sqlite', help: 'sqlite | postgres | memory' },
+  { flag: 'db', env: 'PANDORA_DB', default: './pandora.db', help: 'SQLite file' },
+  { flag: 'sqlite-sync', env: 'PANDORA_SQLITE_SYNC', default: 'full', help: 'full (fsync before every reply) | normal' },
+  { flag: 'postgres-url', env: 'PANDORA_POSTGRES_URL', help: 'PostgreSQL connection URL (for --store postgres)' },
+  { flag: 'postgres-schema', env: 'PANDORA_POSTGRES_SCHEMA', default: 'pandora', help: 'PostgreSQL schema' },
+  { flag: 'max-size', env: 'PANDORA_MAX_SIZE', default: '4096', help: 'largest encoded message body, bytes' },
+  { flag: 'max-deliveries', env: 'PANDORA_MAX_DELIVERIES', default: '10', help: 'leases before a message is dead; 0: never' },
+  { flag: 'token', env: 'PANDORA_TOKEN', help: 'one shared secret with every right' },
+  { flag: 'token-file', env: 'PANDORA_TOKEN_FILE', help: 'JSON file of scoped tokens (see docs/security.md)' },
+  { flag: 'allow-origin', env: 'PANDORA_ALLOW_ORIGINS', help: 'browser origins allowed cross-origin, comma-separated' },
+  { flag: 'log-level', env: 'PANDORA_LOG_LEVEL', default: 'info', help: 'trace | debug | info | warn | error | silent' },
+  { flag: 'no-webui', env: 'PANDORA_NO_WEBUI', help: 'do not serve the web console' },
+]
+
+/** The text of `pandorad --help`. */
+export function helpText(): string {
+  const rows = OPTIONS.map((o) => {
+    const left = `  --${o.flag}${o.flag === 'no-webui' ? '' : ' <value>'}`
+    const def = o.default ? ` (default ${o.default})` : ''
+    return `${left.padEnd(30)}${o.help}${def}\n${''.padEnd(30)}env ${o.env}`
+  })
+  return [
+    'pandorad — the Pandora mailbox server',
+    '',
+    'Usage: pandorad [options]',
+    '',
+    'Options (each also read from its environment variable; a flag wins):',
+    ...rows,
+    '  --help                      show this help',
+    '  --version                   print the version',
+    '',
+    'Example: pandorad --port 4003 --db ./pandora.db',
+  ].join('\n')
+}
+
+/** A bad flag or value: the process prints it and exits 2. */
+export class ConfigError extends Error {}
+
+function int(name: string, value: string, min: number, max: number): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new ConfigError(`--${name} must be a whole number from ${min} to ${max}`)
+  return n
+}
+
+/** Merges flags and environment into a {@link Config}; throws {@link ConfigError} on bad input. */
+export function parseConfig(argv: string[], env: Record<string, string | undefined>): Config | 'help' | 'version' {
+  const values = (() => {
+    try {
+      return parseArgs({
+        args: argv,
+        options: Object.fromEntries([
+          ...OPTIONS.map((o) => [o.flag, { type: o.flag === 'no-webui' ? 'boolean' : 'string' }] as const),
+          ['help', { type: 'boolean', short: 'h' }],
+          ['version', { type: 'boolean' }],
+        ]),
+        strict: true,
+        allowPositionals: false,
+      }).values as Record<string, string | boolean | undefined>
+    } catch (error) {
+      throw new ConfigError((error as Error).message)
+    }
+  })()
+  if (values.help) return 'help'
+  if (values.version) return 'version'
+  const get = (flag: string): string | undefined => {
+    const o = OPTIONS.find((x) => x.flag === flag)!
+    const v = values[flag]
+    if (typeof v === 'string') return v
+    if (v === true) return 'true'
+    const fromEnv = env[o.env]
+    return fromEnv !== undefined && fromEnv !== '' ? fromEnv : o.default
+  }
+  const store = get('store')
+  if (store !== 'sqlite' && store !== 'postgres' && store !== 'memory') {
+    throw new ConfigError('--store must be sqlite, postgres or memory')
+  }
+  const sync = get('sqlite-sync')
+  if (sync !== 'full' && sync !== 'normal') throw new ConfigError('--sqlite-sync must be full or normal')
+  const postgresUrl = get('postgres-url')
+  if (store === 'postgres' && !postgresUrl) throw new ConfigError('--store postgres needs --postgres-url (or PANDORA_POSTGRES_URL)')
+  const noWebui = get('no-webui')
+  return {
+    port: int('port', get('port')!, 0, 65535),
+    host: get('host')!,
+    store,
+    db: get('db')!,
+    sqliteSync: sync,
+    postgresUrl,
+    postgresSchema: get('postgres-schema')!,
+    maxSize: int('max-size', get('max-size')!, 256, 1024 * 1024),
+    maxDeliveries: int('max-deliveries', get('max-deliveries')!, 0, 1_000_000),
+    token: get('token'),
+    tokenFile: get('token-file'),
+    allowOrigins: (get('allow-origin') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    logLevel: get('log-level')!,
+    webui: !(noWebui === 'true' || noWebui === '1'),
+  }
+}

@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createServer, readTokenFile, type TokenEntry, VERSION } from '@pandora/server'
+import { pino } from 'pino'
+import { ConfigError, helpText, parseConfig } from './config.js'
+import { openStore } from './open-store.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof parseConfig>
+  try {
+    config = parseConfig(process.argv.slice(2), process.env)
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    console.error(`pandorad: ${error.message}\nRun pandorad --help for the options.`)
+    process.exit(2)
+  }
+  if (config === 'help') return console.log(helpText())
+  if (config === 'version') return console.log(VERSION)
+
+  const logger = pino({ name: 'pandorad', level: config.logLevel })
+  const tokens: TokenEntry[] = config.tokenFile ? readTokenFile(config.tokenFile) : []
+  const store = await openStore(config)
+  const webRoot = join(here, 'webui')
+  const server = await createServer({
+    store,
+    port: config.port,
+    host: config.host,
+    ...(config.token ? { token: config.token } : {}),
+    tokens,
+    ...(config.maxSize !== undefined ? { maxSize: config.maxSize } : {}),
+    allowedOrigins: config.allowOrigins,
+    ...(config.webui && existsSync(join(webRoot, 'index.html')) ? { webRoot } : {}),
+    logger,
+  })
+  logger.info(
+    { url: server.url, store: store.kind, ...(config.store === 'sqlite' ? { db: config.db } : {}), version: VERSION },
+    `pandorad listening on ${server.url}`,
+  )
+
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'shutting down: finishing requests, giving back leases, closing the store')
+    server.close().then(
+      () => {
+        logger.info('stopped')
+        process.exit(0)
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error)
+  console.error(`pandorad: cannot start: ${message}`)
+  process.exit(1)
+})
