@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import Database from 'better-sqlite3'
 import { build } from 'esbuild'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ManualClock } from '../../clock.js'
 import { PandoraError } from '../../errors.js'
 import { Status } from '../../status.js'
@@ -72,6 +72,60 @@ describe('sqlite store - own cases', () => {
     const box = mailbox()
     const { mid } = await store.send({ sender: 's@test', receiver: box, fields: { a: '1' } })
     expect((await store.get(mid))?.fields?.a).toEqual(['1'])
+  })
+
+  it('openSqliteStore - without better-sqlite3 fails with an install hint', async () => {
+    vi.resetModules()
+    vi.doMock('better-sqlite3', () => {
+      throw new Error("Cannot find package 'better-sqlite3'")
+    })
+    try {
+      const { openSqliteStore: openWithout } = await import('./index.js')
+      const error = await openWithout({ path: tempFile() }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(Error)
+      expect(error).toMatchObject({ code: 'unavailable' })
+      expect((error as Error).message).toContain('npm i better-sqlite3@12')
+    } finally {
+      vi.doUnmock('better-sqlite3')
+      vi.resetModules()
+    }
+  })
+
+  it('signal - a listener told of a send can fetch the message at once (notified after commit)', async () => {
+    const store = newStore()
+    const box = mailbox()
+    const fetched = new Promise<string[]>((resolve, reject) => {
+      store.onAvailable((receiver) => {
+        if (receiver === box) {
+          store.fetch(box, { leaseTime: 5000 }).then((ms) => resolve(ms.map((m) => m.mid)), reject)
+        }
+      })
+    })
+    const { mid } = await store.send({ sender: 's@test', receiver: box, fields: { a: '1' } })
+    expect(await fetched).toEqual([mid])
+  })
+
+  it('errors - a failure of SQLite itself is reported as unavailable', async () => {
+    const path = tempFile()
+    const store = newStore(path)
+    const box = mailbox()
+    // Another connection holds the write lock longer than this store waits for it.
+    const other = new Database(path)
+    const short = newStore(path, { busyTimeout: 50 })
+    other.exec('BEGIN IMMEDIATE')
+    try {
+      await expect(short.send({ sender: 's@test', receiver: box, fields: { a: '1' } })).rejects.toMatchObject(
+        {
+          code: 'unavailable',
+        },
+      )
+    } finally {
+      other.exec('ROLLBACK')
+      other.close()
+    }
+    await expect(store.send({ sender: 's@test', receiver: box, fields: { a: '1' } })).resolves.toMatchObject({
+      duplicate: false,
+    })
   })
 
   it('plan - fetch and nextDueIn read the partial due index, never scan the table', () => {

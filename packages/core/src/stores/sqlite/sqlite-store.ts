@@ -148,11 +148,11 @@ export class SqliteStore implements Store {
     const now = this.#clock.now()
     const prepared = await Promise.all(inputs.map((i) => prepareMessage(i, { now, maxSize: this.#maxSize })))
     this.#open()
+    if (prepared.length === 0) return []
     const results = await this.#write(() => prepared.map((p) => this.#insert(p, now)))
-    const due = new Set(
-      prepared.filter((p, i) => !results[i]!.duplicate && p.delay === 0).map((p) => p.receiver),
-    )
-    for (const receiver of due) this.#signal.notify(receiver)
+    // Delayed sends too: a listener's timer must learn of an earlier next due time.
+    const touched = new Set(prepared.filter((_, i) => !results[i]!.duplicate).map((p) => p.receiver))
+    for (const receiver of touched) this.#signal.notify(receiver)
     return results
   }
 
@@ -222,7 +222,7 @@ export class SqliteStore implements Store {
       this.#sql.reject.run({ seq: row.seq, visibleAt: this.#clock.now() + a.delay })
       return row.receiver
     })
-    if (rejected !== null && a.delay === 0) this.#signal.notify(rejected)
+    if (rejected !== null) this.#signal.notify(rejected)
   }
 
   async renew(mid: string, lid: string, leaseTime: number): Promise<number> {
@@ -344,9 +344,18 @@ export class SqliteStore implements Store {
     if (this.#closed) throw new PandoraError('store_closed')
   }
 
-  /** Runs `op` in the next group transaction; see {@link GroupCommit}. */
-  #write<T>(op: () => T): Promise<T> {
-    return this.#group.submit(op)
+  /**
+   * Runs `op` in the next group transaction (see {@link GroupCommit}). A failure of SQLite itself
+   * (lock timeout, disk full, I/O error) becomes `unavailable`: the caller may retry later.
+   */
+  async #write<T>(op: () => T): Promise<T> {
+    try {
+      return await this.#group.submit(op)
+    } catch (error) {
+      if (error instanceof PandoraError) throw error
+      const reason = error instanceof Error ? error.message : String(error)
+      throw new PandoraError('unavailable', `SQLite: ${reason}`, { cause: error })
+    }
   }
 
   /** The message under a live lease `lid`, or `unable_to_change_status`. */
