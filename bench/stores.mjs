@@ -136,7 +136,7 @@ async function postgres() {
     await client.end()
   }
   try {
-    await throughput('postgres', () => open({ url: PG_URL, connectionString: PG_URL, schema }))
+    await throughput('postgres', () => open({ connectionString: PG_URL, schema }))
   } catch (error) {
     return `failed: ${error.message}`
   } finally {
