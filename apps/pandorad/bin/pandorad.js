@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url'
 
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
 if (!existsSync(main)) {
-  console.error('pandorad is not built yet: run `npm run build` at the repository root (or `npm start`, which builds).')
+  console.error(
+    'pandorad is not built yet: run `npm run build` at the repository root (or `npm start`, which builds).',
+  )
   process.exit(1)
 }
 await import(main)

@@ -28,18 +28,50 @@ interface Option {
 
 export const OPTIONS: Option[] = [
   { flag: 'port', env: 'PANDORA_PORT', default: '4003', help: 'TCP port (0 picks a free one)' },
-  { flag: 'host', env: 'PANDORA_HOST', default: '127.0.0.1', help: 'address to bind; anything but loopback needs a token' },
+  {
+    flag: 'host',
+    env: 'PANDORA_HOST',
+    default: '127.0.0.1',
+    help: 'address to bind; anything but loopback needs a token',
+  },
   { flag: 'store', env: 'PANDORA_STORE', default: 'sqlite', help: 'sqlite | postgres | memory' },
   { flag: 'db', env: 'PANDORA_DB', default: './pandora.db', help: 'SQLite file' },
-  { flag: 'sqlite-sync', env: 'PANDORA_SQLITE_SYNC', default: 'full', help: 'full (fsync before every reply) | normal' },
-  { flag: 'postgres-url', env: 'PANDORA_POSTGRES_URL', help: 'PostgreSQL connection URL (for --store postgres)' },
+  {
+    flag: 'sqlite-sync',
+    env: 'PANDORA_SQLITE_SYNC',
+    default: 'full',
+    help: 'full (fsync before every reply) | normal',
+  },
+  {
+    flag: 'postgres-url',
+    env: 'PANDORA_POSTGRES_URL',
+    help: 'PostgreSQL connection URL (for --store postgres)',
+  },
   { flag: 'postgres-schema', env: 'PANDORA_POSTGRES_SCHEMA', default: 'pandora', help: 'PostgreSQL schema' },
   { flag: 'max-size', env: 'PANDORA_MAX_SIZE', default: '4096', help: 'largest encoded message body, bytes' },
-  { flag: 'max-deliveries', env: 'PANDORA_MAX_DELIVERIES', default: '10', help: 'leases before a message is dead; 0: never' },
+  {
+    flag: 'max-deliveries',
+    env: 'PANDORA_MAX_DELIVERIES',
+    default: '10',
+    help: 'leases before a message is dead; 0: never',
+  },
   { flag: 'token', env: 'PANDORA_TOKEN', help: 'one shared secret with every right' },
-  { flag: 'token-file', env: 'PANDORA_TOKEN_FILE', help: 'JSON file of scoped tokens (see docs/security.md)' },
-  { flag: 'allow-origin', env: 'PANDORA_ALLOW_ORIGINS', help: 'browser origins allowed cross-origin, comma-separated' },
-  { flag: 'log-level', env: 'PANDORA_LOG_LEVEL', default: 'info', help: 'trace | debug | info | warn | error | silent' },
+  {
+    flag: 'token-file',
+    env: 'PANDORA_TOKEN_FILE',
+    help: 'JSON file of scoped tokens (see docs/security.md)',
+  },
+  {
+    flag: 'allow-origin',
+    env: 'PANDORA_ALLOW_ORIGINS',
+    help: 'browser origins allowed cross-origin, comma-separated',
+  },
+  {
+    flag: 'log-level',
+    env: 'PANDORA_LOG_LEVEL',
+    default: 'info',
+    help: 'trace | debug | info | warn | error | silent',
+  },
   { flag: 'no-webui', env: 'PANDORA_NO_WEBUI', help: 'do not serve the web console' },
 ]
 
@@ -69,12 +101,16 @@ export class ConfigError extends Error {}
 
 function int(name: string, value: string, min: number, max: number): number {
   const n = Number(value)
-  if (!/^\d+$/.test(value) || n < min || n > max) throw new ConfigError(`--${name} must be a whole number from ${min} to ${max}`)
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    throw new ConfigError(`--${name} must be a whole number from ${min} to ${max}`)
   return n
 }
 
 /** Merges flags and environment into a {@link Config}; throws {@link ConfigError} on bad input. */
-export function parseConfig(argv: string[], env: Record<string, string | undefined>): Config | 'help' | 'version' {
+export function parseConfig(
+  argv: string[],
+  env: Record<string, string | undefined>,
+): Config | 'help' | 'version' {
   const values = (() => {
     try {
       return parseArgs({
@@ -108,7 +144,8 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   const sync = get('sqlite-sync')
   if (sync !== 'full' && sync !== 'normal') throw new ConfigError('--sqlite-sync must be full or normal')
   const postgresUrl = get('postgres-url')
-  if (store === 'postgres' && !postgresUrl) throw new ConfigError('--store postgres needs --postgres-url (or PANDORA_POSTGRES_URL)')
+  if (store === 'postgres' && !postgresUrl)
+    throw new ConfigError('--store postgres needs --postgres-url (or PANDORA_POSTGRES_URL)')
   const noWebui = get('no-webui')
   return {
     port: int('port', get('port')!, 0, 65535),

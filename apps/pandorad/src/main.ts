@@ -36,7 +36,12 @@ async function main(): Promise<void> {
     logger,
   })
   logger.info(
-    { url: server.url, store: store.kind, ...(config.store === 'sqlite' ? { db: config.db } : {}), version: VERSION },
+    {
+      url: server.url,
+      store: store.kind,
+      ...(config.store === 'sqlite' ? { db: config.db } : {}),
+      version: VERSION,
+    },
     `pandorad listening on ${server.url}`,
   )
 

@@ -16,7 +16,11 @@ export async function openStore(config: Config): Promise<Store> {
     }
     case 'postgres': {
       const { openPostgresStore } = await import('@pandora/core/postgres')
-      return openPostgresStore({ ...common, connectionString: config.postgresUrl!, schema: config.postgresSchema })
+      return openPostgresStore({
+        ...common,
+        connectionString: config.postgresUrl!,
+        schema: config.postgresSchema,
+      })
     }
   }
 }

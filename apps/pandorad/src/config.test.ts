@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, helpText, OPTIONS, parseConfig } from './config.js'
+
+describe('pandorad config', () => {
+  it('defaults - port 4003 on loopback with the SQLite file ./pandora.db', () => {
+    expect(parseConfig([], {})).toMatchObject({
+      port: 4003,
+      host: '127.0.0.1',
+      store: 'sqlite',
+      db: './pandora.db',
+      sqliteSync: 'full',
+      maxSize: 4096,
+      maxDeliveries: 10,
+      webui: true,
+    })
+  })
+
+  it('flags - each has an environment variable; a flag wins over it', () => {
+    const env = { PANDORA_PORT: '5000', PANDORA_STORE: 'memory', PANDORA_TOKEN: 'from-env-123' }
+    expect(parseConfig([], env)).toMatchObject({ port: 5000, store: 'memory', token: 'from-env-123' })
+    expect(parseConfig(['--port', '6000', '--token', 'from-flag-1'], env)).toMatchObject({
+      port: 6000,
+      token: 'from-flag-1',
+    })
+    expect(parseConfig(['--allow-origin', 'https://a.example, https://b.example'], {}).allowOrigins).toEqual([
+      'https://a.example',
+      'https://b.example',
+    ])
+    expect(parseConfig(['--no-webui'], {}).webui).toBe(false)
+  })
+
+  it('errors - bad values are refused with a message naming the flag', () => {
+    expect(() => parseConfig(['--port', 'x'], {})).toThrow(ConfigError)
+    expect(() => parseConfig(['--port', '70000'], {})).toThrow(/--port/)
+    expect(() => parseConfig(['--store', 'redis'], {})).toThrow(/--store/)
+    expect(() => parseConfig(['--store', 'postgres'], {})).toThrow(/--postgres-url/)
+    expect(() => parseConfig(['--bogus'], {})).toThrow(ConfigError)
+    expect(() => parseConfig(['--max-deliveries', '-1'], {})).toThrow(/--max-deliveries/)
+  })
+
+  it('help - documents every flag with its environment variable', () => {
+    expect(parseConfig(['--help'], {})).toBe('help')
+    const text = helpText()
+    for (const o of OPTIONS) {
+      expect(text).toContain(`--${o.flag}`)
+      expect(text).toContain(o.env)
+    }
+  })
+})
