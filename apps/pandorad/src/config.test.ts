@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, helpText, OPTIONS, parseConfig } from './config.js'
+import { type Config, ConfigError, helpText, OPTIONS, parseConfig } from './config.js'
+
+const config = (argv: string[]) => parseConfig(argv, {}) as Config
 
 describe('pandorad config', () => {
   it('defaults - port 4003 on loopback with the SQLite file ./pandora.db', () => {
@@ -22,11 +24,11 @@ describe('pandorad config', () => {
       port: 6000,
       token: 'from-flag-1',
     })
-    expect(parseConfig(['--allow-origin', 'https://a.example, https://b.example'], {}).allowOrigins).toEqual([
+    expect(config(['--allow-origin', 'https://a.example, https://b.example']).allowOrigins).toEqual([
       'https://a.example',
       'https://b.example',
     ])
-    expect(parseConfig(['--no-webui'], {}).webui).toBe(false)
+    expect(config(['--no-webui']).webui).toBe(false)
   })
 
   it('errors - bad values are refused with a message naming the flag', () => {
