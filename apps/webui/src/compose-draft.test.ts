@@ -1,0 +1,91 @@
+import { byteLength, encodeFields } from '@pandora/core'
+import { describe, expect, it } from 'vitest'
+import { type ComposeDraft, checkDraft, mailboxProblem, parseDelay } from './compose-draft.js'
+
+const draft = (over: Partial<ComposeDraft> = {}): ComposeDraft => ({
+  to: 'orders@shop',
+  from: 'web@shop',
+  delay: '',
+  topic: '',
+  fields: [],
+  ...over,
+})
+
+describe('compose draft', () => {
+  it('compose - a complete draft is ok and carries topic and custom fields', () => {
+    const check = checkDraft(
+      draft({
+        topic: 'new-order',
+        fields: [
+          { id: 1, name: 'sku', value: 'A1' },
+          { id: 2, name: 'sku', value: 'B2' },
+        ],
+      }),
+      4096,
+    )
+    expect(check.ok).toBe(true)
+    expect(check.fields).toEqual({ topic: ['new-order'], sku: ['A1', 'B2'] })
+  })
+
+  it('compose - an empty To or From is required, control characters are refused', () => {
+    const check = checkDraft(draft({ to: '', from: 'a\u0007b' }), 4096)
+    expect(check.ok).toBe(false)
+    expect(check.errors.to).toMatch(/required/)
+    expect(check.errors.from).toMatch(/printable/)
+  })
+
+  it('compose - a mailbox longer than 255 characters is refused, 255 is fine', () => {
+    expect(mailboxProblem('x'.repeat(255), 'To')).toBeUndefined()
+    expect(mailboxProblem('x'.repeat(256), 'To')).toMatch(/255/)
+    expect(mailboxProblem('line\nbreak', 'To')).toMatch(/printable/)
+  })
+
+  it('compose - delay takes durations with units and refuses bare numbers and negatives', () => {
+    expect(parseDelay('')).toEqual({ ms: 0 })
+    expect(parseDelay('1m30s')).toEqual({ ms: 90_000 })
+    expect(parseDelay('250ms')).toEqual({ ms: 250 })
+    expect(parseDelay('30')).toHaveProperty('error')
+    expect(parseDelay('-5s')).toHaveProperty('error')
+    expect(parseDelay('soon')).toHaveProperty('error')
+    expect(parseDelay('400d')).toHaveProperty('error')
+  })
+
+  it('compose - field rows need a name and may not use the names Pandora sets', () => {
+    const check = checkDraft(
+      draft({
+        fields: [
+          { id: 1, name: '', value: 'orphan' },
+          { id: 2, name: 'sender', value: 'me' },
+          { id: 3, name: '', value: '' },
+        ],
+      }),
+      4096,
+    )
+    expect(check.ok).toBe(false)
+    expect(check.errors.fields?.[1]).toMatch(/name/)
+    expect(check.errors.fields?.[2]).toMatch(/set by Pandora/)
+    expect(check.errors.fields?.[3]).toBeUndefined()
+  })
+
+  it('compose - size counts the fields the server adds, exactly as it encodes them', () => {
+    const clientTime = '2026-11-27T14:00:00.000Z'
+    const check = checkDraft(draft({ topic: 'héllo wörld' }), 4096, clientTime)
+    const expected = encodeFields({
+      topic: ['héllo wörld'],
+      sender: ['web@shop'],
+      receiver: ['orders@shop'],
+      clientTime: [clientTime],
+    })
+    expect(check.size).toBe(byteLength(expected))
+  })
+
+  it('compose - a body over the server maximum is refused, one at the maximum is fine', () => {
+    const base = checkDraft(draft({ topic: 'x' }), 4096).size
+    const fits = checkDraft(draft({ topic: 'x'.repeat(1 + 4096 - base) }), 4096)
+    expect(fits.size).toBe(4096)
+    expect(fits.ok).toBe(true)
+    const over = checkDraft(draft({ topic: 'x'.repeat(2 + 4096 - base) }), 4096)
+    expect(over.ok).toBe(false)
+    expect(over.errors.body).toMatch(/4097 of at most 4096/)
+  })
+})

@@ -1,0 +1,194 @@
+import type { MailboxStats, Message, PandoraClient, ServerInfo } from '@pandora/client'
+import { PandoraError } from '@pandora/core'
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks'
+import { ComposeForm } from './compose-form.js'
+import { ConsoleContext, type ConsoleState, type Notice } from './console-context.js'
+import { formatCount } from './format.js'
+import { LinkBanner } from './link-banner.js'
+import { describeError, isLinkFailure, type LinkState, nextLinkState } from './link-state.js'
+import { MailboxOverview } from './mailbox-overview.js'
+import { MailboxView } from './mailbox-view.js'
+import { routeHref } from './route.js'
+import type { Session } from './session.js'
+import { usePoll } from './use-poll.js'
+import { useRoute } from './use-route.js'
+
+/** How often the mailbox counts are refreshed while the tab is visible. */
+export const MAILBOX_POLL_MS = 2000
+
+/** The signed-in console: top bar, mailbox sidebar, the current screen, notices. */
+export function Shell(props: {
+  client: PandoraClient
+  info: ServerInfo
+  token: string | undefined
+  session: Session
+  onSignOut: (reason?: string) => void
+}) {
+  const { client, info, token, onSignOut } = props
+  const route = useRoute()
+  const [link, dispatchLink] = useReducer(nextLinkState, { kind: 'ok' } as LinkState)
+  const [mailboxes, setMailboxes] = useState<readonly MailboxStats[] | undefined>(undefined)
+  const [notices, setNotices] = useState<Notice[]>([])
+  const [leases, setLeases] = useState<ReadonlyMap<string, Message>>(new Map())
+  const nextNotice = useRef(0)
+
+  const track = useCallback(
+    async <T,>(request: Promise<T>): Promise<T> => {
+      try {
+        const value = await request
+        dispatchLink({ type: 'success', at: Date.now() })
+        return value
+      } catch (error) {
+        if (isLinkFailure(error))
+          dispatchLink({ type: 'failure', at: Date.now(), reason: describeError(error) })
+        else if (error instanceof PandoraError && error.code === 'unauthorized') {
+          onSignOut('Your session ended: the server no longer accepts the token.')
+        } else dispatchLink({ type: 'success', at: Date.now() })
+        throw error
+      }
+    },
+    [onSignOut],
+  )
+
+  useEffect(() => {
+    if (link.kind !== 'recovered') return
+    const timer = setInterval(() => dispatchLink({ type: 'tick', at: Date.now() }), 1000)
+    return () => clearInterval(timer)
+  }, [link.kind])
+
+  const notify = useCallback((kind: Notice['kind'], text: string) => {
+    const id = ++nextNotice.current
+    setNotices((list) => [...list.slice(-3), { id, kind, text }])
+    setTimeout(() => setNotices((list) => list.filter((n) => n.id !== id)), kind === 'error' ? 10_000 : 5000)
+  }, [])
+
+  const refreshMailboxes = usePoll(
+    async () => {
+      const list = await track(client.mailboxes())
+      setMailboxes([...list].sort((a, b) => a.receiver.localeCompare(b.receiver)))
+    },
+    MAILBOX_POLL_MS,
+    [client, track],
+  )
+
+  const state = useMemo<ConsoleState>(
+    () => ({
+      client,
+      token,
+      info,
+      mailboxes,
+      refreshMailboxes,
+      track,
+      notify,
+      leases,
+      holdLease: (m) => setLeases((map) => new Map(map).set(m.mid, m)),
+      dropLease: (mid) =>
+        setLeases((map) => {
+          const next = new Map(map)
+          next.delete(mid)
+          return next
+        }),
+      signOut: () => onSignOut(),
+    }),
+    [client, token, info, mailboxes, refreshMailboxes, track, notify, leases, onSignOut],
+  )
+
+  const current = route.view === 'mailbox' ? route.receiver : undefined
+
+  return (
+    <ConsoleContext.Provider value={state}>
+      <button type="button" class="skip-link" onClick={() => document.getElementById('main')?.focus()}>
+        Skip to content
+      </button>
+      <header class="topbar">
+        <a class="brand" href={routeHref({ view: 'mailboxes' })}>
+          <span class="brand-mark" aria-hidden="true">
+            ◆
+          </span>{' '}
+          Pandora
+        </a>
+        <nav class="topnav" aria-label="Main">
+          <a
+            href={routeHref({ view: 'mailboxes' })}
+            aria-current={route.view === 'mailboxes' ? 'page' : undefined}
+          >
+            Mailboxes
+          </a>
+          <a
+            href={routeHref(current ? { view: 'compose', to: current } : { view: 'compose' })}
+            aria-current={route.view === 'compose' ? 'page' : undefined}
+          >
+            Compose
+          </a>
+        </nav>
+        <div class="topbar-end">
+          <span class={`live-dot live-${link.kind}`} title="Counts and lists refresh every 2 seconds">
+            {link.kind === 'lost' ? 'Offline' : 'Live'}
+          </span>
+          <span class="muted small">v{info.version}</span>
+          {info.authRequired && (
+            <button type="button" class="btn btn-ghost btn-small" onClick={() => onSignOut()}>
+              Sign out
+            </button>
+          )}
+        </div>
+      </header>
+      <LinkBanner link={link} />
+      <div class="layout">
+        <aside class="sidebar" aria-label="Mailboxes">
+          <h2 class="sidebar-title">Mailboxes</h2>
+          {mailboxes === undefined ? (
+            <p class="muted small sidebar-note">Loading…</p>
+          ) : mailboxes.length === 0 ? (
+            <p class="muted small sidebar-note">No mailboxes yet.</p>
+          ) : (
+            <ul class="sidebar-list">
+              {mailboxes.map((m) => (
+                <li key={m.receiver}>
+                  <a
+                    href={routeHref({ view: 'mailbox', receiver: m.receiver })}
+                    aria-current={current === m.receiver ? 'page' : undefined}
+                  >
+                    <span class="sidebar-name">{m.receiver}</span>
+                    {m.dead > 0 && (
+                      <span class="pill pill-dead" title={`${m.dead} dead`}>
+                        {formatCount(m.dead)}
+                        <span class="sr-only"> dead</span>
+                      </span>
+                    )}
+                    <span class="pill" title={`${m.pending} pending`}>
+                      {formatCount(m.pending)}
+                      <span class="sr-only"> pending</span>
+                    </span>
+                  </a>
+                </li>
+              ))}
+            </ul>
+          )}
+        </aside>
+        <main id="main" tabIndex={-1}>
+          {route.view === 'mailboxes' && <MailboxOverview />}
+          {route.view === 'compose' && <ComposeForm session={props.session} initialTo={route.to} />}
+          {route.view === 'mailbox' && (
+            <MailboxView key={route.receiver} receiver={route.receiver} mid={route.mid} />
+          )}
+        </main>
+      </div>
+      <div class="notices" aria-live="polite">
+        {notices.map((n) => (
+          <div key={n.id} class={`notice notice-${n.kind}`} role={n.kind === 'error' ? 'alert' : 'status'}>
+            <span>{n.text}</span>
+            <button
+              type="button"
+              class="btn btn-ghost btn-small"
+              aria-label="Dismiss"
+              onClick={() => setNotices((list) => list.filter((x) => x.id !== n.id))}
+            >
+              ×
+            </button>
+          </div>
+        ))}
+      </div>
+    </ConsoleContext.Provider>
+  )
+}
