@@ -1,5 +1,6 @@
-import { ManualClock, MemoryStore, Status } from '@pandora/core'
+import { ManualClock, MemoryStore, Status, WS_PROTOCOL } from '@pandora/core'
 import { afterEach, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import type { PandoraServer } from '../create-server.js'
 import { json, startServer, uniqueMailbox } from '../test-server.js'
 import { TestSocket } from '../test-socket.js'
@@ -178,5 +179,28 @@ describe('WebSocket push', () => {
     ws.send({ type: 'unsubscribe', sub: 's', ref: 'u' })
     await ws.next('unsubscribed')
     expect(await server.store.stats(box)).toMatchObject({ pending: 1, leased: 0 })
+  })
+
+  it('heartbeat - a peer that stops answering pings is dropped and its leases given back', async () => {
+    server = await startServer({ heartbeatMs: 100 })
+    const box = uniqueMailbox()
+    await send(box)
+    // A peer that never answers pings, as a frozen or vanished client would.
+    const mute = new WebSocket(`${server.url.replace('http', 'ws')}/v1/ws`, WS_PROTOCOL, { autoPong: false })
+    const leased = new Promise<string>((resolve) => {
+      mute.on('message', (data) => {
+        const f = JSON.parse(String(data))
+        if (f.type === 'welcome')
+          mute.send(JSON.stringify({ type: 'subscribe', sub: 's', receiver: box, leaseTime: 60_000 }))
+        if (f.type === 'message') resolve(f.message.mid)
+      })
+    })
+    const mid = await leased
+    const dropped = new Promise<void>((resolve) => mute.once('close', () => resolve()))
+    const healthy = await open()
+    healthy.send({ type: 'subscribe', sub: 's', receiver: box, leaseTime: 60_000 })
+    const again = await healthy.next('message')
+    await dropped
+    expect(again.message).toMatchObject({ mid, deliveryCount: 2 })
   })
 })
