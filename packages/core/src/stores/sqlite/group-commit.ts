@@ -31,6 +31,9 @@ export class GroupCommit {
         try {
           return { ok: true, value: runOne(p.op) }
         } catch (error) {
+          // Some errors (disk full, I/O) make SQLite roll back the whole transaction, not just the
+          // savepoint: the group is lost, so fail it all rather than run the rest outside of it.
+          if (!db.inTransaction) throw error
           return { ok: false, error }
         }
       }),

@@ -243,6 +243,11 @@ describe('sqlite store - own cases', () => {
     db.close()
   })
 
+  it('open - a path that cannot hold a database is refused as unavailable', () => {
+    const missingDir = join(dirname(tempFile()), 'no', 'such', 'dir', 'pandora.db')
+    expect(() => newStore(missingDir)).toThrow(expect.objectContaining({ code: 'unavailable' }))
+  })
+
   it('migrations - a file from a newer Pandora is refused, not damaged', () => {
     const path = tempFile()
     const db = new Database(path)

@@ -100,16 +100,20 @@ export class SqliteStore implements Store {
     this.#clock = options.clock ?? systemClock
     this.#maxSize = options.maxSize ?? DEFAULT_MAX_SIZE
     this.#maxDeliveries = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES
-    const db = new Database(options.path, { timeout: options.busyTimeout ?? 5000 })
+    let db: BetterSqlite3.Database | undefined
     try {
+      db = new Database(options.path, { timeout: options.busyTimeout ?? 5000 })
       db.pragma('journal_mode = WAL')
       db.pragma(`synchronous = ${synchronous.toUpperCase()}`)
-      db.pragma('foreign_keys = OFF')
       migrate(db)
       this.#sql = prepareStatements(db)
     } catch (error) {
-      db.close()
-      throw error
+      db?.close()
+      if (error instanceof PandoraError) throw error
+      const reason = error instanceof Error ? error.message : String(error)
+      throw new PandoraError('unavailable', `cannot open SQLite database ${options.path}: ${reason}`, {
+        cause: error,
+      })
     }
     this.#db = db
     this.#group = new GroupCommit(db)
