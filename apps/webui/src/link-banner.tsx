@@ -5,10 +5,11 @@ import type { LinkState } from './link-state.js'
 export function LinkBanner(props: { link: LinkState }) {
   const { link } = props
   if (link.kind === 'lost') {
+    const reason = link.reason.charAt(0).toUpperCase() + link.reason.slice(1)
     return (
       <div class="banner banner-lost" role="alert">
-        <strong>Connection lost.</strong> {link.reason}. Retrying every 2 seconds; what you see may be out of
-        date.
+        <strong>Connection lost.</strong> {reason.replace(/\.$/, '')}. Retrying every 2 seconds; what you see
+        may be out of date.
       </div>
     )
   }

@@ -1,0 +1,201 @@
+import { mkdirSync } from 'node:fs'
+import { MemoryStore } from '@pandora/core'
+import { createServer, type PandoraServer } from '@pandora/server'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ARTIFACTS, assertBuilt, DIST, launchBrowser, missingPrerequisite } from './browser.js'
+
+const missing = missingPrerequisite()
+const inCi = process.env.CI === 'true'
+if (missing && !inCi) console.warn(`webui e2e skipped: ${missing}`)
+
+let counter = 0
+const mailbox = (tag: string) => `${tag}-${Date.now().toString(36)}-${++counter}@e2e`
+
+async function apiSend(
+  server: PandoraServer,
+  receiver: string,
+  fields: Record<string, string>,
+  token?: string,
+) {
+  const res = await fetch(`${server.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ receiver, sender: 'test@e2e', fields }),
+  })
+  expect(res.status).toBe(201)
+  return ((await res.json()) as { mid: string }).mid
+}
+
+const count = (page: Page, state: string) => page.getByTestId(`count-${state}`).locator('.stat-value')
+
+describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
+  let browser: Browser
+  let server: PandoraServer
+
+  beforeAll(async () => {
+    if (missing) throw new Error(`webui e2e cannot run under CI: ${missing}`)
+    assertBuilt()
+    server = await createServer({ store: new MemoryStore(), port: 0, logger: false, webRoot: DIST })
+    browser = await launchBrowser()
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  it('console - composes a message with a custom field, shows its mid, and flags an identical resend as duplicate', async () => {
+    const page = await browser.newPage()
+    const to = mailbox('compose')
+    await page.goto(`${server.url}/#/compose`)
+    await page.getByLabel('To', { exact: true }).fill(to)
+    await page.getByLabel('Topic').fill('greeting')
+    await page.getByLabel('Field 1 name').fill('color')
+    await page.getByLabel('Field 1 value').fill('blue')
+    await page.getByRole('button', { name: 'Send message' }).click()
+    const result = page.getByTestId('send-result')
+    await expect.poll(() => result.textContent()).toMatch(/Sent\./)
+    const mid = (await page.getByTestId('sent-mid').textContent()) ?? ''
+    expect(mid).toMatch(/^[0-9a-f]{40}$/)
+
+    const stored = (await (await fetch(`${server.url}/v1/messages/${mid}`)).json()) as {
+      fields: Record<string, string[]>
+    }
+    expect(stored.fields.color).toEqual(['blue'])
+    expect(stored.fields.topic).toEqual(['greeting'])
+
+    await page.getByRole('button', { name: 'Send message' }).click()
+    await expect.poll(() => result.textContent()).toMatch(/Duplicate/)
+    expect(await page.getByTestId('sent-mid').textContent()).toBe(mid)
+    mkdirSync(ARTIFACTS, { recursive: true })
+    await page.screenshot({ path: `${ARTIFACTS}/webui-compose.png`, fullPage: true })
+    await page.close()
+  })
+
+  it('console - refuses an invalid mailbox and an oversized body as you type', async () => {
+    const page = await browser.newPage()
+    await page.goto(`${server.url}/#/compose`)
+    await page.getByLabel('To', { exact: true }).fill('bad\tname')
+    await expect.poll(() => page.locator('#compose-to-error').textContent()).toMatch(/printable/)
+    await page.getByLabel('To', { exact: true }).fill(mailbox('size'))
+    await page.getByLabel('Topic').fill('x'.repeat(5000))
+    await expect.poll(() => page.getByTestId('size').textContent()).toMatch(/too big/)
+    await page.close()
+  })
+
+  it('console - a mailbox view shows messages sent elsewhere live; detail, fetch and ack change the counts', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    const box = mailbox('orders')
+    const first = await apiSend(server, box, { topic: 'first', sku: 'A1' })
+    await page.goto(`${server.url}/#/mailbox/${encodeURIComponent(box)}`)
+    await page.locator(`tr[data-mid="${first}"]`).waitFor()
+    await expect.poll(() => count(page, 'pending').textContent()).toBe('1')
+    // A marker on window proves the next message arrives without a reload.
+    await page.evaluate(() => Object.assign(window, { __noReload: true }))
+
+    const second = await apiSend(server, box, { topic: 'second', sku: 'B2', qty: '3' })
+    await page.locator(`tr[data-mid="${second}"]`).waitFor()
+    expect(await page.evaluate(() => (window as { __noReload?: boolean }).__noReload)).toBe(true)
+    await expect.poll(() => count(page, 'pending').textContent()).toBe('2')
+    // Newest first.
+    expect(await page.locator('tbody tr').first().getAttribute('data-mid')).toBe(second)
+
+    await page.locator(`tr[data-mid="${second}"] a`).click()
+    const detail = page.locator('aside.detail')
+    await expect.poll(() => detail.textContent()).toContain('qty')
+    expect(await detail.textContent()).toContain('B2')
+    expect(await page.getByTestId('delivery-count').textContent()).toBe('0')
+
+    // Fetch-and-lock takes the oldest due message.
+    await page.getByRole('button', { name: 'Fetch & lock one' }).click()
+    await page.getByText('You hold the lease').waitFor()
+    expect(page.url()).toContain(first)
+    await expect.poll(() => count(page, 'leased').textContent()).toBe('1')
+    await expect.poll(() => count(page, 'pending').textContent()).toBe('1')
+    expect(await page.getByTestId('lease-remaining').textContent()).toMatch(/^(\d+s|1m 00s)$/)
+    await expect.poll(() => page.getByTestId('delivery-count').textContent()).toBe('1')
+    mkdirSync(ARTIFACTS, { recursive: true })
+    await page.screenshot({ path: `${ARTIFACTS}/webui-mailbox-leased.png`, fullPage: true })
+
+    await page.getByRole('button', { name: 'Ack', exact: true }).click()
+    await expect.poll(() => count(page, 'confirmed').textContent()).toBe('1')
+    await expect.poll(() => count(page, 'leased').textContent()).toBe('0')
+    expect(await count(page, 'pending').textContent()).toBe('1')
+    await page.screenshot({ path: `${ARTIFACTS}/webui-mailbox.png`, fullPage: true })
+
+    // Purge asks first; cancelling keeps everything.
+    await page.getByRole('button', { name: 'Purge…' }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click()
+    expect(await count(page, 'pending').textContent()).toBe('1')
+    await page.getByRole('button', { name: 'Purge…' }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Purge mailbox' }).click()
+    await page.getByText('No messages in this mailbox.').waitFor()
+    await page.close()
+  })
+
+  it('console - shows a lost connection and recovers when the server is back', async () => {
+    const own = await createServer({ store: new MemoryStore(), port: 0, logger: false, webRoot: DIST })
+    const port = own.port
+    const page = await browser.newPage()
+    await page.goto(`${own.url}/#/`)
+    await page.getByRole('heading', { level: 1, name: 'Mailboxes' }).waitFor()
+    await own.close()
+    await page.getByText('Connection lost.').waitFor({ timeout: 15_000 })
+    mkdirSync(ARTIFACTS, { recursive: true })
+    await page.screenshot({ path: `${ARTIFACTS}/webui-connection-lost.png` })
+    const again = await createServer({ store: new MemoryStore(), port, logger: false, webRoot: DIST })
+    try {
+      await page.getByText('Connection restored').waitFor({ timeout: 15_000 })
+    } finally {
+      await page.close()
+      await again.close()
+    }
+  })
+})
+
+describe.skipIf(missing !== undefined && !inCi)('webui e2e with a token', () => {
+  const token = 'secret-token-123'
+  let browser: Browser
+  let server: PandoraServer
+
+  beforeAll(async () => {
+    if (missing) throw new Error(`webui e2e cannot run under CI: ${missing}`)
+    assertBuilt()
+    server = await createServer({ store: new MemoryStore(), port: 0, logger: false, webRoot: DIST, token })
+    browser = await launchBrowser()
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  it('console - asks for the token, refuses a wrong one, keeps the right one for the session only', async () => {
+    const box = mailbox('secured')
+    await apiSend(server, box, { topic: 'hidden' }, token)
+    const page = await browser.newPage()
+    await page.goto(`${server.url}/`)
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor()
+
+    await page.getByLabel('Access token').fill('wrong-token')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/not accepted/)
+    mkdirSync(ARTIFACTS, { recursive: true })
+    await page.screenshot({ path: `${ARTIFACTS}/webui-sign-in.png` })
+
+    await page.getByLabel('Access token').fill(token)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('link', { name: box }).first().waitFor()
+    expect(page.url()).not.toContain(token)
+    expect(await page.evaluate(() => sessionStorage.getItem('pandora.token'))).toBe(token)
+
+    // A reload keeps the session; signing out forgets the token.
+    await page.reload()
+    await page.getByRole('link', { name: box }).first().waitFor()
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor()
+    expect(await page.evaluate(() => sessionStorage.getItem('pandora.token'))).toBeNull()
+    await page.close()
+  })
+})
