@@ -150,4 +150,28 @@ describe('connection', () => {
     expect(errors[0]).toMatchObject({ code: 'connection_lost' })
     await client.close({ timeout: 10 })
   })
+
+  it('connection - a silent server is detected by the heartbeat and the client reconnects', async () => {
+    const hub = new MemoryHub()
+    const client = new PandoraClient({
+      url: 'http://pandora.test',
+      transport: hub.transport,
+      heartbeat: 20,
+      reconnect: { initialDelay: 5 },
+    })
+    const sub = client.subscribe('orders@shop', () => {})
+    const silent = await hub.nextConnection()
+    silent.push(welcomeFrame())
+    const s = await silent.next()
+    if (s.type !== 'subscribe') throw new Error(`expected subscribe, got ${s.type}`)
+    silent.push({ type: 'subscribed', sub: s.sub, ref: s.ref as string })
+    await sub.ready
+    // From here on the first server answers nothing, not even pings.
+    const next = await hub.nextConnection()
+    autoReply(next)
+    expect(await next.waitFor('subscribe')).toMatchObject({ sub: sub.id })
+    expect(silent.received.some((f) => f.type === 'ping')).toBe(true)
+    expect(silent.closed).toBe(true)
+    await client.close()
+  })
 })

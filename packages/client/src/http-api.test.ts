@@ -55,6 +55,31 @@ describe('http', () => {
     expect(new Set(times).size).toBe(1)
   })
 
+  it('sendBatch - sends every message with its sender and returns results in order', async () => {
+    let body: { messages: { receiver: string; sender: string; delay?: number }[] } | undefined
+    server.use(
+      http.post(`${BASE}/v1/messages/batch`, async ({ request }) => {
+        body = (await request.json()) as typeof body
+        return HttpResponse.json({
+          results: [
+            { mid: 'a'.repeat(40), duplicate: false },
+            { mid: 'b'.repeat(40), duplicate: true },
+          ],
+        })
+      }),
+    )
+    const pandora = new PandoraClient({ url: BASE, from: 'web@shop' })
+    const results = await pandora.sendBatch([
+      { receiver: 'a@shop', fields: { n: '1' } },
+      { receiver: 'b@shop', fields: { n: '2' }, from: 'api@shop', delay: 10 },
+    ])
+    expect(results.map((r) => r.duplicate)).toEqual([false, true])
+    expect(body?.messages.map((m) => [m.receiver, m.sender, m.delay])).toEqual([
+      ['a@shop', 'web@shop', undefined],
+      ['b@shop', 'api@shop', 10],
+    ])
+  })
+
   it('errors - a problem reply becomes a PandoraError with the server code', async () => {
     server.use(
       http.post(`${BASE}/v1/messages`, () =>

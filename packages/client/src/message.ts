@@ -95,6 +95,7 @@ export class Message {
   readonly size: number
   #leasedUntil: Date
   #settlement: Settlement | undefined
+  #settling: string | undefined
   readonly #ops: LeaseOps
   readonly #onSettle: ((how: Settlement) => void) | undefined
 
@@ -129,14 +130,24 @@ export class Message {
   /** Confirms the message: it is done and will not be delivered again. */
   async ack(): Promise<void> {
     this.#assertOpen('ack')
-    await this.#ops.ack(this.mid, this.lid)
+    this.#settling = 'ack'
+    try {
+      await this.#ops.ack(this.mid, this.lid)
+    } finally {
+      this.#settling = undefined
+    }
     this.#settle('acked')
   }
 
   /** Gives the message back; it is delivered again after `delay` ms. */
   async reject(options: RejectOptions = {}): Promise<void> {
     this.#assertOpen('reject')
-    await this.#ops.reject(this.mid, this.lid, options.delay)
+    this.#settling = 'reject'
+    try {
+      await this.#ops.reject(this.mid, this.lid, options.delay)
+    } finally {
+      this.#settling = undefined
+    }
     this.#settle('rejected')
   }
 
@@ -165,6 +176,13 @@ export class Message {
   }
 
   #assertOpen(what: string): void {
+    if (this.#settling !== undefined) {
+      // Two settlements racing would make one of them fail on the server anyway; say why here.
+      throw new PandoraError(
+        'unable_to_change_status',
+        `cannot ${what}: a ${this.#settling} of message ${this.mid} is in flight`,
+      )
+    }
     if (this.#settlement !== undefined) {
       throw new PandoraError(
         'unable_to_change_status',
