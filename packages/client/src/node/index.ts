@@ -22,7 +22,6 @@ export class PandoraClient extends BaseClient {
   protected override async loadWebSocket(): Promise<WebSocketConstructor> {
     const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
     if (global) return global
-    // biome-ignore lint/style/noRestrictedImports: the Node-only entry is where `ws` is allowed.
     const ws = await import('ws')
     return ws.WebSocket as unknown as WebSocketConstructor
   }
