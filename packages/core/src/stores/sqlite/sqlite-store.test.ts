@@ -74,6 +74,15 @@ describe('sqlite store - own cases', () => {
     expect((await store.get(mid))?.fields?.a).toEqual(['1'])
   })
 
+  it("open - ':memory:' gives a private database that serves the whole cycle", async () => {
+    const store = newStore(':memory:')
+    const box = mailbox()
+    const { mid } = await store.send({ sender: 's@test', receiver: box, fields: { a: '1' } })
+    const [m] = await store.fetch(box, { leaseTime: 5000 })
+    await store.ack(mid, m!.lid, Status.confirmed)
+    expect(await store.stats(box)).toMatchObject({ confirmed: 1, pending: 0 })
+  })
+
   it('openSqliteStore - without better-sqlite3 fails with an install hint', async () => {
     vi.resetModules()
     vi.doMock('better-sqlite3', () => {
