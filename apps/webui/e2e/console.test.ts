@@ -123,6 +123,9 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
     await expect.poll(() => count(page, 'leased').textContent()).toBe('0')
     expect(await count(page, 'pending').textContent()).toBe('1')
     await page.screenshot({ path: `${ARTIFACTS}/webui-mailbox.png`, fullPage: true })
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await page.screenshot({ path: `${ARTIFACTS}/webui-mailbox-dark.png`, fullPage: true })
+    await page.emulateMedia({ colorScheme: 'light' })
 
     // Purge asks first; cancelling keeps everything.
     await page.getByRole('button', { name: 'Purge…' }).click()
@@ -132,6 +135,41 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Purge mailbox' }).click()
     await page.getByText('No messages in this mailbox.').waitFor()
     await page.close()
+  })
+
+  it('console - a rejected message past its last delivery is dead, redrive makes it pending; a delayed send shows as delayed', async () => {
+    const own = await createServer({
+      store: new MemoryStore({ maxDeliveries: 1 }),
+      port: 0,
+      logger: false,
+      webRoot: DIST,
+    })
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    try {
+      const box = mailbox('dead')
+      const mid = await apiSend(own, box, { topic: 'fragile' })
+      await page.goto(`${own.url}/#/mailbox/${encodeURIComponent(box)}`)
+      await page.locator(`tr[data-mid="${mid}"]`).waitFor()
+      await page.getByRole('button', { name: 'Fetch & lock one' }).click()
+      await page.getByText('You hold the lease').waitFor()
+      await page.getByRole('button', { name: 'Reject', exact: true }).click()
+      await expect.poll(() => count(page, 'dead').textContent()).toBe('1')
+      await page.getByRole('button', { name: 'Redrive dead (1)' }).click()
+      await expect.poll(() => count(page, 'pending').textContent()).toBe('1')
+      expect(await count(page, 'dead').textContent()).toBe('0')
+
+      await page.goto(`${own.url}/#/compose?to=${encodeURIComponent(box)}`)
+      await page.getByLabel('Delay').fill('1h')
+      await page.getByLabel('Topic').fill('later')
+      await page.getByRole('button', { name: 'Send message' }).click()
+      await expect.poll(() => page.getByTestId('send-result').textContent()).toMatch(/Sent\./)
+      await page.getByTestId('sent-mid').click()
+      await expect.poll(() => count(page, 'delayed').textContent()).toBe('1')
+      await expect.poll(() => page.locator('tbody tr').first().textContent()).toMatch(/Delayed.*due in 59m/)
+    } finally {
+      await page.close()
+      await own.close()
+    }
   })
 
   it('console - shows a lost connection and recovers when the server is back', async () => {
