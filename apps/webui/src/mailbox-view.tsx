@@ -271,13 +271,15 @@ export function MailboxView(props: { receiver: string; mid?: string | undefined 
                   <tr>
                     <th scope="col">State</th>
                     <th scope="col">Message</th>
-                    <th scope="col">From</th>
+                    <th scope="col" class="col-optional">
+                      From
+                    </th>
                     <th scope="col">Received</th>
                     <th scope="col" class="num">
                       Deliveries
                     </th>
                     <th scope="col">Lease / due</th>
-                    <th scope="col" class="num">
+                    <th scope="col" class="num col-optional">
                       Size
                     </th>
                   </tr>
@@ -291,7 +293,7 @@ export function MailboxView(props: { receiver: string; mid?: string | undefined 
                       <tr
                         key={h.mid}
                         class={`${isFresh ? 'row-new ' : ''}${mid === h.mid ? 'row-selected' : ''}`}
-                        aria-selected={mid === h.mid}
+                        aria-current={mid === h.mid ? 'true' : undefined}
                         data-mid={h.mid}
                         onClick={(e) => {
                           if ((e.target as HTMLElement).closest('a')) return
@@ -307,7 +309,7 @@ export function MailboxView(props: { receiver: string; mid?: string | undefined 
                             {shortId(h.mid)}
                           </a>
                         </td>
-                        <td class="truncate" title={h.sender}>
+                        <td class="truncate col-optional" title={h.sender}>
                           {h.sender}
                         </td>
                         <td title={formatTimestamp(h.receivedAt)}>{formatRelative(h.receivedAt, now)}</td>
@@ -319,7 +321,7 @@ export function MailboxView(props: { receiver: string; mid?: string | undefined 
                               ? `due ${formatRelative(h.sendWhen, now)}`
                               : '—'}
                         </td>
-                        <td class="num">{formatBytes(h.size)}</td>
+                        <td class="num col-optional">{formatBytes(h.size)}</td>
                       </tr>
                     )
                   })}
