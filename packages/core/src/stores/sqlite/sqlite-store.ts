@@ -28,7 +28,7 @@ import type {
 import { checkAck, checkFetch, checkHeaders, checkMids, checkRenew } from '../../store-input.js'
 import { GroupCommit } from './group-commit.js'
 import { migrate } from './migrations.js'
-import { type MessageRow, prepareStatements, type Statements, type StatsRow } from './statements.js'
+import { type MessageRow, prepareStatements, type Statements } from './statements.js'
 
 /** The better-sqlite3 `Database` class (the module's default export), injected so nothing loads it eagerly. */
 export type SqliteDriver = typeof BetterSqlite3
@@ -260,15 +260,16 @@ export class SqliteStore implements Store {
   async stats(receiver: string): Promise<MailboxStats> {
     this.#open()
     const name = assertMailbox(receiver)
-    const row = this.#sql.stats.get({ receiver: name, now: this.#clock.now() }) as StatsRow
-    return toStats({ ...row, receiver: name })
+    return this.#counts(name, (this.#sql.countAll.get({ receiver: name }) as { n: number }).n)
   }
 
   async mailboxes(): Promise<MailboxStats[]> {
     this.#open()
-    const rows = this.#sql.allStats.all({ now: this.#clock.now() }) as StatsRow[]
+    const rows = this.#sql.receivers.all() as { receiver: string; n: number }[]
     // Sorted here, not in SQL, to match the other stores' JavaScript string order exactly.
-    return rows.map(toStats).sort((a, b) => (a.receiver < b.receiver ? -1 : a.receiver > b.receiver ? 1 : 0))
+    return rows
+      .map((row) => this.#counts(row.receiver, row.n))
+      .sort((a, b) => (a.receiver < b.receiver ? -1 : a.receiver > b.receiver ? 1 : 0))
   }
 
   async dead(receiver: string, limit = 100): Promise<MessageHeader[]> {
@@ -377,6 +378,20 @@ export class SqliteStore implements Store {
     return row
   }
 
+  /**
+   * The counts of a mailbox holding `total` messages, as seen now. A live lease has visible_at =
+   * leased_until > now, so every active message at or past its visible_at is pending (an expired
+   * lease included), and those after it are leased (a lid) or delayed (none).
+   */
+  #counts(receiver: string, total: number): MailboxStats {
+    const at = { receiver, now: this.#clock.now() }
+    const pending = (this.#sql.countDue.get(at) as { n: number }).n
+    const later = this.#sql.countLater.get(at) as { leased: number; delayed: number }
+    const dead = (this.#sql.countDead.get(at) as { n: number }).n
+    const confirmed = total - pending - later.leased - later.delayed - dead
+    return { receiver, pending, leased: later.leased, delayed: later.delayed, dead, confirmed }
+  }
+
   #dropBlob(key: string): void {
     this.#sql.dropRef.run(key)
     this.#sql.collectOne.run(key)
@@ -423,15 +438,4 @@ function headerAt(row: MessageRow, now: number): MessageHeader {
     h.leasedUntil = null
   }
   return h
-}
-
-function toStats(row: StatsRow): MailboxStats {
-  return {
-    receiver: row.receiver,
-    pending: row.pending,
-    leased: row.leased,
-    delayed: row.delayed,
-    dead: row.dead,
-    confirmed: row.confirmed,
-  }
 }

@@ -16,29 +16,11 @@ export interface MessageRow {
   size: number
 }
 
-/** A row of the per-mailbox counts. */
-export interface StatsRow {
-  receiver: string
-  pending: number
-  leased: number
-  delayed: number
-  dead: number
-  confirmed: number
-}
-
 // The `status NOT IN (1, 16)` term is spelled exactly as in the partial index `messages_due`, so
 // the planner can prove the index covers the query.
 const ACTIVE = 'status NOT IN (1, 16)'
 const COLUMNS =
   'seq, mid, receiver, sender, status, received_at, send_when, visible_at, leased_until, lid, delivery_count, size'
-const COUNTS = `
-  receiver,
-  COALESCE(SUM(${ACTIVE} AND NOT (lid IS NOT NULL AND leased_until > @now) AND visible_at <= @now), 0) AS pending,
-  COALESCE(SUM(${ACTIVE} AND lid IS NOT NULL AND leased_until > @now), 0) AS leased,
-  COALESCE(SUM(${ACTIVE} AND NOT (lid IS NOT NULL AND leased_until > @now) AND visible_at > @now), 0) AS delayed,
-  COALESCE(SUM(status = 16), 0) AS dead,
-  COALESCE(SUM(status = 1), 0) AS confirmed`
-
 /** Every statement of the store, by name. Exported so tests can EXPLAIN them. */
 export const SQL = {
   /** The due head of a mailbox: fetch reads it, through `messages_due`. */
@@ -66,8 +48,16 @@ export const SQL = {
                WHERE receiver = @receiver AND status = 16`,
   redriveOne: `UPDATE messages SET status = 8, delivery_count = 0, visible_at = @now
                WHERE mid = @mid AND receiver = @receiver AND status = 16`,
-  stats: `SELECT ${COUNTS} FROM messages WHERE receiver = @receiver`,
-  allStats: `SELECT ${COUNTS} FROM messages GROUP BY receiver`,
+  // Counts read indexes, not rows, wherever they can: due messages and dead ones straight from
+  // their partial indexes, the total from messages_received; only the not-yet-due rows (leased or
+  // delayed) are looked up, to tell which. Confirmed is what remains.
+  countDue: `SELECT COUNT(*) AS n FROM messages
+             WHERE receiver = @receiver AND ${ACTIVE} AND visible_at <= @now`,
+  countLater: `SELECT COALESCE(SUM(lid IS NOT NULL), 0) AS leased, COALESCE(SUM(lid IS NULL), 0) AS delayed
+               FROM messages WHERE receiver = @receiver AND ${ACTIVE} AND visible_at > @now`,
+  countDead: 'SELECT COUNT(*) AS n FROM messages WHERE receiver = @receiver AND status = 16',
+  countAll: 'SELECT COUNT(*) AS n FROM messages WHERE receiver = @receiver',
+  receivers: 'SELECT receiver, COUNT(*) AS n FROM messages GROUP BY receiver',
   // Purge: confirmed messages already gave their blob reference back.
   purgeUnref: `UPDATE blobs SET refs = refs - 1
                WHERE key IN (SELECT mid FROM messages WHERE receiver = ? AND status <> 1)`,
