@@ -53,6 +53,7 @@ export interface SqliteStoreOptions extends StoreOptions {
   busyTimeout?: number
 }
 
+const utf8Decoder = new TextDecoder()
 const isActive = (status: number): boolean => status !== Status.confirmed && status !== Status.dead
 
 /**
@@ -87,6 +88,8 @@ export class SqliteStore implements Store {
   readonly #signal = new AvailabilitySignal()
   /** Header and body read in one snapshot, so another process cannot confirm in between. */
   readonly #readMessage: (mid: string) => StoredMessage | null
+  /** Runs several reads in one snapshot (a read transaction), so counts add up. */
+  readonly #snapshot: <T>(read: () => T) => T
   #closed = false
 
   constructor(options: SqliteStoreOptions, Database: SqliteDriver) {
@@ -117,6 +120,8 @@ export class SqliteStore implements Store {
     }
     this.#db = db
     this.#group = new GroupCommit(db)
+    const snapshot = db.transaction((read: () => unknown) => read())
+    this.#snapshot = <T>(read: () => T) => snapshot(read) as T
     this.#readMessage = db.transaction((mid: string) => {
       const row = this.#sql.byMid.get(mid) as MessageRow | undefined
       return row ? { ...headerAt(row, this.#clock.now()), fields: this.#fields(row.mid) } : null
@@ -260,16 +265,20 @@ export class SqliteStore implements Store {
   async stats(receiver: string): Promise<MailboxStats> {
     this.#open()
     const name = assertMailbox(receiver)
-    return this.#counts(name, (this.#sql.countAll.get({ receiver: name }) as { n: number }).n)
+    return this.#snapshot(() =>
+      this.#counts(name, (this.#sql.countAll.get({ receiver: name }) as { n: number }).n),
+    )
   }
 
   async mailboxes(): Promise<MailboxStats[]> {
     this.#open()
-    const rows = this.#sql.receivers.all() as { receiver: string; n: number }[]
+    const all = this.#snapshot(() =>
+      (this.#sql.receivers.all() as { receiver: string; n: number }[]).map((row) =>
+        this.#counts(row.receiver, row.n),
+      ),
+    )
     // Sorted here, not in SQL, to match the other stores' JavaScript string order exactly.
-    return rows
-      .map((row) => this.#counts(row.receiver, row.n))
-      .sort((a, b) => (a.receiver < b.receiver ? -1 : a.receiver > b.receiver ? 1 : 0))
+    return all.sort((a, b) => (a.receiver < b.receiver ? -1 : a.receiver > b.receiver ? 1 : 0))
   }
 
   async dead(receiver: string, limit = 100): Promise<MessageHeader[]> {
@@ -407,7 +416,7 @@ export class SqliteStore implements Store {
 
   #fields(mid: string): Fields | null {
     const bytes = this.#blob(mid)
-    return bytes ? decodeFields(new TextDecoder().decode(bytes)) : null
+    return bytes ? decodeFields(utf8Decoder.decode(bytes)) : null
   }
 }
 
