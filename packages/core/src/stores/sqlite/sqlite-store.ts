@@ -30,8 +30,11 @@ import { GroupCommit } from './group-commit.js'
 import { migrate } from './migrations.js'
 import { type MessageRow, prepareStatements, type Statements } from './statements.js'
 
-/** The better-sqlite3 `Database` class (the module's default export), injected so nothing loads it eagerly. */
-export type SqliteDriver = typeof BetterSqlite3
+/**
+ * The better-sqlite3 `Database` class (the module's default export), injected so nothing loads it
+ * eagerly. Typed structurally so that users of this package need not install better-sqlite3's types.
+ */
+export type SqliteDriver = new (filename: string, options?: { timeout?: number }) => object
 
 /** Options of the {@link SqliteStore}. */
 export interface SqliteStoreOptions extends StoreOptions {
@@ -105,7 +108,8 @@ export class SqliteStore implements Store {
     this.#maxDeliveries = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES
     let db: BetterSqlite3.Database | undefined
     try {
-      db = new Database(options.path, { timeout: options.busyTimeout ?? 5000 })
+      const Driver = Database as unknown as typeof BetterSqlite3
+      db = new Driver(options.path, { timeout: options.busyTimeout ?? 5000 })
       db.pragma('journal_mode = WAL')
       db.pragma(`synchronous = ${synchronous.toUpperCase()}`)
       migrate(db)
