@@ -18,7 +18,17 @@ export {
 export { type Clock, ManualClock, systemClock } from './clock.js'
 export { formatGoDuration, parseGoDuration } from './duration.js'
 export { type ErrorCode, ErrorCodes, isErrorCode, PandoraError, toPandoraError } from './errors.js'
-export { contentKey, fromHex, isKey, KEY_BYTES, KEY_HEX_LENGTH, newLeaseId, parseKey, toHex } from './key.js'
+export {
+  contentKey,
+  contentKeySync,
+  fromHex,
+  isKey,
+  KEY_BYTES,
+  KEY_HEX_LENGTH,
+  newLeaseId,
+  parseKey,
+  toHex,
+} from './key.js'
 export {
   assertCount,
   assertDelay,

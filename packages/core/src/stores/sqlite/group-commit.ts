@@ -2,6 +2,8 @@ import type BetterSqlite3 from 'better-sqlite3'
 
 interface Pending {
   op: () => unknown
+  /** Must be on disk before its caller is answered (else the OS page cache is enough). */
+  durable: boolean
   resolve: (value: unknown) => void
   reject: (error: unknown) => void
 }
@@ -23,7 +25,14 @@ export class GroupCommit {
   /** How many group transactions were attempted; for tests and metrics. */
   groups = 0
 
-  constructor(db: BetterSqlite3.Database) {
+  readonly #db: BetterSqlite3.Database
+  /** Whether commits fsync at all (`synchronous=full`); when false every commit is NORMAL. */
+  readonly #fsync: boolean
+  #level: 'FULL' | 'NORMAL' | undefined
+
+  constructor(db: BetterSqlite3.Database, options: { fsync: boolean } = { fsync: true }) {
+    this.#db = db
+    this.#fsync = options.fsync
     // Created once: better-sqlite3 turns a nested transaction call into a SAVEPOINT.
     const runOne = db.transaction((op: () => unknown) => op())
     this.#runGroup = db.transaction((group: readonly Pending[]) =>
@@ -40,10 +49,15 @@ export class GroupCommit {
     )
   }
 
-  /** Queues `op` (synchronous SQL) for the next group; resolves with its result once committed. */
-  submit<T>(op: () => T): Promise<T> {
+  /**
+   * Queues `op` (synchronous SQL) for the next group; resolves with its result once committed.
+   * A `durable` op's group is fsynced before anyone is answered (with `synchronous=full`); a group
+   * of only non-durable ops (leases, renewals: losing one to a power cut only means an earlier
+   * redelivery) commits without an fsync — the next durable commit syncs its log pages too.
+   */
+  submit<T>(op: () => T, durable = true): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ op, resolve: resolve as (value: unknown) => void, reject })
+      this.#queue.push({ op, durable, resolve: resolve as (value: unknown) => void, reject })
       if (!this.#idle) {
         this.#idle = new Promise((settle) => {
           setImmediate(() => {
@@ -66,6 +80,11 @@ export class GroupCommit {
     this.#queue = []
     this.groups++
     let outcomes: Outcome[]
+    const level = this.#fsync && group.some((p) => p.durable) ? 'FULL' : 'NORMAL'
+    if (level !== this.#level) {
+      this.#db.pragma(`synchronous = ${level}`)
+      this.#level = level
+    }
     try {
       // IMMEDIATE takes the write lock up front (waiting busy_timeout for another process) rather
       // than failing with SQLITE_BUSY at the first write.

@@ -123,7 +123,7 @@ export class SqliteStore implements Store {
       })
     }
     this.#db = db
-    this.#group = new GroupCommit(db)
+    this.#group = new GroupCommit(db, { fsync: synchronous === 'full' })
     const snapshot = db.transaction((read: () => unknown) => read())
     this.#snapshot = <T>(read: () => T) => snapshot(read) as T
     this.#readMessage = db.transaction((mid: string) => {
@@ -186,7 +186,7 @@ export class SqliteStore implements Store {
   async fetch(receiver: string, options: FetchOptions): Promise<LeasedMessage[]> {
     this.#open()
     const { receiver: name, leaseTime, max } = checkFetch(receiver, options)
-    return this.#write(() => {
+    return this.#write({ durable: false }, () => {
       const now = this.#clock.now()
       const out: LeasedMessage[] = []
       for (;;) {
@@ -241,7 +241,7 @@ export class SqliteStore implements Store {
   async renew(mid: string, lid: string, leaseTime: number): Promise<number> {
     this.#open()
     const r = checkRenew(mid, lid, leaseTime)
-    return this.#write(() => {
+    return this.#write({ durable: false }, () => {
       const row = this.#leased(r.mid, r.lid)
       const until = this.#clock.now() + r.leaseTime
       this.#sql.renew.run({ seq: row.seq, until })
@@ -366,9 +366,11 @@ export class SqliteStore implements Store {
    * Runs `op` in the next group transaction (see {@link GroupCommit}). A failure of SQLite itself
    * (lock timeout, disk full, I/O error) becomes `unavailable`: the caller may retry later.
    */
-  async #write<T>(op: () => T): Promise<T> {
+  async #write<T>(...args: [op: () => T] | [options: { durable: boolean }, op: () => T]): Promise<T> {
+    // Writes are durable unless said otherwise: only leases and renewals may skip the fsync.
+    const [options, op] = args.length === 1 ? [{ durable: true }, args[0]] : args
     try {
-      return await this.#group.submit(op)
+      return await this.#group.submit(op, options.durable)
     } catch (error) {
       if (error instanceof PandoraError) throw error
       const reason = error instanceof Error ? error.message : String(error)
