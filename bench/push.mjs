@@ -138,6 +138,40 @@ async function throughput(url, batch) {
   return MESSAGES / seconds
 }
 
+/** Drain: MESSAGES already queued (sent in batches first), then one subscriber pushes and acks them all. */
+async function drain(url, prefetch) {
+  const box = `queued-${Date.now().toString(36)}@bench`
+  const client = new PandoraClient({ url })
+  for (let sent = 0; sent < MESSAGES; sent += 256) {
+    const n = Math.min(256, MESSAGES - sent)
+    await client.sendBatch(
+      Array.from({ length: n }, (_, k) => ({
+        receiver: box,
+        from: 'bench@bench',
+        fields: { i: String(sent + k) },
+      })),
+    )
+  }
+  let acked = 0
+  let done
+  const finished = new Promise((r) => {
+    done = r
+  })
+  const start = performance.now()
+  const sub = client.subscribe(
+    box,
+    async () => {
+      if (++acked === MESSAGES) done()
+    },
+    { prefetch, leaseTime: 30_000 },
+  )
+  await finished
+  const seconds = (performance.now() - start) / 1000
+  await sub.close()
+  await client.close()
+  return MESSAGES / seconds
+}
+
 const server = await startPandorad()
 try {
   console.log(
@@ -153,6 +187,12 @@ try {
     const rate = await throughput(server.url, batch)
     console.log(
       `send+push+ack, 64 requests in flight of ${batch} message(s): ${fmt(rate)} msg/s (${fmt(MESSAGES)} messages)`,
+    )
+  }
+  for (const prefetch of [64, 256]) {
+    const drained = await drain(server.url, prefetch)
+    console.log(
+      `drain of ${fmt(MESSAGES)} queued messages, push + ack, prefetch ${prefetch}: ${fmt(drained)} msg/s`,
     )
   }
 } finally {

@@ -45,6 +45,7 @@ export class SocketSession implements SubscriptionOwner {
   readonly #holders = new Map<string, Subscription>()
   #principal: Principal | null
   #alive = true
+  #corked = false
   #closed = false
   #authTimer: ReturnType<typeof setTimeout> | undefined
   #drainTimer: ReturnType<typeof setInterval> | undefined
@@ -136,7 +137,26 @@ export class SocketSession implements SubscriptionOwner {
   }
 
   #send(frame: ServerFrame): void {
-    if (this.#ws.readyState === this.#ws.OPEN) this.#ws.send(JSON.stringify(frame))
+    if (this.#ws.readyState !== this.#ws.OPEN) return
+    this.#cork()
+    this.#ws.send(JSON.stringify(frame))
+  }
+
+  /**
+   * Frames sent in one tick (a burst of pushes, the replies to a burst of acks) leave in one write:
+   * under load one syscall per frame cost more than the frames. `_socket` is ws's underlying
+   * net.Socket; cork/uncork on the next tick is Node's own idiom for coalescing writes.
+   */
+  #cork(): void {
+    if (this.#corked) return
+    const socket = (this.#ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
+    if (!socket) return
+    this.#corked = true
+    socket.cork()
+    process.nextTick(() => {
+      this.#corked = false
+      socket.uncork()
+    })
   }
 
   #fail(code: number, errorCode: 'unauthorized', message: string): void {

@@ -42,9 +42,12 @@ export interface SqliteStoreOptions extends StoreOptions {
   path: string
   /**
    * When a commit is flushed to disk:
-   * - `'full'` (default): SQLite fsyncs the write-ahead log before a transaction is reported
-   *   committed, and no caller is answered before that, so a send that returned survives `kill -9`
-   *   and power loss alike. Group commit shares one fsync between every operation of a tick.
+   * - `'full'` (default): SQLite fsyncs the write-ahead log before a send (or a redrive or purge)
+   *   is answered, so a send that returned survives `kill -9` and power loss alike. Group commit
+   *   shares one fsync between every operation of a tick. Leases, renewals and acks are committed
+   *   without their own fsync (the next send's fsync covers them): a process crash loses none of
+   *   them, a power cut may forget the last few, whose messages are then delivered again — which
+   *   at-least-once delivery allows — but never loses a message.
    * - `'normal'`: no fsync at commit (only at checkpoints). A send that returned still survives
    *   the process dying (the log is in the OS page cache), but the last commits may be lost to
    *   a power cut or an OS crash. Faster on disks with slow fsync; the file is never corrupted.
@@ -221,7 +224,7 @@ export class SqliteStore implements Store {
   async ack(mid: string, lid: string, status: StatusCode, options?: { delay?: number }): Promise<void> {
     this.#open()
     const a = checkAck(mid, lid, status, options)
-    const rejected = await this.#write(() => {
+    const rejected = await this.#write({ durable: false }, () => {
       const row = this.#leased(a.mid, a.lid)
       if (a.status === Status.confirmed) {
         this.#sql.confirm.run(row.seq)
@@ -367,7 +370,7 @@ export class SqliteStore implements Store {
    * (lock timeout, disk full, I/O error) becomes `unavailable`: the caller may retry later.
    */
   async #write<T>(...args: [op: () => T] | [options: { durable: boolean }, op: () => T]): Promise<T> {
-    // Writes are durable unless said otherwise: only leases and renewals may skip the fsync.
+    // Writes are durable unless said otherwise: leases, renewals and acks may skip the fsync.
     const [options, op] = args.length === 1 ? [{ durable: true }, args[0]] : args
     try {
       return await this.#group.submit(op, options.durable)
