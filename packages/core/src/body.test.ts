@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest'
+import { decodeFields, encodeFields, normalizeFields } from './body.js'
+import { isValidMailbox } from './mailbox.js'
+import { prepareMessage } from './message.js'
+
+describe('bodies', () => {
+  it('encode - keys sorted, values in order, escaped as Go url.Values.Encode does', () => {
+    expect(encodeFields({ b: ['2'], a: ['x y', '1'] })).toBe('a=x+y&a=1&b=2')
+    expect(encodeFields({ 'k!': ["it's (ok)*"] })).toBe('k%21=it%27s+%28ok%29%2A')
+    expect(encodeFields({ z: ['é'], Z: ['~-_.'] })).toBe('Z=~-_.&z=%C3%A9')
+  })
+
+  it('decode - round-trips the canonical encoding', () => {
+    const fields = { a: ['x y', '1'], 'ü&=': ['a+b', ''] }
+    expect(decodeFields(encodeFields(fields))).toEqual(fields)
+  })
+
+  it('normalize - single values become lists; bad shapes are refused', () => {
+    expect(normalizeFields({ a: 'x', b: ['y', 'z'] })).toEqual({ a: ['x'], b: ['y', 'z'] })
+    expect(() => normalizeFields(null)).toThrow('body is nil')
+    expect(() => normalizeFields({ a: 1 })).toThrow(/must be a string/)
+    expect(() => normalizeFields({ '': 'x' })).toThrow(/field names/)
+  })
+
+  it('prepare - adds sender, receiver and clientTime; the same input gives the same mid', async () => {
+    const input = { sender: 'a@x', receiver: 'b@x', fields: { k: 'v' }, clientTime: '2024-01-01T00:00:00Z' }
+    const one = await prepareMessage(input, { now: 0 })
+    const two = await prepareMessage(input, { now: 999 })
+    expect(one.mid).toBe(two.mid)
+    expect(one.fields).toEqual({
+      k: ['v'],
+      sender: ['a@x'],
+      receiver: ['b@x'],
+      clientTime: ['2024-01-01T00:00:00Z'],
+    })
+    const stamped = await prepareMessage(
+      { sender: 'a@x', receiver: 'b@x', fields: {} },
+      { now: Date.UTC(2025, 0, 2) },
+    )
+    expect(stamped.fields.clientTime).toEqual(['2025-01-02T00:00:00.000Z'])
+    await expect(prepareMessage({ ...input, clientTime: 'yesterday' }, { now: 0 })).rejects.toThrow(
+      /RFC 3339/,
+    )
+  })
+
+  it('mailbox - 1–255 printable characters, no control characters', () => {
+    expect(isValidMailbox('orders@shop')).toBe(true)
+    expect(isValidMailbox('名前@例え')).toBe(true)
+    expect(isValidMailbox('a b@c')).toBe(true)
+    expect(isValidMailbox('x'.repeat(255))).toBe(true)
+    expect(isValidMailbox('x'.repeat(256))).toBe(false)
+    expect(isValidMailbox('')).toBe(false)
+    expect(isValidMailbox('a\tb')).toBe(false)
+    expect(isValidMailbox('a\u0085b')).toBe(false)
+    expect(isValidMailbox('\ud800')).toBe(false)
+    expect(isValidMailbox(42)).toBe(false)
+  })
+})
