@@ -57,6 +57,7 @@ export type {
   AvailabilityListener,
   BlobStore,
   FetchOptions,
+  HeadersOrder,
   HeadersQuery,
   MailboxStats,
   MessageStore,

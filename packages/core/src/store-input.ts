@@ -3,7 +3,7 @@ import { parseKey } from './key.js'
 import { assertCount, assertDelay, assertLeaseTime, FETCH_MAX_BATCH } from './limits.js'
 import { assertMailbox } from './mailbox.js'
 import { Status, type StatusCode } from './status.js'
-import type { FetchOptions, HeadersQuery } from './store.js'
+import type { FetchOptions, HeadersOrder, HeadersQuery } from './store.js'
 
 /** Most headers one listing returns. */
 export const HEADERS_MAX_LIMIT = 1000
@@ -53,14 +53,18 @@ export function checkRenew(
 export function checkHeaders(
   receiver: unknown,
   query?: HeadersQuery,
-): { receiver: string; since: number; limit: number } {
+): { receiver: string; since: number; limit: number; order: HeadersOrder } {
   const since = query?.since ?? 0
   if (typeof since !== 'number' || !Number.isFinite(since))
     throw new PandoraError('invalid_input', 'since must be a time')
+  const order: unknown = query?.order ?? 'asc'
+  if (order !== 'asc' && order !== 'desc')
+    throw new PandoraError('invalid_input', "order must be 'asc' or 'desc'")
   return {
     receiver: assertMailbox(receiver),
     since,
     limit: assertCount(query?.limit ?? HEADERS_DEFAULT_LIMIT, HEADERS_MAX_LIMIT, 'limit'),
+    order,
   }
 }
 

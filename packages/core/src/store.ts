@@ -46,7 +46,15 @@ export interface HeadersQuery {
   since?: number
   /** At most this many (default 100, at most 1000). */
   limit?: number
+  /**
+   * `'asc'` (default): oldest received first, so `limit` keeps the oldest. `'desc'`: newest first,
+   * so `limit` keeps the newest. Ties on the receive time keep arrival order (reversed for `'desc'`).
+   */
+  order?: HeadersOrder
 }
+
+/** Order of a headers listing by receive time. */
+export type HeadersOrder = 'asc' | 'desc'
 
 /** A listener of the availability signal. */
 export type AvailabilityListener = (receiver: string) => void

@@ -424,6 +424,41 @@ export function runStoreConformance(options: ConformanceOptions): void {
       await expectCode(h.store.headers(box, { limit: 0 }), 'invalid_input')
     })
 
+    it('headers - newest first with order desc, since and limit apply', async () => {
+      const h = await open()
+      const box = mailbox()
+      const old = await h.store.send(msg(box))
+      h.advance(60_000)
+      const a = await h.store.send(msg(box))
+      // Same instant as a: arrival order decides, reversed.
+      const b = await h.store.send(msg(box))
+      h.advance(1000)
+      const c = await h.store.send(msg(box))
+      const [first] = await h.store.headers(box, { limit: 1 })
+      const desc = await h.store.headers(box, { order: 'desc' })
+      expect(desc.map((x) => x.mid)).toEqual([c.mid, b.mid, a.mid, old.mid])
+      expect((await h.store.headers(box, { order: 'asc' })).map((x) => x.mid)).toEqual([
+        old.mid,
+        a.mid,
+        b.mid,
+        c.mid,
+      ])
+      expect((await h.store.headers(box, { order: 'desc', limit: 2 })).map((x) => x.mid)).toEqual([
+        c.mid,
+        b.mid,
+      ])
+      const since = first!.receivedAt + 30_000
+      expect((await h.store.headers(box, { order: 'desc', since })).map((x) => x.mid)).toEqual([
+        c.mid,
+        b.mid,
+        a.mid,
+      ])
+      expect((await h.store.headers(box, { order: 'desc', since, limit: 1 })).map((x) => x.mid)).toEqual([
+        c.mid,
+      ])
+      await expectCode(h.store.headers(box, { order: 'newest' as unknown as 'desc' }), 'invalid_input')
+    })
+
     it('mailboxes - counts every mailbox that holds messages', async () => {
       const h = await open()
       const one = mailbox('one')

@@ -64,10 +64,12 @@ export const renewResponseSchema = z.object({ leasedUntil: timeSchema }).meta({ 
 /** Reply of ack and reject. */
 export const okResponseSchema = z.object({ ok: z.literal(true) }).meta({ id: 'OkResponse' })
 
-/** `GET /v1/mailboxes/{receiver}/headers?since=&limit=`. */
+/** `GET /v1/mailboxes/{receiver}/headers?since=&limit=&order=`. */
 export const headersQuerySchema = z.object({
   since: timeSchema.optional(),
   limit: z.coerce.number().int().min(1).max(HEADERS_MAX_LIMIT).optional(),
+  /** `asc` (default): oldest received first; `desc`: newest first. */
+  order: z.enum(['asc', 'desc']).optional(),
 })
 export const headersResponseSchema = z
   .object({ headers: z.array(messageHeaderSchema) })

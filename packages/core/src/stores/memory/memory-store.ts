@@ -213,7 +213,9 @@ export class MemoryStore implements Store {
     this.#open()
     const q = checkHeaders(receiver, query)
     const out: MessageHeader[] = []
-    for (const rec of this.#mailboxes.get(q.receiver)?.all.values() ?? []) {
+    // The map holds a mailbox's messages in arrival order; newest first walks it backwards.
+    const all = this.#mailboxes.get(q.receiver)?.all.values() ?? []
+    for (const rec of q.order === 'desc' ? [...all].reverse() : all) {
       if (rec.receivedAt < q.since) continue
       out.push(this.#header(rec))
       if (out.length >= q.limit) break
@@ -246,7 +248,9 @@ export class MemoryStore implements Store {
     this.#open()
     const q = checkHeaders(receiver, { limit })
     const out: MessageHeader[] = []
-    for (const rec of this.#mailboxes.get(q.receiver)?.all.values() ?? []) {
+    // The map holds a mailbox's messages in arrival order; newest first walks it backwards.
+    const all = this.#mailboxes.get(q.receiver)?.all.values() ?? []
+    for (const rec of q.order === 'desc' ? [...all].reverse() : all) {
       if (rec.status !== Status.dead) continue
       out.push(header(rec))
       if (out.length >= q.limit) break

@@ -311,7 +311,8 @@ export class PostgresStore implements Store {
     this.#open()
     const q = checkHeaders(receiver, query)
     return this.#run(async (pool) => {
-      const { rows } = await pool.query<HeaderRow>(this.#sql.headers, [
+      const sql = q.order === 'desc' ? this.#sql.headersDesc : this.#sql.headers
+      const { rows } = await pool.query<HeaderRow>(sql, [
         this.#offset(),
         q.receiver,
         clampTime(q.since),

@@ -140,6 +140,12 @@ export function statements(s: string) {
       WHERE m.receiver = $2 AND m.received_at >= $3::bigint
       ORDER BY m.received_at, m.seq LIMIT $4`,
 
+    /** Like `headers`, newest first. */
+    headersDesc: `${now}
+      SELECT ${header} FROM ${m} m, c
+      WHERE m.receiver = $2 AND m.received_at >= $3::bigint
+      ORDER BY m.received_at DESC, m.seq DESC LIMIT $4`,
+
     /** Dead messages of receiver $2, oldest first, at most $3. */
     dead: `${now}
       SELECT ${header} FROM ${m} m, c

@@ -154,6 +154,24 @@ describe('sqlite store - own cases', () => {
     }
   })
 
+  it('plan - headers in either order read messages_received without sorting', () => {
+    const path = tempFile()
+    newStore(path)
+    const db = new Database(path, { readonly: true })
+    try {
+      for (const sql of [SQL.headers, SQL.headersDesc]) {
+        const rows = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ receiver: 'x@t', since: 0, limit: 1 })
+        const plan = (rows as { detail: string }[]).map((r) => r.detail).join('\n')
+        expect(plan).toMatch(
+          /SEARCH messages USING INDEX messages_received \(receiver=\? AND received_at>\?\)/,
+        )
+        expect(plan).not.toMatch(/TEMP B-TREE/)
+      }
+    } finally {
+      db.close()
+    }
+  })
+
   it('plan - mailbox counts read indexes only, except for messages not yet due', () => {
     const path = tempFile()
     newStore(path)

@@ -256,7 +256,8 @@ export class SqliteStore implements Store {
     this.#open()
     const q = checkHeaders(receiver, query)
     const now = this.#clock.now()
-    const rows = this.#sql.headers.all({
+    const statement = q.order === 'desc' ? this.#sql.headersDesc : this.#sql.headers
+    const rows = statement.all({
       receiver: q.receiver,
       since: q.since,
       limit: q.limit,

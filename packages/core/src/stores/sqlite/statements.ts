@@ -42,6 +42,9 @@ export const SQL = {
   renew: 'UPDATE messages SET leased_until = @until, visible_at = @until WHERE seq = @seq',
   headers: `SELECT ${COLUMNS} FROM messages WHERE receiver = @receiver AND received_at >= @since
             ORDER BY received_at, seq LIMIT @limit`,
+  /** Like `headers`, newest first: `messages_received` read backwards. */
+  headersDesc: `SELECT ${COLUMNS} FROM messages WHERE receiver = @receiver AND received_at >= @since
+                ORDER BY received_at DESC, seq DESC LIMIT @limit`,
   dead: `SELECT ${COLUMNS} FROM messages WHERE receiver = @receiver AND status = 16
          ORDER BY seq LIMIT @limit`,
   redriveAll: `UPDATE messages SET status = 8, delivery_count = 0, visible_at = @now
