@@ -120,7 +120,7 @@ const OPS: Op[] = [
   {
     method: 'get',
     path: '/v1/mailboxes/{receiver}/headers',
-    summary: 'Headers of a mailbox, oldest first (admin)',
+    summary: 'Headers of a mailbox, oldest first unless order=desc (admin)',
     reply: headersResponseSchema,
     query: [
       {
@@ -129,6 +129,11 @@ const OPS: Op[] = [
         schema: { type: 'string', format: 'date-time' },
       },
       limitQuery,
+      {
+        name: 'order',
+        description: 'asc (default): oldest received first; desc: newest first, so limit keeps the newest',
+        schema: { type: 'string', enum: ['asc', 'desc'], default: 'asc' },
+      },
     ],
   },
   {

@@ -105,6 +105,43 @@ describe('JSON API', () => {
     expect((await json(v1('/mailboxes'), 'GET')).body.mailboxes).toEqual([])
   })
 
+  it('headers - order=desc lists newest first and limit keeps the newest', async () => {
+    server = await startServer()
+    const box = uniqueMailbox()
+    const mids: string[] = []
+    for (const i of [1, 2, 3]) {
+      const sent = await json(v1('/messages'), 'POST', {
+        sender: 'a@test',
+        receiver: box,
+        fields: { i: String(i) },
+      })
+      mids.push(sent.body.mid as string)
+    }
+    const list = async (qs: string) =>
+      ((await json(v1(`/mailboxes/${mbox(box)}/headers${qs}`), 'GET')).body.headers as { mid: string }[]).map(
+        (h) => h.mid,
+      )
+    expect(await list('')).toEqual(mids)
+    expect(await list('?order=asc&limit=2')).toEqual(mids.slice(0, 2))
+    expect(await list('?order=desc')).toEqual([...mids].reverse())
+    expect(await list('?order=desc&limit=2')).toEqual([mids[2], mids[1]])
+    const bad = await json(v1(`/mailboxes/${mbox(box)}/headers?order=newest`), 'GET')
+    expect(bad).toMatchObject({ status: 400, body: { code: 'invalid_input' } })
+  })
+
+  it("info - tells the server's clock as serverTime", async () => {
+    server = await startServer()
+    const before = Date.now()
+    const info = await json(v1('/info'), 'GET')
+    const after = Date.now()
+    expect(info.status).toBe(200)
+    const serverTime = info.body.serverTime as string
+    expect(serverTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/)
+    // Same machine, same clock: the stamp falls within the request.
+    expect(Date.parse(serverTime)).toBeGreaterThanOrEqual(before)
+    expect(Date.parse(serverTime)).toBeLessThanOrEqual(after)
+  })
+
   it('errors - problem details with stable codes; nothing changes', async () => {
     server = await startServer()
     const box = uniqueMailbox()

@@ -44,6 +44,8 @@ export function mountJsonApi(router: Router, ctx: ServerContext): void {
       maxSize: ctx.maxSize,
       authRequired: ctx.auth.required,
       store: store.kind,
+      // Lets clients measure their clock's offset, so lease countdowns match the server's clock.
+      serverTime: new Date().toISOString(),
     }),
   )
 
@@ -144,6 +146,7 @@ export function mountJsonApi(router: Router, ctx: ServerContext): void {
     const headers = await store.headers(c.params.receiver!, {
       ...(q.since ? { since: Date.parse(q.since) } : {}),
       ...(q.limit ? { limit: q.limit } : {}),
+      ...(q.order ? { order: q.order } : {}),
     })
     sendJson(c.res, 200, { headers: headers.map(headerToWire) })
   })
