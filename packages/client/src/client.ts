@@ -56,6 +56,20 @@ export interface SendOptions {
   from?: string
   /** Deliver no sooner than this many ms after the server receives it. */
   delay?: number
+  /**
+   * The `clientTime` to put in the body (an RFC 3339 string with an offset, or a Date), instead of
+   * the current time. The mid covers `clientTime`, so sending the same fields with the same
+   * `clientTime` again is a `duplicate` that enqueues nothing: keep one per logical message to
+   * make a deliberate resend (after a crash, a user's second click) idempotent.
+   *
+   * @example
+   * ```ts
+   * const clientTime = new Date()   // stored with the order, reused on every resend
+   * await pandora.send('orders@shop', { sku: 'A1' }, { clientTime })
+   * await pandora.send('orders@shop', { sku: 'A1' }, { clientTime })   // { duplicate: true }
+   * ```
+   */
+  clientTime?: string | Date
   signal?: AbortSignal
 }
 
@@ -96,8 +110,13 @@ export interface FetchManyOptions extends FetchOptions {
 export interface HeadersOptions {
   /** Only messages received at or after this time. */
   since?: Date | string
-  /** Most headers to return. */
+  /** Most headers to return (1–1000, server default 100). */
   limit?: number
+  /**
+   * `'asc'` (default): oldest received first, so `limit` keeps the oldest. `'desc'`: newest first,
+   * so `limit` keeps the newest.
+   */
+  order?: 'asc' | 'desc'
   signal?: AbortSignal
 }
 
@@ -110,6 +129,13 @@ export interface ServerInfo {
   /** Largest encoded body in bytes. */
   maxSize: number
   authRequired: boolean
+  /**
+   * The server's clock when it answered. `serverTime.getTime() - Date.now()`, taken right at the
+   * reply, is this machine's clock offset: add it to `Date.now()` to count down to `leasedUntil`
+   * or `sendWhen`, which are on the server's clock. A server older than this field is assumed to
+   * share the local clock (the local time at the reply).
+   */
+  serverTime: Date
 }
 
 /** Events of a {@link PandoraClient}. */
@@ -132,13 +158,27 @@ const infoSchema: ReplySchema<ServerInfo> = {
       typeof v.maxSize === 'number' &&
       typeof v.authRequired === 'boolean'
     ) {
-      return { success: true, data: { version: v.version, maxSize: v.maxSize, authRequired: v.authRequired } }
+      const raw: unknown = (value as { serverTime?: unknown }).serverTime
+      const serverTime = raw === undefined ? new Date() : typeof raw === 'string' ? new Date(raw) : undefined
+      if (serverTime !== undefined && !Number.isNaN(serverTime.getTime())) {
+        return {
+          success: true,
+          data: { version: v.version, maxSize: v.maxSize, authRequired: v.authRequired, serverTime },
+        }
+      }
     }
-    return { success: false, error: new Error('expected { version, maxSize, authRequired }') }
+    return { success: false, error: new Error('expected { version, maxSize, authRequired, serverTime? }') }
   },
 }
 
 const path = (s: string) => encodeURIComponent(s)
+
+function isoTime(date: Date): string {
+  if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
+    throw new PandoraError('invalid_input', 'clientTime must be a valid Date or an RFC 3339 time')
+  }
+  return date.toISOString()
+}
 
 function assertReceiver(receiver: string): void {
   if (!isValidMailbox(receiver)) throw new PandoraError('invalid_mailbox')
@@ -247,7 +287,8 @@ export class PandoraClient {
 
   /**
    * Sends one message. Safe to retry: the SDK stamps `clientTime` once per call, so its own retries
-   * of a call are duplicates of the first attempt, never a second message.
+   * of a call are duplicates of the first attempt, never a second message. Pass `clientTime` to
+   * make your own resends duplicates too.
    *
    * @example
    * ```ts
@@ -259,7 +300,8 @@ export class PandoraClient {
     fields: Record<string, string | readonly string[]>,
     options: SendOptions = {},
   ): Promise<SendResult> {
-    const body = this.#sendRequest({ receiver, fields, ...options })
+    const { clientTime, ...rest } = options
+    const body = this.#sendRequest({ receiver, fields, ...rest }, clientTime)
     return this.#http.call({
       method: 'POST',
       path: '/v1/messages',
@@ -417,7 +459,14 @@ export class PandoraClient {
     return this.#get(`/v1/mailboxes/${path(receiver)}`, mailboxStatsSchema, options.signal)
   }
 
-  /** Headers of a mailbox's messages, oldest first. */
+  /**
+   * Headers of a mailbox's messages, oldest received first (newest first with `order: 'desc'`).
+   *
+   * @example
+   * ```ts
+   * const latest = await pandora.headers('orders@shop', { order: 'desc', limit: 50 })
+   * ```
+   */
   async headers(receiver: string, options: HeadersOptions = {}): Promise<MessageHeader[]> {
     assertReceiver(receiver)
     const query = new URLSearchParams()
@@ -425,6 +474,7 @@ export class PandoraClient {
       query.set('since', typeof options.since === 'string' ? options.since : options.since.toISOString())
     }
     if (options.limit !== undefined) query.set('limit', String(options.limit))
+    if (options.order !== undefined) query.set('order', options.order)
     const qs = query.size > 0 ? `?${query}` : ''
     const r = await this.#get(
       `/v1/mailboxes/${path(receiver)}/headers${qs}`,
@@ -485,7 +535,7 @@ export class PandoraClient {
     return r.count
   }
 
-  /** The server's version and limits. */
+  /** The server's version, limits, and its clock (`serverTime`). */
   info(options: { signal?: AbortSignal } = {}): Promise<ServerInfo> {
     return this.#get('/v1/info', infoSchema, options.signal)
   }
@@ -565,7 +615,7 @@ export class PandoraClient {
       )
   }
 
-  #sendRequest(m: BatchMessage): SendRequest {
+  #sendRequest(m: BatchMessage, clientTime: string | Date = new Date()): SendRequest {
     const sender = m.from ?? this.#options.from
     if (sender === undefined) {
       throw new PandoraError('invalid_mailbox', 'no sender: pass { from } or the client option from')
@@ -574,7 +624,7 @@ export class PandoraClient {
       receiver: m.receiver,
       sender,
       fields: m.fields as SendRequest['fields'],
-      clientTime: new Date().toISOString(),
+      clientTime: typeof clientTime === 'string' ? clientTime : isoTime(clientTime),
     }
     if (m.delay !== undefined) request.delay = m.delay
     return request

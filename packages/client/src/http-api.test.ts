@@ -55,6 +55,31 @@ describe('http', () => {
     expect(new Set(times).size).toBe(1)
   })
 
+  it('send - a given clientTime is sent instead of the current time, so a resend is the same body', async () => {
+    const bodies: { clientTime: string }[] = []
+    server.use(
+      http.post(`${BASE}/v1/messages`, async ({ request }) => {
+        bodies.push((await request.json()) as { clientTime: string })
+        return HttpResponse.json({ mid: 'c'.repeat(40), duplicate: bodies.length > 1 })
+      }),
+    )
+    const pandora = new PandoraClient({ url: BASE, from: 'web@shop' })
+    const clientTime = '2024-05-01T12:00:00.000+02:00'
+    await pandora.send('orders@shop', { n: '1' }, { clientTime })
+    const again = await pandora.send('orders@shop', { n: '1' }, { clientTime })
+    await pandora.send('orders@shop', { n: '1' }, { clientTime: new Date('2024-05-01T10:00:00Z') })
+    expect(again.duplicate).toBe(true)
+    expect(bodies.map((b) => b.clientTime)).toEqual([clientTime, clientTime, '2024-05-01T10:00:00.000Z'])
+    expect(bodies[0]).toEqual(bodies[1])
+  })
+
+  it('send - an invalid Date as clientTime is refused before it leaves', async () => {
+    const pandora = new PandoraClient({ url: BASE, from: 'web@shop' })
+    await expect(
+      pandora.send('orders@shop', { n: '1' }, { clientTime: new Date('not a time') }),
+    ).rejects.toMatchObject({ code: 'invalid_input' })
+  })
+
   it('sendBatch - sends every message with its sender and returns results in order', async () => {
     let body: { messages: { receiver: string; sender: string; delay?: number }[] } | undefined
     server.use(
@@ -182,6 +207,10 @@ describe('http', () => {
     const [h] = await pandora.headers('orders@shop', { since, limit: 5 })
     expect(url?.searchParams.get('since')).toBe(since.toISOString())
     expect(url?.searchParams.get('limit')).toBe('5')
+    expect(url?.searchParams.has('order')).toBe(false)
+    await pandora.headers('orders@shop', { order: 'desc', limit: 50 })
+    expect(url?.searchParams.get('order')).toBe('desc')
+    expect(url?.searchParams.get('limit')).toBe('50')
     expect(h?.receivedAt).toBeInstanceOf(Date)
     expect(h?.leasedUntil).toBeNull()
   })
@@ -193,12 +222,36 @@ describe('http', () => {
       ),
       http.delete(`${BASE}/v1/mailboxes/:r`, () => HttpResponse.json({ count: 7 })),
       http.get(`${BASE}/v1/info`, () =>
-        HttpResponse.json({ version: '0.1.0', maxSize: 4096, authRequired: false }),
+        HttpResponse.json({
+          version: '0.1.0',
+          maxSize: 4096,
+          authRequired: false,
+          store: 'memory',
+          serverTime: '2030-01-01T00:00:00.000Z',
+        }),
       ),
     )
     const pandora = new PandoraClient({ url: BASE })
     expect(await pandora.redrive('orders@shop', ['a'.repeat(40), 'b'.repeat(40)])).toBe(2)
     expect(await pandora.purge('orders@shop')).toBe(7)
-    expect(await pandora.info()).toEqual({ version: '0.1.0', maxSize: 4096, authRequired: false })
+    expect(await pandora.info()).toEqual({
+      version: '0.1.0',
+      maxSize: 4096,
+      authRequired: false,
+      serverTime: new Date('2030-01-01T00:00:00.000Z'),
+    })
+  })
+
+  it('info - a server without serverTime is taken to share the local clock; a bad one is refused', async () => {
+    const reply = { version: '0.1.0', maxSize: 4096, authRequired: false }
+    let serverTime: unknown
+    server.use(http.get(`${BASE}/v1/info`, () => HttpResponse.json({ ...reply, serverTime })))
+    const pandora = new PandoraClient({ url: BASE })
+    const before = Date.now()
+    const old = await pandora.info()
+    expect(old.serverTime.getTime()).toBeGreaterThanOrEqual(before)
+    expect(old.serverTime.getTime()).toBeLessThanOrEqual(Date.now())
+    serverTime = 'yesterday'
+    await expect(pandora.info()).rejects.toMatchObject({ code: 'internal' })
   })
 })
