@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -81,5 +81,42 @@ describe('pandorad', () => {
   it('warning - binding a non-loopback address without a token warns loudly', async () => {
     const p = await start(['--store', 'memory', '--host', '0.0.0.0'])
     expect(p.output()).toContain('WITHOUT A TOKEN')
+  })
+
+  it('token file - scoped tokens: a sender may send only where its patterns allow, a worker only receive', async () => {
+    const file = join(tempDb(), '..', 'tokens.json')
+    writeFileSync(
+      file,
+      JSON.stringify({
+        tokens: [
+          { name: 'web', token: 'web-token-123', scopes: { send: ['*@shop'] } },
+          { name: 'worker', token: 'worker-token-1', scopes: { receive: ['orders@shop'] } },
+        ],
+      }),
+    )
+    const p = await start(['--store', 'memory', '--token-file', file])
+    const send = (token: string, receiver: string) =>
+      fetch(`${p.url}/v1/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ sender: 'web@shop', receiver, fields: {} }),
+      })
+    expect((await send('web-token-123', 'orders@shop')).status).toBe(201)
+    expect((await send('web-token-123', 'orders@bank')).status).toBe(403)
+    expect((await send('worker-token-1', 'orders@shop')).status).toBe(403)
+    const fetched = await fetch(`${p.url}/v1/mailboxes/orders%40shop/fetch`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer worker-token-1', 'content-type': 'application/json' },
+      body: '{}',
+    })
+    expect(((await fetched.json()) as { messages: unknown[] }).messages).toHaveLength(1)
+  })
+
+  it('token file - a malformed file stops the start with a clear message', async () => {
+    const file = join(tempDb(), '..', 'bad.json')
+    writeFileSync(file, '{"tokens": [{"token": "x"}]}')
+    await expect(spawnPandorad(['--store', 'memory', '--token-file', file])).rejects.toThrow(
+      /needs "token" and "scopes"/,
+    )
   })
 })
