@@ -1,6 +1,7 @@
 import type { PandoraClient, ServerInfo } from '@pandora/client'
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks'
 import { createClient } from './api.js'
+import { readInfo } from './clock-offset.js'
 import { describeError, tokenProblem } from './link-state.js'
 import { Session } from './session.js'
 import { Shell } from './shell.js'
@@ -9,8 +10,14 @@ import { SignIn } from './sign-in.js'
 type Phase =
   | { kind: 'loading' }
   | { kind: 'unreachable'; reason: string }
-  | { kind: 'sign-in'; info: ServerInfo; reason?: string }
-  | { kind: 'ready'; info: ServerInfo; client: PandoraClient; token: string | undefined }
+  | { kind: 'sign-in'; info: ServerInfo; clockOffset: number; reason?: string }
+  | {
+      kind: 'ready'
+      info: ServerInfo
+      clockOffset: number
+      client: PandoraClient
+      token: string | undefined
+    }
 
 const RETRY_MS = 3000
 
@@ -26,14 +33,15 @@ export function App() {
       const token = session.token
       const client = createClient(token)
       let info: ServerInfo
+      let clockOffset: number
       try {
-        info = await client.info()
+        ;({ info, clockOffset } = await readInfo(client))
       } catch (error) {
         if (!cancelled) setPhase({ kind: 'unreachable', reason: describeError(error) })
         return
       }
       if (info.authRequired && !token) {
-        if (!cancelled) setPhase({ kind: 'sign-in', info })
+        if (!cancelled) setPhase({ kind: 'sign-in', info, clockOffset })
         return
       }
       try {
@@ -42,12 +50,13 @@ export function App() {
         const problem = tokenProblem(error)
         if (problem) {
           session.token = undefined
-          if (!cancelled) setPhase({ kind: 'sign-in', info, reason: `Please sign in again. ${problem}` })
+          if (!cancelled)
+            setPhase({ kind: 'sign-in', info, clockOffset, reason: `Please sign in again. ${problem}` })
           return
         }
         // Other failures are the shell's to show (lost connection banner); start anyway.
       }
-      if (!cancelled) setPhase({ kind: 'ready', info, client, token })
+      if (!cancelled) setPhase({ kind: 'ready', info, clockOffset, client, token })
     }
     void boot()
     return () => {
@@ -67,8 +76,9 @@ export function App() {
       session.token = undefined
       if (phase.kind === 'ready') {
         void phase.client.close()
+        const { info, clockOffset } = phase
         setPhase(
-          reason ? { kind: 'sign-in', info: phase.info, reason } : { kind: 'sign-in', info: phase.info },
+          reason ? { kind: 'sign-in', info, clockOffset, reason } : { kind: 'sign-in', info, clockOffset },
         )
       }
     },
@@ -98,7 +108,7 @@ export function App() {
           reason={phase.reason}
           onSignedIn={(token, client) => {
             session.token = token
-            setPhase({ kind: 'ready', info: phase.info, client, token })
+            setPhase({ kind: 'ready', info: phase.info, clockOffset: phase.clockOffset, client, token })
           }}
         />
       )
@@ -108,7 +118,7 @@ export function App() {
           key={phase.token ?? ''}
           client={phase.client}
           info={phase.info}
-          token={phase.token}
+          clockOffset={phase.clockOffset}
           session={session}
           onSignOut={signOut}
         />

@@ -1,5 +1,4 @@
 import { useMemo, useRef, useState } from 'preact/hooks'
-import { sendExact } from './api.js'
 import { type ComposeDraft, checkDraft, type FieldRow } from './compose-draft.js'
 import { useConsole } from './console-context.js'
 import { formatBytes } from './format.js'
@@ -14,7 +13,7 @@ type Sent = { mid: string; duplicate: boolean; receiver: string } | { error: str
 
 /** Compose and send a message: To, From, Delay, Topic and any custom fields, checked as you type. */
 export function ComposeForm(props: { session: Session; initialTo?: string | undefined }) {
-  const { info, token, track, refreshMailboxes, mailboxes } = useConsole()
+  const { client, info, track, refreshMailboxes, mailboxes } = useConsole()
   const nextRow = useRef(1)
   const [draft, setDraft] = useState<ComposeDraft>(() => ({
     to: props.initialTo ?? '',
@@ -68,16 +67,11 @@ export function ComposeForm(props: { session: Session; initialTo?: string | unde
     setSending(true)
     try {
       const result = await track(
-        sendExact(
-          {
-            receiver: draft.to,
-            sender: draft.from,
-            fields: check.fields,
-            clientTime: clientTime.current,
-            ...(check.delay > 0 ? { delay: check.delay } : {}),
-          },
-          token,
-        ),
+        client.send(draft.to, check.fields, {
+          from: draft.from,
+          clientTime: clientTime.current,
+          ...(check.delay > 0 ? { delay: check.delay } : {}),
+        }),
       )
       props.session.from = draft.from
       setSent({ ...result, receiver: draft.to })

@@ -12,8 +12,12 @@ export interface Notice {
 /** What every screen of the console shares. */
 export interface ConsoleState {
   client: PandoraClient
-  token: string | undefined
   info: ServerInfo
+  /**
+   * The server's clock minus this browser's, in ms, measured from the latest info reply. Lease
+   * ends and due times are server times: countdowns use {@link useServerNow}, which adds this.
+   */
+  clockOffset: number
   /** Counts of every mailbox, refreshed live by the shell. */
   mailboxes: readonly MailboxStats[] | undefined
   /** Refresh the mailbox counts now (after an action of the user's own). */

@@ -1,5 +1,6 @@
 import type { MessageHeader } from '@pandora/client'
 import { useEffect, useRef, useState } from 'preact/hooks'
+import { serverNow } from './clock-offset.js'
 import { ConfirmDialog } from './confirm-dialog.js'
 import { useConsole } from './console-context.js'
 import {
@@ -16,7 +17,7 @@ import { MessageDetail } from './message-detail.js'
 import { type MessageState, messageState } from './message-state.js'
 import { routeHref } from './route.js'
 import { StatusBadge } from './status-badge.js'
-import { useNow } from './use-now.js'
+import { useServerNow } from './use-now.js'
 import { usePoll } from './use-poll.js'
 import { navigate } from './use-route.js'
 
@@ -38,7 +39,8 @@ export function MailboxView(props: { receiver: string; mid?: string | undefined 
   const { receiver, mid } = props
   const ctx = useConsole()
   const { client, track, notify } = ctx
-  const now = useNow()
+  // Server time: lease ends and due times are on the server's clock; fresh marks are kept on it too.
+  const now = useServerNow()
   const [list, setList] = useState<{ headers: MessageHeader[]; truncated: boolean } | undefined>()
   const [loadError, setLoadError] = useState<string | undefined>()
   const [fresh, setFresh] = useState<ReadonlyMap<string, number>>(new Map())
@@ -61,18 +63,14 @@ export function MailboxView(props: { receiver: string; mid?: string | undefined 
   const refresh = usePoll(
     async () => {
       try {
-        const result = await track(
-          loadHeaders((q) =>
-            client.headers(receiver, q.since ? { since: q.since, limit: q.limit } : { limit: q.limit }),
-          ),
-        )
+        const result = await track(loadHeaders((q) => client.headers(receiver, q)))
         setLoadError(undefined)
         // Everything on the first load is old news; later arrivals are highlighted and announced.
         const known = seen.current
         const arrived = known ? result.headers.filter((h) => !known.has(h.mid)) : []
         seen.current = new Set(result.headers.map((h) => h.mid))
         if (arrived.length > 0) {
-          const at = Date.now()
+          const at = serverNow(ctx.clockOffset)
           setFresh((map) => {
             const next = new Map([...map].filter(([, t]) => at - t < FRESH_MS))
             for (const h of arrived) next.set(h.mid, at)
@@ -331,7 +329,7 @@ export function MailboxView(props: { receiver: string; mid?: string | undefined 
           )}
           {list?.truncated && (
             <p class="muted small list-foot">
-              Showing the oldest {formatCount(list.headers.length)} messages of a larger mailbox.
+              Showing the newest {formatCount(list.headers.length)} messages of a larger mailbox.
             </p>
           )}
         </div>

@@ -6,7 +6,7 @@ import { formatBytes, formatRelative, formatRemaining, formatTimestamp, shortId 
 import { describeError } from './link-state.js'
 import { messageState, previousOutcome } from './message-state.js'
 import { StatusBadge } from './status-badge.js'
-import { useNow } from './use-now.js'
+import { useServerNow } from './use-now.js'
 import { usePoll } from './use-poll.js'
 import { navigate } from './use-route.js'
 
@@ -19,7 +19,7 @@ export function MessageDetail(props: { receiver: string; mid: string; onChanged:
   const { receiver, mid, onChanged } = props
   const ctx = useConsole()
   const { client, track, notify } = ctx
-  const now = useNow(250)
+  const now = useServerNow(250)
   const [message, setMessage] = useState<StoredMessage | undefined>()
   const [missing, setMissing] = useState(false)
   const [error, setError] = useState<string | undefined>()

@@ -1,6 +1,7 @@
 import type { MailboxStats, Message, PandoraClient, ServerInfo } from '@pandora/client'
 import { PandoraError } from '@pandora/core'
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks'
+import { readInfo } from './clock-offset.js'
 import { ComposeForm } from './compose-form.js'
 import { ConsoleContext, type ConsoleState, type Notice } from './console-context.js'
 import { formatCount } from './format.js'
@@ -15,16 +16,20 @@ import { useRoute } from './use-route.js'
 
 /** How often the mailbox counts are refreshed while the tab is visible. */
 export const MAILBOX_POLL_MS = 2000
+/** How often the server's info (and with it the clock offset) is read again. */
+export const INFO_POLL_MS = 60_000
 
 /** The signed-in console: top bar, mailbox sidebar, the current screen, notices. */
 export function Shell(props: {
   client: PandoraClient
   info: ServerInfo
-  token: string | undefined
+  /** The clock offset measured with `info`; refreshed with it. */
+  clockOffset: number
   session: Session
   onSignOut: (reason?: string) => void
 }) {
-  const { client, info, token, onSignOut } = props
+  const { client, onSignOut } = props
+  const [{ info, clockOffset }, setReading] = useState({ info: props.info, clockOffset: props.clockOffset })
   const route = useRoute()
   const [link, dispatchLink] = useReducer(nextLinkState, { kind: 'ok' } as LinkState)
   const [mailboxes, setMailboxes] = useState<readonly MailboxStats[] | undefined>(undefined)
@@ -71,11 +76,15 @@ export function Shell(props: {
     [client, track],
   )
 
+  // Re-measured now and then: a browser clock can be corrected (or drift) while the console is open.
+  // The first run only repeats what the boot just read, which is cheap and keeps one code path.
+  usePoll(async () => setReading(await track(readInfo(client))), INFO_POLL_MS, [client, track])
+
   const state = useMemo<ConsoleState>(
     () => ({
       client,
-      token,
       info,
+      clockOffset,
       mailboxes,
       refreshMailboxes,
       track,
@@ -90,7 +99,7 @@ export function Shell(props: {
         }),
       signOut: () => onSignOut(),
     }),
-    [client, token, info, mailboxes, refreshMailboxes, track, notify, leases, onSignOut],
+    [client, info, clockOffset, mailboxes, refreshMailboxes, track, notify, leases, onSignOut],
   )
 
   const current = route.view === 'mailbox' ? route.receiver : undefined
