@@ -137,6 +137,36 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
     await page.close()
   })
 
+  it('console - a browser clock an hour fast still counts a lease down on the server clock', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    // The page's clock runs an hour ahead of the server's: Date.now() and new Date() are shifted.
+    await page.addInitScript(() => {
+      const skew = 3_600_000
+      const RealDate = Date
+      class SkewedDate extends RealDate {
+        constructor(...args: unknown[]) {
+          if (args.length === 0) super(RealDate.now() + skew)
+          else super(...(args as [string]))
+        }
+        static override now() {
+          return RealDate.now() + skew
+        }
+      }
+      globalThis.Date = SkewedDate as DateConstructor
+    })
+    const box = mailbox('skewed')
+    const mid = await apiSend(server, box, { topic: 'skew' })
+    await page.goto(`${server.url}/#/mailbox/${encodeURIComponent(box)}`)
+    await page.locator(`tr[data-mid="${mid}"]`).waitFor()
+    await page.getByRole('button', { name: 'Fetch & lock one' }).click()
+    await page.getByText('You hold the lease').waitFor()
+    // Uncorrected, the 1-minute lease would already look expired an hour ago and be let go of.
+    expect(await page.getByTestId('lease-remaining').textContent()).toMatch(/^(\d+s|1m 00s)$/)
+    await expect.poll(() => page.locator(`tr[data-mid="${mid}"]`).textContent()).toContain('left')
+    expect(await page.getByText('You hold the lease').isVisible()).toBe(true)
+    await page.close()
+  })
+
   it('console - a rejected message past its last delivery is dead, redrive makes it pending; a delayed send shows as delayed', async () => {
     const own = await createServer({
       store: new MemoryStore({ maxDeliveries: 1 }),

@@ -31,18 +31,18 @@ describe('clock offset', () => {
     expect(clockOffset(new Date(Number.NaN), Date.now())).toBe(0)
   })
 
-  it('clock - readInfo measures the offset against the local time the reply arrived', async () => {
+  it('clock - readInfo measures the offset against the midpoint of request and reply', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
     const local = Date.parse('2030-01-01T12:00:00.000Z')
     vi.setSystemTime(local)
     const reading = await readInfo({
       info: async () => {
-        // The reply lands 200 ms after the request left; the server's clock is 5 min ahead.
+        // The server, 5 min ahead, answers halfway through a 200 ms round trip.
         vi.setSystemTime(local + 200)
-        return info(new Date(local + 5 * 60_000))
+        return info(new Date(local + 100 + 5 * 60_000))
       },
     })
     expect(reading.info.version).toBe('0.1.0')
-    expect(reading.clockOffset).toBe(5 * 60_000 - 200)
+    expect(reading.clockOffset).toBe(5 * 60_000)
   })
 })

@@ -2,8 +2,9 @@ import type { PandoraClient, ServerInfo } from '@pandora/client'
 
 /**
  * How far the server's clock is ahead of this browser's, in ms (negative: behind), from the
- * `serverTime` of an info reply and the local time the reply arrived. The request's transit sits
- * in it (about half a round trip), far below what a seconds countdown shows.
+ * `serverTime` of an info reply and the local time it stands for: best the midpoint between
+ * sending the request and receiving the reply (see {@link readInfo}); the reply's arrival alone
+ * would read the server's clock late by the reply's transit.
  *
  * @example
  * ```ts
@@ -11,8 +12,8 @@ import type { PandoraClient, ServerInfo } from '@pandora/client'
  * const left = leasedUntil.getTime() - serverNow(offset)
  * ```
  */
-export function clockOffset(serverTime: Date, localAtReply: number): number {
-  const offset = serverTime.getTime() - localAtReply
+export function clockOffset(serverTime: Date, localAt: number): number {
+  const offset = serverTime.getTime() - localAt
   // An unparseable time would turn every countdown into NaN; no correction beats a broken one.
   return Number.isFinite(offset) ? offset : 0
 }
@@ -28,8 +29,14 @@ export interface InfoReading {
   clockOffset: number
 }
 
-/** Reads the server's info and notes the local time of the reply at once, so the offset is tight. */
+/**
+ * Reads the server's info and measures the clock offset from it. The server stamped `serverTime`
+ * somewhere between the request leaving and the reply arriving; the midpoint of the two is the
+ * estimate without a bias either way (NTP's), so a fresh lease never shows more than its length.
+ */
 export async function readInfo(client: Pick<PandoraClient, 'info'>): Promise<InfoReading> {
+  const sent = Date.now()
   const info = await client.info()
-  return { info, clockOffset: clockOffset(info.serverTime, Date.now()) }
+  const received = Date.now()
+  return { info, clockOffset: clockOffset(info.serverTime, (sent + received) / 2) }
 }
