@@ -130,9 +130,9 @@ export interface ServerInfo {
   maxSize: number
   authRequired: boolean
   /**
-   * The server's clock when it answered. `serverTime.getTime() - Date.now()`, taken right at the
-   * reply, is this machine's clock offset: add it to `Date.now()` to count down to `leasedUntil`
-   * or `sendWhen`, which are on the server's clock. A server older than this field is assumed to
+   * The server's clock when it answered. `serverTime.getTime()` minus the local time halfway
+   * between sending the request and receiving the reply is this machine's clock offset: add it to
+   * `Date.now()` to count down to `leasedUntil` or `sendWhen`, which are on the server's clock. A server older than this field is assumed to
    * share the local clock (the local time at the reply).
    */
   serverTime: Date
