@@ -1,15 +1,38 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { MemoryStore, type Store } from '@pandora/core'
+import { openSqliteStore } from '@pandora/core/sqlite'
+import { afterAll } from 'vitest'
 import { createServer, type PandoraServer, type ServerOptions } from './create-server.js'
+
+/** The stores the HTTP and WebSocket suites run against (PostgreSQL: see pandorad's scale-out test). */
+export const STORE_KINDS = ['memory', 'sqlite'] as const
+export type StoreKind = (typeof STORE_KINDS)[number]
+
+const dirs: string[] = []
+afterAll(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+/** A fresh, empty store of `kind` (SQLite: a new file in a temporary folder). */
+export async function newStore(kind: StoreKind): Promise<Store> {
+  if (kind === 'memory') return new MemoryStore()
+  const dir = mkdtempSync(join(tmpdir(), 'pandora-server-'))
+  dirs.push(dir)
+  return openSqliteStore({ path: join(dir, 'pandora.db') })
+}
 
 let counter = 0
 /** A mailbox name unique to this test run. */
 export const uniqueMailbox = (tag = 'box'): string => `${tag}-${Date.now().toString(36)}-${++counter}@test`
 
-/** A disposable server on port 0 (memory store unless one is given). */
+/** A disposable server on port 0, on the given store or a fresh one of `kind` (default memory). */
 export async function startServer(
-  options: Partial<ServerOptions> & { store?: Store } = {},
+  options: Partial<ServerOptions> & { store?: Store; kind?: StoreKind } = {},
 ): Promise<PandoraServer> {
-  return createServer({ store: options.store ?? new MemoryStore(), port: 0, logger: false, ...options })
+  const { kind = 'memory', ...rest } = options
+  return createServer({ store: options.store ?? (await newStore(kind)), port: 0, logger: false, ...rest })
 }
 
 /** POSTs a form; returns status and the parsed form reply. */

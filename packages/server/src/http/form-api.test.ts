@@ -1,13 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { PandoraServer } from '../create-server.js'
-import { postForm, startServer, uniqueMailbox } from '../test-server.js'
+import { postForm, STORE_KINDS, startServer, uniqueMailbox } from '../test-server.js'
 
 let server: PandoraServer
 afterEach(async () => server?.close())
 
-describe('form API', () => {
+describe.each(STORE_KINDS)('form API (%s store)', (kind) => {
   it('original flow - /send, /fetch with leaseTime=5m, /ack with statusCode=1', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
+    expect(server.store.kind).toBe(kind)
     const box = uniqueMailbox()
     const sent = await postForm(`${server.url}/send`, {
       sender: 'a@local',
@@ -40,7 +41,7 @@ describe('form API', () => {
   })
 
   it('send - the same body twice gives the same mid; /api prefix works too', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const box = uniqueMailbox()
     const form = { sender: 'a@local', receiver: box, clientTime: '2024-01-01T00:00:00Z', k: 'v' }
     const a = await postForm(`${server.url}/send`, form)
@@ -52,7 +53,7 @@ describe('form API', () => {
   })
 
   it('send - a Go duration delay holds the message back', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const box = uniqueMailbox()
     const sent = await postForm(`${server.url}/send`, { sender: 'a@local', receiver: box, delay: '1h30m' })
     expect(sent.status).toBe(200)
@@ -67,7 +68,7 @@ describe('form API', () => {
   })
 
   it('errors - the original messages, 400 with error=, nothing stored', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const box = uniqueMailbox()
     const bad = await postForm(`${server.url}/send`, { sender: 'a@local', receiver: '' })
     expect(bad.status).toBe(400)
@@ -93,7 +94,7 @@ describe('form API', () => {
   })
 
   it('routing - unknown path 404, GET on a POST route 405', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     expect((await fetch(`${server.url}/nope`)).status).toBe(404)
     const r = await fetch(`${server.url}/send`)
     expect(r.status).toBe(405)
@@ -101,7 +102,7 @@ describe('form API', () => {
   })
 
   it('admin - fetchBlob returns the raw canonical body', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const box = uniqueMailbox()
     const sent = await postForm(`${server.url}/send`, {
       sender: 'a@local',

@@ -1,15 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { PandoraServer } from '../create-server.js'
-import { json, startServer, uniqueMailbox } from '../test-server.js'
+import { json, STORE_KINDS, startServer, uniqueMailbox } from '../test-server.js'
 
 let server: PandoraServer
 afterEach(async () => server?.close())
 const v1 = (path: string) => `${server.url}/v1${path}`
 const mbox = (name: string) => encodeURIComponent(name)
 
-describe('JSON API', () => {
+describe.each(STORE_KINDS)('JSON API (%s store)', (kind) => {
   it('send, fetch, ack - the whole cycle with JSON', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const box = uniqueMailbox()
     const sent = await json(v1('/messages'), 'POST', {
       sender: 'a@test',
@@ -34,7 +34,7 @@ describe('JSON API', () => {
   })
 
   it('send - a duplicate body answers 200 with duplicate: true', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const body = {
       sender: 'a@test',
       receiver: uniqueMailbox(),
@@ -47,7 +47,7 @@ describe('JSON API', () => {
   })
 
   it('batch - sends many at once; one bad message refuses the batch', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const box = uniqueMailbox()
     const messages = Array.from({ length: 10 }, (_, i) => ({
       sender: 'a@test',
@@ -65,7 +65,7 @@ describe('JSON API', () => {
   })
 
   it('fetch - a long poll returns as soon as a message arrives', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const box = uniqueMailbox()
     const polling = json(v1(`/mailboxes/${mbox(box)}/fetch`), 'POST', { wait: 10_000 })
     // The fetch is waiting; a send must answer it long before its 10 s are up.
@@ -78,13 +78,13 @@ describe('JSON API', () => {
   })
 
   it('fetch - a long poll with nothing to give answers an empty list after its wait', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const res = await json(v1(`/mailboxes/${mbox(uniqueMailbox())}/fetch`), 'POST', { wait: 200, max: 5 })
     expect(res).toMatchObject({ status: 200, body: { messages: [] } })
   })
 
   it('reject with delay, renew, dead letters, redrive, purge', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const box = uniqueMailbox()
     await json(v1('/messages'), 'POST', { sender: 'a@test', receiver: box, fields: {} })
     const [m] = (await json(v1(`/mailboxes/${mbox(box)}/fetch`), 'POST', {})).body.messages as {
@@ -106,7 +106,7 @@ describe('JSON API', () => {
   })
 
   it('headers - order=desc lists newest first and limit keeps the newest', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const box = uniqueMailbox()
     const mids: string[] = []
     for (const i of [1, 2, 3]) {
@@ -130,7 +130,7 @@ describe('JSON API', () => {
   })
 
   it("info - tells the server's clock as serverTime", async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const before = Date.now()
     const info = await json(v1('/info'), 'GET')
     const after = Date.now()
@@ -143,7 +143,7 @@ describe('JSON API', () => {
   })
 
   it('errors - problem details with stable codes; nothing changes', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const box = uniqueMailbox()
     const cases: [string, string, unknown, number, string][] = [
       ['/messages', 'POST', { sender: 'a@test', receiver: 'x\u0001', fields: {} }, 400, 'invalid_mailbox'],
@@ -190,7 +190,7 @@ describe('JSON API', () => {
   })
 
   it('openapi - served, and lists every JSON route', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const doc = await json(v1('/openapi.json'), 'GET')
     expect(doc.body.openapi).toBe('3.1.0')
     expect(Object.keys(doc.body.paths as object)).toEqual(
@@ -200,7 +200,7 @@ describe('JSON API', () => {
   })
 
   it('health, readiness and metrics', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const box = uniqueMailbox()
     expect((await json(`${server.url}/healthz`, 'GET')).status).toBe(200)
     expect((await json(`${server.url}/readyz`, 'GET')).body).toMatchObject({ status: 'ready' })

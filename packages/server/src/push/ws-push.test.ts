@@ -2,7 +2,7 @@ import { ManualClock, MemoryStore, Status, WS_PROTOCOL } from '@pandora/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import type { PandoraServer } from '../create-server.js'
-import { json, startServer, uniqueMailbox } from '../test-server.js'
+import { json, STORE_KINDS, startServer, uniqueMailbox } from '../test-server.js'
 import { TestSocket } from '../test-socket.js'
 
 let server: PandoraServer
@@ -24,9 +24,9 @@ const send = (receiver: string, fields: Record<string, string> = {}, delay?: num
     ...(delay ? { delay } : {}),
   })
 
-describe('WebSocket push', () => {
+describe.each(STORE_KINDS)('WebSocket push (%s store)', (kind) => {
   it('push - a subscriber gets a message the moment it is sent, then acks it', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const box = uniqueMailbox()
     const ws = await open()
     const welcome = await ws.next('welcome')
@@ -47,7 +47,7 @@ describe('WebSocket push', () => {
   })
 
   it('credit - never more than prefetch unacknowledged; an ack lets the next one through', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const box = uniqueMailbox()
     for (let i = 0; i < 5; i++) await send(box, { i: String(i) })
     const ws = await open()
@@ -64,7 +64,7 @@ describe('WebSocket push', () => {
   })
 
   it('share - several subscribers on one mailbox share its work, each message once', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const box = uniqueMailbox()
     const one = await open()
     const two = await open()
@@ -89,7 +89,7 @@ describe('WebSocket push', () => {
   })
 
   it('close - a closed socket gives its unacknowledged leases back at once', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const box = uniqueMailbox()
     await send(box)
     const first = await open()
@@ -104,7 +104,7 @@ describe('WebSocket push', () => {
   })
 
   it('timers - a delayed message is pushed when its delay ends', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const box = uniqueMailbox()
     const ws = await open()
     ws.send({ type: 'subscribe', sub: 's', receiver: box })
@@ -117,7 +117,7 @@ describe('WebSocket push', () => {
   })
 
   it('timers - an expired lease is pushed again, with status timeout', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const box = uniqueMailbox()
     await send(box)
     const ws = await open()
@@ -132,7 +132,7 @@ describe('WebSocket push', () => {
   })
 
   it('reject and renew - on the same socket', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const box = uniqueMailbox()
     await send(box)
     const ws = await open()
@@ -148,7 +148,7 @@ describe('WebSocket push', () => {
   })
 
   it('frames - bad frames get an error frame and change nothing; the socket stays usable', async () => {
-    server = await startServer()
+    server = await startServer({ kind })
     const ws = await open()
     ws.ws.send('not json')
     expect(await ws.next('error')).toMatchObject({ code: 'invalid_input' })
@@ -161,7 +161,7 @@ describe('WebSocket push', () => {
   })
 
   it('limits - subscriptions per socket are capped', async () => {
-    server = await startServer({ maxSubscriptionsPerSocket: 2 })
+    server = await startServer({ kind, maxSubscriptionsPerSocket: 2 })
     const ws = await open()
     for (const sub of ['a', 'b']) ws.send({ type: 'subscribe', sub, receiver: uniqueMailbox() })
     ws.send({ type: 'subscribe', sub: 'c', receiver: uniqueMailbox(), ref: 'c' })
@@ -170,7 +170,7 @@ describe('WebSocket push', () => {
 
   it('unsubscribe - gives that subscription’s leases back', async () => {
     const clock = new ManualClock(Date.now())
-    server = await startServer({ store: new MemoryStore({ clock }) })
+    server = await startServer({ kind, store: new MemoryStore({ clock }) })
     const box = uniqueMailbox()
     await send(box)
     const ws = await open()
@@ -182,7 +182,7 @@ describe('WebSocket push', () => {
   })
 
   it('heartbeat - a peer that stops answering pings is dropped and its leases given back', async () => {
-    server = await startServer({ heartbeatMs: 100 })
+    server = await startServer({ kind, heartbeatMs: 100 })
     const box = uniqueMailbox()
     await send(box)
     // A peer that never answers pings, as a frozen or vanished client would.
