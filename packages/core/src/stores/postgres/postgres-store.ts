@@ -153,7 +153,7 @@ export class PostgresStore implements Store {
   readonly #maxDeliveries: number
   readonly #clockOffset: () => number
   readonly #channel: string
-  readonly #sql: Statements
+  readonly #sql: PreparedStatements
   readonly #signal = new AvailabilitySignal()
   #pool: Pool | undefined
   #listener: NotifyListener | undefined
@@ -172,7 +172,7 @@ export class PostgresStore implements Store {
     this.#maxDeliveries = positiveInt(options.maxDeliveries, DEFAULT_MAX_DELIVERIES, 'maxDeliveries', 0)
     this.#clockOffset = options.clockOffset ?? (() => 0)
     this.#channel = channelOf(this.schema)
-    this.#sql = statements(quoteIdent(this.schema))
+    this.#sql = prepared(this.schema, statements(quoteIdent(this.schema)))
   }
 
   async ready(): Promise<void> {
@@ -564,4 +564,14 @@ async function checkedFields(key: string, bytes: Uint8Array | null): Promise<Fie
   if (bytes === null) return null
   await assertIntact(key, bytes)
   return decodeFields(new TextDecoder().decode(bytes))
+}
+
+/** The statements as named queries: each connection parses and plans one once, not on every call. */
+type PreparedStatements = { [K in keyof Statements]: { name: string; text: string } }
+
+function prepared(schema: string, sql: Statements): PreparedStatements {
+  // Names are per connection; the schema keeps two stores in one process apart.
+  return Object.fromEntries(
+    Object.entries(sql).map(([key, text]) => [key, { name: `pandora.${schema}.${key}`, text }]),
+  ) as PreparedStatements
 }
