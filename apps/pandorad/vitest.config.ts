@@ -1,11 +1,3 @@
-import { defineConfig } from 'vitest/config'
+import { pandoraTestConfig } from '../../vitest.shared.js'
 
-export default defineConfig({
-  resolve: { conditions: ['@pandora/source'] },
-  ssr: { resolve: { conditions: ['@pandora/source'] } },
-  test: {
-    include: ['src/**/*.test.ts'],
-    exclude: ['**/*.case.test.ts', '**/node_modules/**'],
-    testTimeout: 20_000,
-  },
-})
+export default pandoraTestConfig()

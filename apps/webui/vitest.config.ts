@@ -1,15 +1,10 @@
-import { defineConfig } from 'vitest/config'
+import { pandoraTestConfig } from '../../vitest.shared.js'
 
-export default defineConfig({
-  resolve: { conditions: ['@pandora/source'] },
-  ssr: { resolve: { conditions: ['@pandora/source'] } },
-  test: {
-    include: ['src/**/*.test.ts', 'e2e/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**'],
-    environment: 'node',
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    // One browser at a time: the machine has two cores.
-    fileParallelism: false,
-  },
+export default pandoraTestConfig({
+  include: ['src/**/*.test.ts', 'e2e/**/*.test.ts'],
+  environment: 'node',
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+  // One browser at a time: the machine has two cores.
+  fileParallelism: false,
 })

@@ -1,13 +1,6 @@
-import { defineConfig } from 'vitest/config'
+import { pandoraTestConfig } from '../../vitest.shared.js'
 
-export default defineConfig({
-  resolve: { conditions: ['@pandora/source'] },
-  ssr: { resolve: { conditions: ['@pandora/source'] } },
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['**/*.case.test.ts', '**/node_modules/**'],
-    testTimeout: 20_000,
-    // Node 20 has no global WebSocket without this flag; msw's WebSocket interception needs one.
-    execArgv: ['--experimental-websocket'],
-  },
+export default pandoraTestConfig({
+  // Node 20 has no global WebSocket without this flag; msw's WebSocket interception needs one.
+  execArgv: ['--experimental-websocket'],
 })
