@@ -1,14 +1,8 @@
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http'
+import { createServer as createHttpServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
   DEFAULT_MAX_SIZE,
   FETCH_MAX_BATCH,
-  PandoraError,
   type Store,
   toPandoraError,
   WS_MAX_SUBSCRIPTIONS,
@@ -17,9 +11,10 @@ import { type Logger, pino } from 'pino'
 import { TokenAuth, type TokenEntry } from './auth.js'
 import { mountFormApi } from './http/form-api.js'
 import { mountJsonApi } from './http/json-api.js'
-import { sendFormError, sendJson, sendProblem } from './http/responses.js'
+import { OriginPolicy } from './http/origin-policy.js'
+import { createRequestHandler } from './http/request-handler.js'
+import { sendJson, sendProblem } from './http/responses.js'
 import { Router } from './http/router.js'
-import { serveStatic } from './http/static-files.js'
 import { Metrics } from './metrics.js'
 import { openApiDocument } from './openapi.js'
 import { PushHub } from './push/push-hub.js'
@@ -124,16 +119,7 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
       return state.closing
     },
   }
-  const allowed = new Set(options.allowedOrigins ?? [])
-  const originAllowed = (origin: string | undefined, hostHeader: string | undefined): boolean => {
-    if (!origin) return true
-    if (allowed.has('*') || allowed.has(origin)) return true
-    try {
-      return new URL(origin).host === hostHeader
-    } catch {
-      return false
-    }
-  }
+  const origins = new OriginPolicy(options.allowedOrigins)
 
   const router = new Router()
   mountJsonApi(router, ctx)
@@ -144,8 +130,6 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
     c.res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' })
     c.res.end(openapi)
   })
-  /** Routes anyone may call, token or not: probes and discovery. */
-  const openRoutes = new Set(['/healthz', '/readyz', '/v1/openapi.json', '/v1/info'])
   router.add('GET', '/healthz', (c) => sendJson(c.res, 200, { status: 'ok' }))
   router.add('GET', '/readyz', (c) =>
     state.closing
@@ -157,70 +141,19 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
     c.res.writeHead(200, { 'content-type': metrics.registry.contentType })
     c.res.end(text)
   })
+  const handle = createRequestHandler({
+    router,
+    auth,
+    origins,
+    metrics,
+    logger,
+    // Probes and discovery answer without a token.
+    openRoutes: new Set(['/healthz', '/readyz', '/v1/openapi.json', '/v1/info']),
+    adminRoutes: new Set(['/metrics']),
+    webRoot: options.webRoot,
+  })
 
   const inflight = new Set<Promise<void>>()
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const started = performance.now()
-    let url: URL
-    try {
-      url = new URL(req.url ?? '/', 'http://localhost')
-    } catch {
-      return sendProblem(res, new PandoraError('invalid_input', 'bad request target'))
-    }
-    const origin = req.headers.origin
-    if (origin && originAllowed(origin, req.headers.host) && new URL(origin).host !== req.headers.host) {
-      res.setHeader('access-control-allow-origin', origin)
-      res.setHeader('vary', 'Origin')
-      if (req.method === 'OPTIONS') {
-        res.writeHead(204, {
-          'access-control-allow-methods': 'GET, POST, DELETE',
-          'access-control-allow-headers': 'authorization, content-type',
-          'access-control-max-age': '600',
-        })
-        return void res.end()
-      }
-    }
-    const match = router.match(req.method ?? 'GET', url.pathname)
-    let route = 'static'
-    let style: 'json' | 'form' = url.pathname.startsWith('/v1/') ? 'json' : 'form'
-    try {
-      if (match.kind === 'none') {
-        if ((req.method === 'GET' || req.method === 'HEAD') && options.webRoot) {
-          if (await serveStatic(options.webRoot, url.pathname, res, req.method === 'HEAD')) return
-        }
-        route = 'unknown'
-        throw new PandoraError('not_found', `no route ${url.pathname}`)
-      }
-      if (match.kind === 'method') {
-        style = match.style
-        route = 'unknown'
-        res.setHeader('allow', match.allowed.join(', '))
-        throw new PandoraError('method_not_allowed', `use ${match.allowed.join(' or ')} for ${url.pathname}`)
-      }
-      route = match.route.pattern
-      style = match.route.style
-      const principal = auth.authenticate(TokenAuth.bearer(req.headers.authorization))
-      if (!principal && !openRoutes.has(route)) {
-        res.setHeader('www-authenticate', 'Bearer')
-        throw new PandoraError('unauthorized', 'a valid token is required')
-      }
-      if (route === '/metrics' && !principal?.admin)
-        throw new PandoraError('forbidden', 'metrics need an admin token')
-      await match.route.handler({ req, res, url, params: match.params, principal: principal! })
-    } catch (error) {
-      const e = toPandoraError(error)
-      if (e.code === 'internal' || e.status >= 500) logger.error({ err: error, route }, 'request failed')
-      if (res.headersSent) res.destroy()
-      else if (style === 'form') sendFormError(res, e)
-      else sendProblem(res, e)
-    } finally {
-      metrics.requestDuration.observe(
-        { method: req.method ?? 'GET', route, status: String(res.statusCode) },
-        (performance.now() - started) / 1000,
-      )
-    }
-  }
-
   const server: Server = createHttpServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     const p = handle(req, res).catch((error: unknown) => {
       logger.error({ err: error }, 'request crashed')
@@ -241,7 +174,7 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
     heartbeatMs: options.heartbeatMs ?? 30_000,
     bufferLimit: 1024 * 1024,
     authTimeoutMs: 10_000,
-    originAllowed,
+    originAllowed: (origin, hostHeader) => origins.allows(origin, hostHeader),
     onError: (error) => logger.error({ err: error }, 'socket failed'),
   })
   server.on('upgrade', (req, socket, head) => {

@@ -1,0 +1,98 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { PandoraError, toPandoraError } from '@pandora/core'
+import type { Logger } from 'pino'
+import { TokenAuth } from '../auth.js'
+import type { Metrics } from '../metrics.js'
+import type { OriginPolicy } from './origin-policy.js'
+import { sendFormError, sendProblem } from './responses.js'
+import type { Router } from './router.js'
+import { serveStatic } from './static-files.js'
+
+/** What the request pipeline needs. */
+export interface RequestHandlerOptions {
+  router: Router
+  auth: TokenAuth
+  origins: OriginPolicy
+  metrics: Metrics
+  logger: Logger
+  /** Routes anyone may call, token or not. */
+  openRoutes: ReadonlySet<string>
+  /** Routes that need an admin token even when tokens are configured for everything else. */
+  adminRoutes: ReadonlySet<string>
+  /** Folder of the web console, served for GETs no route matched. */
+  webRoot?: string | undefined
+}
+
+/**
+ * The one HTTP pipeline: CORS for allowed foreign origins, routing (404, 405 with `Allow`),
+ * authentication, the route's handler, the web console's files, and errors turned into the right
+ * format — RFC 9457 problems on the JSON API, `error=…` forms on the original API. Every request
+ * is timed by route pattern (never by concrete path, which would leak mailbox names into labels).
+ */
+export function createRequestHandler(o: RequestHandlerOptions) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = performance.now()
+    let route = 'unknown'
+    let style: 'json' | 'form' = 'json'
+    try {
+      let url: URL
+      try {
+        url = new URL(req.url ?? '/', 'http://localhost')
+      } catch {
+        throw new PandoraError('invalid_input', 'bad request target')
+      }
+      style = url.pathname.startsWith('/v1/') ? 'json' : 'form'
+      const origin = req.headers.origin
+      if (o.origins.needsCors(origin, req.headers.host)) {
+        res.setHeader('access-control-allow-origin', origin)
+        res.setHeader('vary', 'Origin')
+        if (req.method === 'OPTIONS') {
+          res.writeHead(204, {
+            'access-control-allow-methods': 'GET, POST, DELETE',
+            'access-control-allow-headers': 'authorization, content-type',
+            'access-control-max-age': '600',
+          })
+          res.end()
+          return
+        }
+      }
+      const match = o.router.match(req.method ?? 'GET', url.pathname)
+      if (match.kind === 'none') {
+        if ((req.method === 'GET' || req.method === 'HEAD') && o.webRoot) {
+          route = 'static'
+          if (await serveStatic(o.webRoot, url.pathname, res, req.method === 'HEAD')) return
+          route = 'unknown'
+        }
+        throw new PandoraError('not_found', `no route ${url.pathname}`)
+      }
+      if (match.kind === 'method') {
+        style = match.style
+        res.setHeader('allow', match.allowed.join(', '))
+        throw new PandoraError('method_not_allowed', `use ${match.allowed.join(' or ')} for ${url.pathname}`)
+      }
+      route = match.route.pattern
+      style = match.route.style
+      const principal = o.auth.authenticate(TokenAuth.bearer(req.headers.authorization))
+      if (!principal && !o.openRoutes.has(route)) {
+        res.setHeader('www-authenticate', 'Bearer')
+        throw new PandoraError('unauthorized', 'a valid token is required')
+      }
+      if (o.adminRoutes.has(route) && !principal?.admin) {
+        throw new PandoraError('forbidden', `${route} needs an admin token`)
+      }
+      // Open routes do not read the principal; every other route has one.
+      await match.route.handler({ req, res, url, params: match.params, principal: principal! })
+    } catch (error) {
+      const e = toPandoraError(error)
+      if (e.code === 'internal' || e.status >= 500) o.logger.error({ err: error, route }, 'request failed')
+      if (res.headersSent) res.destroy()
+      else if (style === 'form') sendFormError(res, e)
+      else sendProblem(res, e)
+    } finally {
+      o.metrics.requestDuration.observe(
+        { method: req.method ?? 'GET', route, status: String(res.statusCode) },
+        (performance.now() - started) / 1000,
+      )
+    }
+  }
+}
