@@ -6,7 +6,8 @@
 // A 3 s warm-up at the same rate runs first and is not counted; BENCH_TRACE=1 prints the worst
 // latency per 100 ms.
 // Environment: BENCH_RATE (default 1000), BENCH_SECONDS (latency run, default 10),
-// BENCH_MESSAGES (throughput run, default 20000), BENCH_SYNC (full | normal, default full).
+// BENCH_MESSAGES (throughput run, default 20000), BENCH_SYNC (full | normal, default full),
+// BENCH_ONLY=drain (only the drain runs).
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
@@ -18,6 +19,8 @@ const RATE = Number(env.BENCH_RATE ?? 1000)
 const SECONDS = Number(env.BENCH_SECONDS ?? 10)
 const MESSAGES = Number(env.BENCH_MESSAGES ?? 20_000)
 const SYNC = env.BENCH_SYNC ?? 'full'
+// BENCH_ONLY=drain skips the latency and send+push+ack runs (the warm-up still runs).
+const ONLY_DRAIN = env.BENCH_ONLY === 'drain'
 const dir = mkdtempSync(join(tmpdir(), 'pandora-push-'))
 const fmt = (n) => Math.round(n).toLocaleString('en-US')
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
@@ -179,11 +182,13 @@ try {
   )
   // Warm-up at the same rate (JIT, connections, SQLite page cache), not counted.
   await latency(server.url, 3)
-  const l = await latency(server.url)
-  console.log(
-    `push latency at ${fmt(RATE)} msg/s for ${SECONDS} s (${fmt(l.count)} messages): p50 ${l.p50.toFixed(2)} ms  p99 ${l.p99.toFixed(2)} ms  max ${l.max.toFixed(1)} ms`,
-  )
-  for (const batch of [1, 64]) {
+  if (!ONLY_DRAIN) {
+    const l = await latency(server.url)
+    console.log(
+      `push latency at ${fmt(RATE)} msg/s for ${SECONDS} s (${fmt(l.count)} messages): p50 ${l.p50.toFixed(2)} ms  p99 ${l.p99.toFixed(2)} ms  max ${l.max.toFixed(1)} ms`,
+    )
+  }
+  for (const batch of ONLY_DRAIN ? [] : [1, 64]) {
     const rate = await throughput(server.url, batch)
     console.log(
       `send+push+ack, 64 requests in flight of ${batch} message(s): ${fmt(rate)} msg/s (${fmt(MESSAGES)} messages)`,

@@ -236,7 +236,7 @@ export class PandoraClient {
     }
     this.#socketOps = {
       ack: async (mid, lid) => {
-        await this.#socket().request({ type: 'ack', mid, lid })
+        await this.#socket().ack(mid, lid)
       },
       reject: async (mid, lid, delay) => {
         await this.#socket().request(
@@ -605,6 +605,8 @@ export class PandoraClient {
         receiver: sub.receiver,
         leaseTime: sub.leaseTime,
         prefetch: sub.prefetch,
+        // Servers without `messages` frames ignore the option and push one message a frame.
+        batch: true,
       })
       .then(
         () => sub.subscribed(),

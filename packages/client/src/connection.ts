@@ -4,6 +4,7 @@ import {
   type ServerFrame,
   serverFrameSchema,
   type WireLeasedMessage,
+  WS_MAX_ACKS,
   WS_PROTOCOL,
 } from '@pandora/core'
 import { type BackoffOptions, backoffDelay } from './backoff.js'
@@ -39,7 +40,7 @@ export interface ConnectionEvents extends Record<string, unknown> {
   reconnect: ReconnectEvent
 }
 
-type Reply = Exclude<ServerFrame, { type: 'welcome' | 'message' }>
+type Reply = Exclude<ServerFrame, { type: 'welcome' | 'message' | 'messages' }>
 type Welcome = Extract<ServerFrame, { type: 'welcome' }>
 /** A client frame before the connection assigns its `ref`. */
 export type RequestFrame = ClientFrame extends infer F
@@ -67,6 +68,21 @@ export interface ConnectionOptions {
   onSubscriptionError(sub: string, error: PandoraError): void
 }
 
+/** An ack waiting for the end of the tick, to leave with the others in one `acks` frame. */
+interface QueuedAck {
+  mid: string
+  lid: string
+  resolve: () => void
+  reject: (error: unknown) => void
+}
+
+// Node's setImmediate runs after the I/O of this turn, so every handler that settles during one
+// burst of frames lands in the same batch; elsewhere a zero timeout does the same job.
+const nextTurn: (run: () => void) => void =
+  typeof globalThis.setImmediate === 'function'
+    ? (run) => globalThis.setImmediate(run)
+    : (run) => setTimeout(run, 0)
+
 interface Pending {
   resolve: (frame: Reply) => void
   reject: (error: unknown) => void
@@ -88,6 +104,9 @@ export class Connection extends Emitter<ConnectionEvents> {
   #heartbeatTimer: ReturnType<typeof setInterval> | undefined
   #lastFrameAt = 0
   #welcome: { resolve: (w: Welcome) => void; reject: (e: unknown) => void } | undefined
+  /** Optional frames the server announced in its welcome. */
+  #features = new Set<string>()
+  #acks: QueuedAck[] = []
 
   constructor(options: ConnectionOptions) {
     super()
@@ -130,6 +149,42 @@ export class Connection extends Emitter<ConnectionEvents> {
       return Promise.reject(new PandoraError('connection_lost', 'the WebSocket is not open'))
     }
     return this.#send(this.#transport, frame)
+  }
+
+  /**
+   * Confirms a lease. Acks made in the same turn of the event loop leave in one `acks` frame when
+   * the server supports it (one frame and one reply for a burst of handlers); otherwise one `ack`.
+   */
+  ack(mid: string, lid: string): Promise<void> {
+    if (!this.#features.has('acks')) return this.request({ type: 'ack', mid, lid }).then(() => {})
+    return new Promise<void>((resolve, reject) => {
+      if (this.#acks.length === 0) nextTurn(() => this.#flushAcks())
+      this.#acks.push({ mid, lid, resolve, reject })
+    })
+  }
+
+  #flushAcks(): void {
+    const all = this.#acks
+    this.#acks = []
+    for (let start = 0; start < all.length; start += WS_MAX_ACKS) {
+      const batch = all.slice(start, start + WS_MAX_ACKS)
+      const items = batch.map(({ mid, lid }) => ({ mid, lid }))
+      this.request({ type: 'acks', items }).then(
+        (reply) => {
+          const failed = new Map<number, PandoraError>()
+          if (reply.type === 'ok')
+            for (const e of reply.errors ?? []) failed.set(e.index, frameToError(e.code, e.message))
+          batch.forEach((a, i) => {
+            const error = failed.get(i)
+            if (error) a.reject(error)
+            else a.resolve()
+          })
+        },
+        (error: unknown) => {
+          for (const a of batch) a.reject(error)
+        },
+      )
+    }
   }
 
   /** Closes the socket for good: pending requests fail, no reconnection. */
@@ -179,6 +234,7 @@ export class Connection extends Emitter<ConnectionEvents> {
         },
       })
       const hello = await withTimeout(welcome, this.#options.requestTimeout, 'no welcome from the server')
+      this.#features = new Set(hello.features ?? [])
       if (hello.authRequired) {
         if (!this.#options.token) {
           throw new PandoraError('unauthorized', 'the server requires a token: pass the token option')
@@ -227,6 +283,9 @@ export class Connection extends Emitter<ConnectionEvents> {
         return
       case 'message':
         this.#options.onMessage(frame.sub, frame.message)
+        return
+      case 'messages':
+        for (const message of frame.messages) this.#options.onMessage(frame.sub, message)
         return
       default:
         break

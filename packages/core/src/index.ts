@@ -134,6 +134,8 @@ export {
   clientFrameSchema,
   type ServerFrame,
   serverFrameSchema,
+  WS_FEATURES,
+  WS_MAX_ACKS,
   WS_MAX_SUBSCRIPTIONS,
   WS_PROTOCOL,
 } from './wire/ws.js'

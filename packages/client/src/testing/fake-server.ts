@@ -42,9 +42,13 @@ export const welcomeFrame = (over: Partial<Extract<ServerFrame, { type: 'welcome
  * Plays a well-behaved server on one memory connection: welcome, then `subscribed`/`unsubscribed`/
  * `ok`/`pong` to every request. Returns a stop function.
  */
-export function autoReply(conn: MemoryConnection, options: { welcome?: boolean } = {}): () => void {
+export function autoReply(
+  conn: MemoryConnection,
+  options: { welcome?: boolean; features?: string[] } = {},
+): () => void {
   let stopped = false
-  if (options.welcome !== false) conn.push(welcomeFrame())
+  if (options.welcome !== false)
+    conn.push(welcomeFrame(options.features ? { features: options.features } : {}))
   void (async () => {
     while (!stopped) {
       const f = await conn.next()

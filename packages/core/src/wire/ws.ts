@@ -12,6 +12,10 @@ import {
 export const WS_PROTOCOL = 'pandora.v1'
 /** Most subscriptions one socket may hold unless the server is configured otherwise. */
 export const WS_MAX_SUBSCRIPTIONS = 64
+/** Most items one `acks` frame may carry (64 items stay well under the 8 KiB client frame limit). */
+export const WS_MAX_ACKS = 64
+/** Optional frames a server of this version understands, announced in its welcome. */
+export const WS_FEATURES = ['acks', 'messages'] as const
 
 const ref = z.string().min(1).max(64).optional().meta({ description: 'Echoed in the reply to this frame' })
 const subId = z.string().min(1).max(64).meta({ description: 'Subscription id, chosen by the client' })
@@ -25,10 +29,23 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
     receiver: mailboxSchema,
     leaseTime: leaseTimeSchema.optional(),
     prefetch: batchCountSchema.optional(),
+    batch: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Push several messages in one `messages` frame (servers with the feature)' }),
     ref,
   }),
   z.object({ type: z.literal('unsubscribe'), sub: subId, ref }),
   z.object({ type: z.literal('ack'), mid: keySchema, lid: keySchema, ref }),
+  z.object({
+    type: z.literal('acks'),
+    items: z
+      .array(z.object({ mid: keySchema, lid: keySchema }))
+      .min(1)
+      .max(WS_MAX_ACKS)
+      .meta({ description: 'Leases to confirm; answered by one ok frame, failures listed in its errors' }),
+    ref,
+  }),
   z.object({ type: z.literal('reject'), mid: keySchema, lid: keySchema, delay: delaySchema.optional(), ref }),
   z.object({ type: z.literal('renew'), mid: keySchema, lid: keySchema, leaseTime: leaseTimeSchema, ref }),
   z.object({ type: z.literal('ping'), ref }),
@@ -42,12 +59,29 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
     authRequired: z.boolean(),
     maxSize: z.int(),
     heartbeat: z.int().meta({ description: 'Server ping interval in ms' }),
+    features: z
+      .array(z.string())
+      .optional()
+      .meta({ description: 'Optional frames this server understands (e.g. `acks`, `messages`)' }),
   }),
   z.object({ type: z.literal('authenticated'), ref }),
   z.object({ type: z.literal('subscribed'), sub: subId, ref }),
   z.object({ type: z.literal('unsubscribed'), sub: subId, ref }),
   z.object({ type: z.literal('message'), sub: subId, message: leasedMessageSchema }),
-  z.object({ type: z.literal('ok'), ref, leasedUntil: z.string().optional() }),
+  z.object({
+    type: z.literal('messages'),
+    sub: subId,
+    messages: z.array(leasedMessageSchema).min(1),
+  }),
+  z.object({
+    type: z.literal('ok'),
+    ref,
+    leasedUntil: z.string().optional(),
+    errors: z
+      .array(z.object({ index: z.int().min(0), code: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: 'For an `acks` frame: the items that failed, by position' }),
+  }),
   z.object({
     type: z.literal('error'),
     ref,

@@ -9,6 +9,7 @@ import {
   Status,
   type Store,
   toPandoraError,
+  WS_FEATURES,
   WS_PROTOCOL,
 } from '@pandora/core'
 import type { WebSocket } from 'ws'
@@ -66,6 +67,7 @@ export class SocketSession implements SubscriptionOwner {
       authRequired: principal === null,
       maxSize: settings.maxSize,
       heartbeat: settings.heartbeatMs,
+      features: [...WS_FEATURES],
     })
     if (principal === null) {
       this.#authTimer = setTimeout(
@@ -90,11 +92,18 @@ export class SocketSession implements SubscriptionOwner {
     return this.#subs.size
   }
 
-  push(sub: string, message: LeasedMessage): void {
-    this.#holders.set(message.mid, this.#subs.get(sub)!)
-    if (message.status === Status.timeout) this.#s.metrics.expired.inc()
-    this.#s.metrics.pushed.inc()
-    this.#send({ type: 'message', sub, message: leasedToWire(message) })
+  push(sub: string, messages: LeasedMessage[], batch: boolean): void {
+    const holder = this.#subs.get(sub)!
+    for (const message of messages) {
+      this.#holders.set(message.mid, holder)
+      if (message.status === Status.timeout) this.#s.metrics.expired.inc()
+      this.#s.metrics.pushed.inc()
+    }
+    if (batch) {
+      if (messages.length > 0) this.#send({ type: 'messages', sub, messages: messages.map(leasedToWire) })
+    } else {
+      for (const message of messages) this.#send({ type: 'message', sub, message: leasedToWire(message) })
+    }
   }
 
   /** Heartbeat tick: a peer that did not answer the last ping is dropped. */
@@ -228,6 +237,7 @@ export class SocketSession implements SubscriptionOwner {
           frame.leaseTime ?? LEASE_DEFAULT_MS,
           frame.prefetch ?? 1,
           this,
+          frame.batch === true,
         )
         this.#subs.set(frame.sub, sub)
         this.#send({ type: 'subscribed', sub: frame.sub, ...ref })
@@ -260,6 +270,35 @@ export class SocketSession implements SubscriptionOwner {
         }
         return this.#send({ type: 'ok', ...ref })
       }
+      case 'acks': {
+        if (!principal.receives) throw new PandoraError('forbidden', 'this token may not receive')
+        // Every item goes to the store at once (one group commit); each fails or succeeds alone.
+        const outcomes = await Promise.all(
+          frame.items.map((item) =>
+            this.#s.store.ack(item.mid, item.lid, Status.confirmed).then(
+              () => null,
+              (error: unknown) => error,
+            ),
+          ),
+        )
+        const errors: { index: number; code: string; message: string }[] = []
+        // Credit comes back for all of them before the hub is kicked, so it fetches once for all.
+        const freed = new Set<string>()
+        outcomes.forEach((error, index) => {
+          const item = frame.items[index]!
+          const receiver = this.#release(item.mid.toLowerCase(), item.lid.toLowerCase(), false)
+          if (receiver !== null) freed.add(receiver)
+          if (error === null) {
+            this.#s.metrics.acked.inc()
+            return
+          }
+          const e = toPandoraError(error)
+          if (e.code === 'internal') this.#s.onError(error)
+          errors.push({ index, code: e.code, message: e.message })
+        })
+        for (const receiver of freed) this.#s.hub.kick(receiver)
+        return this.#send({ type: 'ok', ...ref, ...(errors.length > 0 ? { errors } : {}) })
+      }
       case 'renew': {
         if (!principal.receives) throw new PandoraError('forbidden', 'this token may not receive')
         const until = await this.#s.store.renew(frame.mid, frame.lid, frame.leaseTime)
@@ -271,12 +310,16 @@ export class SocketSession implements SubscriptionOwner {
     }
   }
 
-  /** Forgets a lease after its ack (or a failed one) and lets its subscription take another. */
-  #release(mid: string, lid: string): void {
+  /**
+   * Forgets a lease after its ack (or a failed one) and lets its subscription take another
+   * (kicking the hub unless `kick` is false). Returns the receiver whose credit came back, if any.
+   */
+  #release(mid: string, lid: string, kick = true): string | null {
     const holder = this.#holders.get(mid)
-    if (!holder || holder.inflight.get(mid)?.lid !== lid) return
+    if (!holder || holder.inflight.get(mid)?.lid !== lid) return null
     holder.inflight.delete(mid)
     this.#holders.delete(mid)
-    this.#s.hub.kick(holder.receiver)
+    if (kick) this.#s.hub.kick(holder.receiver)
+    return holder.receiver
   }
 }

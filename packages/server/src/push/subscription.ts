@@ -7,8 +7,8 @@ export interface SubscriptionOwner {
   readonly open: boolean
   /** True while the socket's send buffer is over its limit (a slow consumer): pause pushing. */
   readonly congested: boolean
-  /** Sends one pushed message. */
-  push(sub: string, message: LeasedMessage): void
+  /** Sends pushed messages: one frame each, or one frame for all when the subscription batches. */
+  push(sub: string, messages: LeasedMessage[], batch: boolean): void
 }
 
 /**
@@ -26,6 +26,8 @@ export class Subscription implements PushTarget {
     readonly leaseTime: number,
     readonly prefetch: number,
     private readonly owner: SubscriptionOwner,
+    /** The client takes `messages` frames (several messages each). */
+    readonly batch = false,
   ) {}
 
   credit(): number {
@@ -44,10 +46,8 @@ export class Subscription implements PushTarget {
 
   deliver(messages: LeasedMessage[]): LeasedMessage[] {
     if (!this.owner.open) return messages
-    for (const m of messages) {
-      this.inflight.set(m.mid, { lid: m.lid, leasedUntil: m.leasedUntil })
-      this.owner.push(this.id, m)
-    }
+    for (const m of messages) this.inflight.set(m.mid, { lid: m.lid, leasedUntil: m.leasedUntil })
+    this.owner.push(this.id, messages, this.batch)
     return []
   }
 

@@ -194,7 +194,7 @@ export class SqliteStore implements Store {
       const out: LeasedMessage[] = []
       for (;;) {
         const want = max - out.length
-        const rows = this.#sql.due.all({ receiver: name, now, limit: want }) as MessageRow[]
+        const rows = this.#sql.due.all({ receiver: name, now, limit: want }) as DueRow[]
         for (const row of rows) {
           // A due message that still carries a lid is one whose lease expired.
           const status = row.lid !== null ? Status.timeout : row.status
@@ -205,7 +205,8 @@ export class SqliteStore implements Store {
           const lid = newLeaseId()
           const until = now + leaseTime
           this.#sql.lease.run({ status, lid, until, seq: row.seq })
-          const fields = this.#fields(row.mid) ?? {}
+          const fields =
+            row.bytes === null ? {} : decodeFields(utf8Decoder.decode(checked(row.mid, row.bytes)))
           out.push({
             ...toHeader(row),
             status: status as StatusCode,
@@ -225,12 +226,14 @@ export class SqliteStore implements Store {
     this.#open()
     const a = checkAck(mid, lid, status, options)
     const rejected = await this.#write({ durable: false }, () => {
-      const row = this.#leased(a.mid, a.lid)
       if (a.status === Status.confirmed) {
-        this.#sql.confirm.run(row.seq)
-        this.#dropBlob(row.mid)
+        // The usual ack: check the lease and confirm in one statement.
+        const hit = this.#sql.confirmLeased.get({ mid: a.mid, lid: a.lid, now: this.#clock.now() })
+        if (hit === undefined) throw new PandoraError('unable_to_change_status')
+        this.#dropBlob(a.mid)
         return null
       }
+      const row = this.#leased(a.mid, a.lid)
       if (this.#maxDeliveries > 0 && row.delivery_count >= this.#maxDeliveries) {
         this.#sql.kill.run(row.seq)
         return null
@@ -412,22 +415,29 @@ export class SqliteStore implements Store {
   }
 
   #dropBlob(key: string): void {
-    this.#sql.dropRef.run(key)
-    this.#sql.collectOne.run(key)
+    // Most blobs have one reference: delete it outright; otherwise just count one down.
+    if (this.#sql.dropLast.run(key).changes === 0) this.#sql.dropRef.run(key)
   }
 
   /** A blob's bytes, checked against their key. */
   #blob(key: string): Uint8Array | null {
     const row = this.#sql.getBlob.get(key) as { bytes: Buffer } | undefined
-    if (!row) return null
-    if (createHash('sha1').update(row.bytes).digest('hex') !== key) throw new PandoraError('corrupt_blob')
-    return new Uint8Array(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength)
+    return row ? checked(key, row.bytes) : null
   }
 
   #fields(mid: string): Fields | null {
     const bytes = this.#blob(mid)
     return bytes ? decodeFields(utf8Decoder.decode(bytes)) : null
   }
+}
+
+/** A due row with its body (null if the blob is missing). */
+type DueRow = MessageRow & { bytes: Buffer | null }
+
+/** `bytes` as a plain array, once they hash to `key` (else `corrupt_blob`). */
+function checked(key: string, bytes: Buffer): Uint8Array {
+  if (createHash('sha1').update(bytes).digest('hex') !== key) throw new PandoraError('corrupt_blob')
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
 /** A Buffer view of the same memory (better-sqlite3 binds Buffers, not plain arrays). */

@@ -21,12 +21,16 @@ export interface MessageRow {
 const ACTIVE = 'status NOT IN (1, 16)'
 const COLUMNS =
   'seq, mid, receiver, sender, status, received_at, send_when, visible_at, leased_until, lid, delivery_count, size'
+/** {@link COLUMNS} spelled `messages.col`, for the join with `blobs`. */
+const QUALIFIED_COLUMNS = COLUMNS.split(', ')
+  .map((c) => `messages.${c}`)
+  .join(', ')
 /** Every statement of the store, by name. Exported so tests can EXPLAIN them. */
 export const SQL = {
-  /** The due head of a mailbox: fetch reads it, through `messages_due`. */
-  due: `SELECT ${COLUMNS} FROM messages
-        WHERE receiver = @receiver AND ${ACTIVE} AND visible_at <= @now
-        ORDER BY visible_at, seq LIMIT @limit`,
+  /** The due head of a mailbox with the bodies (one statement per fetch): through `messages_due`. */
+  due: `SELECT ${QUALIFIED_COLUMNS}, blobs.bytes AS bytes FROM messages LEFT JOIN blobs ON blobs.key = messages.mid
+        WHERE messages.receiver = @receiver AND messages.${ACTIVE} AND messages.visible_at <= @now
+        ORDER BY messages.visible_at, messages.seq LIMIT @limit`,
   nextDue: `SELECT visible_at FROM messages WHERE receiver = @receiver AND ${ACTIVE}
             ORDER BY visible_at, seq LIMIT 1`,
   insertMessage: `INSERT OR IGNORE INTO messages
@@ -35,8 +39,10 @@ export const SQL = {
   byMid: `SELECT ${COLUMNS} FROM messages WHERE mid = ?`,
   lease: `UPDATE messages SET status = @status, lid = @lid, leased_until = @until, visible_at = @until,
           delivery_count = delivery_count + 1 WHERE seq = @seq`,
+  /** Confirms a message under a live lease in one statement; no row back: no such lease. */
+  confirmLeased: `UPDATE messages SET status = 1, lid = NULL, leased_until = NULL
+                  WHERE mid = @mid AND lid = @lid AND leased_until > @now AND ${ACTIVE} RETURNING seq`,
   kill: 'UPDATE messages SET status = 16, lid = NULL, leased_until = NULL WHERE seq = ?',
-  confirm: 'UPDATE messages SET status = 1, lid = NULL, leased_until = NULL WHERE seq = ?',
   reject: `UPDATE messages SET status = 2, lid = NULL, leased_until = NULL, visible_at = @visibleAt
            WHERE seq = @seq`,
   renew: 'UPDATE messages SET leased_until = @until, visible_at = @until WHERE seq = @seq',
@@ -73,6 +79,8 @@ export const SQL = {
   addRefs: 'UPDATE blobs SET refs = refs + ? WHERE key = ? RETURNING refs',
   dropRef: 'UPDATE blobs SET refs = refs - 1 WHERE key = ?',
   collectOne: 'DELETE FROM blobs WHERE key = ? AND refs <= 0',
+  /** Drops a blob's last reference (the common case) in one statement; no change: more are left. */
+  dropLast: 'DELETE FROM blobs WHERE key = ? AND refs <= 1',
   collectAll: 'DELETE FROM blobs WHERE refs <= 0',
 } as const
 

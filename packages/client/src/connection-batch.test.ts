@@ -1,0 +1,73 @@
+import { describe, expect, it, vi } from 'vitest'
+import { PandoraClient } from './client.js'
+import { MemoryHub } from './memory-transport.js'
+import type { Message } from './message.js'
+import { autoReply, fakeKey, welcomeFrame, wireMessage } from './testing/fake-server.js'
+
+const FEATURES = ['acks', 'messages']
+
+describe('connection batch frames', () => {
+  it('subscribe - asks for messages frames; a messages frame reaches the handler once per message', async () => {
+    const hub = new MemoryHub()
+    const client = new PandoraClient({ url: 'http://pandora.test', transport: hub.transport })
+    const handled: string[] = []
+    const sub = client.subscribe('orders@shop', (m) => {
+      handled.push(m.mid)
+    })
+    const conn = await hub.nextConnection()
+    autoReply(conn, { features: FEATURES })
+    expect(await conn.waitFor('subscribe')).toMatchObject({ batch: true })
+    await sub.ready
+    const wires = [1, 2, 3].map(() => wireMessage({ mid: fakeKey('c'), lid: fakeKey('d') }))
+    conn.push({ type: 'messages', sub: sub.id, messages: wires })
+    const acks = await conn.waitFor('acks')
+    expect(handled).toEqual(wires.map((w) => w.mid))
+    expect(acks.items).toEqual(wires.map((w) => ({ mid: w.mid, lid: w.lid })))
+    await client.close()
+  })
+
+  it('acks - handlers settling in one turn share one acks frame when the server announces it', async () => {
+    const hub = new MemoryHub()
+    const client = new PandoraClient({ url: 'http://pandora.test', transport: hub.transport })
+    const sub = client.subscribe('orders@shop', () => {}, { prefetch: 8 })
+    const conn = await hub.nextConnection()
+    autoReply(conn, { features: FEATURES })
+    await sub.ready
+    const wires = [1, 2].map(() => wireMessage({ mid: fakeKey('e'), lid: fakeKey('f') }))
+    for (const message of wires) conn.push({ type: 'message', sub: sub.id, message })
+    const acks = await conn.waitFor('acks')
+    expect(acks.items.map((i) => i.mid)).toEqual(wires.map((w) => w.mid))
+    expect(conn.received.filter((f) => f.type === 'ack')).toEqual([])
+    await client.close()
+  })
+
+  it('acks - an item the server reports as failed rejects only that message ack', async () => {
+    const hub = new MemoryHub()
+    const client = new PandoraClient({ url: 'http://pandora.test', transport: hub.transport })
+    const got: Message[] = []
+    const sub = client.subscribe('orders@shop', (m) => void got.push(m), { prefetch: 8, autoAck: false })
+    const c = await hub.nextConnection()
+    c.push(welcomeFrame({ features: FEATURES }))
+    const subscribe = await c.waitFor('subscribe')
+    c.push({ type: 'subscribed', sub: subscribe.sub, ...(subscribe.ref ? { ref: subscribe.ref } : {}) })
+    await sub.ready
+    const wires = [1, 2].map(() => wireMessage({ mid: fakeKey('c'), lid: fakeKey('d') }))
+    c.push({ type: 'messages', sub: sub.id, messages: wires })
+    await vi.waitFor(() => expect(got).toHaveLength(2))
+    const [a, b] = got
+    const settled = Promise.allSettled([a!.ack(), b!.ack()])
+    const acks = await c.waitFor('acks')
+    c.push({
+      type: 'ok',
+      ...(acks.ref ? { ref: acks.ref } : {}),
+      errors: [{ index: 1, code: 'unable_to_change_status', message: 'lease lost' }],
+    })
+    const [first, second] = await settled
+    expect(first.status).toBe('fulfilled')
+    expect(second.status).toBe('rejected')
+    expect((second as PromiseRejectedResult).reason).toMatchObject({ code: 'unable_to_change_status' })
+    // From here on a plain fake server answers (the unsubscribe of close among others).
+    autoReply(c, { welcome: false })
+    await client.close()
+  })
+})

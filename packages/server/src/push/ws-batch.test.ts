@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import type { PandoraServer } from '../create-server.js'
+import { json, STORE_KINDS, startServer, uniqueMailbox } from '../test-server.js'
+import { TestSocket } from '../test-socket.js'
+
+let server: PandoraServer
+const sockets: TestSocket[] = []
+afterEach(async () => {
+  await Promise.all(sockets.splice(0).map((s) => s.close()))
+  await server?.close()
+})
+const open = async () => {
+  const s = await TestSocket.open(server.url)
+  sockets.push(s)
+  return s
+}
+const sendBatch = (receiver: string, n: number) =>
+  json(`${server.url}/v1/messages/batch`, 'POST', {
+    messages: Array.from({ length: n }, (_, i) => ({ sender: 's@test', receiver, fields: { i: String(i) } })),
+  })
+
+describe.each(STORE_KINDS)('WebSocket batch frames (%s store)', (kind) => {
+  it('welcome - announces the acks and messages frames', async () => {
+    server = await startServer({ kind })
+    const ws = await open()
+    const welcome = await ws.next('welcome')
+    expect(welcome.features).toEqual(expect.arrayContaining(['acks', 'messages']))
+  })
+
+  it('messages - a batching subscriber gets queued messages in one frame, up to its prefetch', async () => {
+    server = await startServer({ kind })
+    const box = uniqueMailbox()
+    await sendBatch(box, 5)
+    const ws = await open()
+    ws.send({ type: 'subscribe', sub: 'b', receiver: box, prefetch: 3, batch: true })
+    const frame = await ws.next('messages')
+    expect(frame.sub).toBe('b')
+    expect(frame.messages.map((m) => m.fields.i)).toEqual([['0'], ['1'], ['2']])
+    expect(ws.pending('message')).toEqual([])
+    expect(await server.store.stats(box)).toMatchObject({ pending: 2, leased: 3 })
+  })
+
+  it('acks - confirms several leases with one frame; a stale one is reported by position', async () => {
+    server = await startServer({ kind })
+    const box = uniqueMailbox()
+    await sendBatch(box, 3)
+    const ws = await open()
+    ws.send({ type: 'subscribe', sub: 'b', receiver: box, prefetch: 3, batch: true })
+    const { messages } = await ws.next('messages')
+    const items = messages.map((m) => ({ mid: m.mid, lid: m.lid }))
+    items[1] = { mid: items[1]!.mid, lid: 'f'.repeat(40) }
+    ws.send({ type: 'acks', items, ref: 'k' })
+    const ok = await ws.next('ok', (f) => f.ref === 'k')
+    expect(ok.errors).toEqual([{ index: 1, code: 'unable_to_change_status', message: expect.any(String) }])
+    expect(await server.store.stats(box)).toMatchObject({ confirmed: 2, leased: 1 })
+  })
+
+  it('acks - all confirmed: the ok frame carries no errors, and credit comes back', async () => {
+    server = await startServer({ kind })
+    const box = uniqueMailbox()
+    await sendBatch(box, 4)
+    const ws = await open()
+    ws.send({ type: 'subscribe', sub: 'b', receiver: box, prefetch: 2, batch: true })
+    const first = await ws.next('messages')
+    ws.send({ type: 'acks', items: first.messages.map((m) => ({ mid: m.mid, lid: m.lid })), ref: 'a' })
+    const ok = await ws.next('ok', (f) => f.ref === 'a')
+    expect(ok.errors).toBeUndefined()
+    const second = await ws.next('messages')
+    expect(second.messages.map((m) => m.fields.i)).toEqual([['2'], ['3']])
+  })
+
+  it('acks - an empty list is refused; leases nobody holds each fail alone', async () => {
+    server = await startServer({ kind })
+    const ws = await open()
+    ws.send({ type: 'acks', items: [], ref: 'e' })
+    const err = await ws.next('error', (f) => f.ref === 'e')
+    expect(err.code).toBe('invalid_input')
+    const item = { mid: 'a'.repeat(40), lid: 'b'.repeat(40) }
+    ws.send({ type: 'acks', items: [item, item], ref: 'two' })
+    const two = await ws.next('ok', (f) => f.ref === 'two')
+    expect(two.errors?.map((e) => e.index)).toEqual([0, 1])
+  })
+})
