@@ -15,11 +15,16 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
  * next macrotask. With `synchronous=FULL` each commit costs an fsync, so sharing it between all
  * concurrent callers multiplies throughput; no caller is answered before the commit is durable.
  *
- * Each operation runs inside its own savepoint, so one that throws is rolled back and fails
- * alone while the others of the group still commit.
+ * A group first runs without savepoints (a savepoint per operation cost ~20 % of a busy drain).
+ * If any operation throws, that attempt is rolled back whole and the group runs again with each
+ * operation inside its own savepoint, so the one that throws is rolled back and fails alone while
+ * the others still commit. Operations must therefore touch nothing but the database (they may run
+ * twice; only the committed run's results are returned).
  */
 export class GroupCommit {
   readonly #runGroup: BetterSqlite3.Transaction<(group: readonly Pending[]) => Outcome[]>
+  /** The same group without savepoints: the usual case, where no operation fails. */
+  readonly #runFast: BetterSqlite3.Transaction<(group: readonly Pending[]) => unknown[]>
   #queue: Pending[] = []
   #idle: Promise<void> | undefined
   /** How many group transactions were attempted; for tests and metrics. */
@@ -33,6 +38,15 @@ export class GroupCommit {
   constructor(db: BetterSqlite3.Database, options: { fsync: boolean } = { fsync: true }) {
     this.#db = db
     this.#fsync = options.fsync
+    this.#runFast = db.transaction((group: readonly Pending[]) =>
+      group.map((p) => {
+        try {
+          return p.op()
+        } catch (error) {
+          throw new OperationFailed(error)
+        }
+      }),
+    )
     // Created once: better-sqlite3 turns a nested transaction call into a SAVEPOINT.
     const runOne = db.transaction((op: () => unknown) => op())
     this.#runGroup = db.transaction((group: readonly Pending[]) =>
@@ -88,7 +102,13 @@ export class GroupCommit {
     try {
       // IMMEDIATE takes the write lock up front (waiting busy_timeout for another process) rather
       // than failing with SQLITE_BUSY at the first write.
-      outcomes = this.#runGroup.immediate(group)
+      try {
+        outcomes = this.#runFast.immediate(group).map((value): Outcome => ({ ok: true, value }))
+      } catch (error) {
+        if (!(error instanceof OperationFailed)) throw error
+        // An operation threw and better-sqlite3 rolled the attempt back: run again, isolating it.
+        outcomes = this.#runGroup.immediate(group)
+      }
     } catch (error) {
       // The commit itself failed (disk full, I/O error, lock timeout): nothing of the group is stored.
       for (const p of group) p.reject(error)
@@ -99,5 +119,12 @@ export class GroupCommit {
       if (outcome.ok) p.resolve(outcome.value)
       else p.reject(outcome.error)
     })
+  }
+}
+
+/** Marks an operation's own failure in a savepoint-free attempt (as opposed to the commit's). */
+class OperationFailed extends Error {
+  constructor(readonly reason: unknown) {
+    super('operation failed')
   }
 }
