@@ -65,7 +65,8 @@ const isActive = (status: number): boolean => status !== Status.confirmed && sta
 /**
  * The embedded store: one SQLite file (write-ahead log) holding messages and their blobs, for a
  * single machine. Writes arriving in the same tick are committed together in one transaction
- * (group commit), each in its own savepoint, and answered only once that transaction is on disk.
+ * (group commit), a failing one rolled back alone (see {@link GroupCommit}), and answered only once
+ * that transaction is on disk.
  * Fetch and `nextDueIn` read the head of a partial index of deliverable messages: O(log n) with
  * millions pending. Time decisions use the injected clock.
  *
