@@ -50,6 +50,11 @@ async function main(): Promise<void> {
     if (stopping) return
     stopping = true
     logger.info({ signal }, 'shutting down: finishing requests, giving back leases, closing the store')
+    // Requests get 10 s to finish and peers 1 s to answer the close handshake; past this, give up.
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting')
+      process.exit(1)
+    }, 20_000).unref()
     server.close().then(
       () => {
         logger.info('stopped')

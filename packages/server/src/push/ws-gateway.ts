@@ -5,6 +5,9 @@ import { type WebSocket, WebSocketServer } from 'ws'
 import { TokenAuth } from '../auth.js'
 import { type SessionSettings, SocketSession } from './socket-session.js'
 
+/** How long peers get to answer the close handshake at shutdown before they are cut off. */
+const CLOSE_GRACE_MS = 1000
+
 /** Options of the WebSocket endpoint. */
 export interface GatewayOptions extends SessionSettings {
   /** Path of the endpoint. */
@@ -76,6 +79,13 @@ export class WsGateway {
     clearInterval(this.#heartbeat)
     await Promise.all([...this.#sessions].map((s) => s.close(1001, 'server shutting down')))
     this.#sessions.clear()
-    await new Promise<void>((resolve) => this.#wss.close(() => resolve()))
+    const closed = new Promise<void>((resolve) => this.#wss.close(() => resolve()))
+    // ws waits for every peer to answer the close handshake (up to 30 s each); a frozen or
+    // vanished peer must not hold up a shutdown: its leases were given back already.
+    const grace = setTimeout(() => {
+      for (const ws of this.#wss.clients) ws.terminate()
+    }, CLOSE_GRACE_MS)
+    await closed
+    clearTimeout(grace)
   }
 }

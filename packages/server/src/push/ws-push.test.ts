@@ -203,4 +203,22 @@ describe.each(STORE_KINDS)('WebSocket push (%s store)', (kind) => {
     await dropped
     expect(again.message).toMatchObject({ mid, deliveryCount: 2 })
   })
+
+  it('shutdown - a peer that never answers the close handshake does not hold up close()', {
+    timeout: 10_000,
+  }, async () => {
+    server = await startServer({ kind })
+    const box = uniqueMailbox()
+    await send(box)
+    const frozen = await open()
+    frozen.send({ type: 'subscribe', sub: 's', receiver: box })
+    await frozen.next('message')
+    // Stop reading: the server's close frame is never seen, so never answered (ws would wait 30 s).
+    ;(frozen.ws as unknown as { _socket: { pause(): void } })._socket.pause()
+    const store = server.store
+    await server.close()
+    expect(await store.stats(box).catch((e: { code: string }) => e.code)).toBe('store_closed')
+    sockets.splice(sockets.indexOf(frozen), 1)
+    frozen.ws.terminate()
+  })
 })
