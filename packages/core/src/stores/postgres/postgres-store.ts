@@ -74,15 +74,6 @@ interface FetchRow extends HeaderRow {
   bytes: Uint8Array | null
 }
 
-interface StatsRow {
-  receiver: string
-  pending: number
-  leased: number
-  delayed: number
-  dead: number
-  confirmed: number
-}
-
 const toHeader = (row: HeaderRow): MessageHeader => ({
   mid: row.mid,
   sender: row.sender,
@@ -93,15 +84,6 @@ const toHeader = (row: HeaderRow): MessageHeader => ({
   leasedUntil: numOrNull(row.leased_until),
   deliveryCount: row.delivery_count,
   size: row.size,
-})
-
-const toStats = (row: StatsRow): MailboxStats => ({
-  receiver: row.receiver,
-  pending: row.pending,
-  leased: row.leased,
-  delayed: row.delayed,
-  dead: row.dead,
-  confirmed: row.confirmed,
 })
 
 /** Network failures and server shutdowns: the database is unreachable, not the request wrong. */
@@ -340,20 +322,18 @@ export class PostgresStore implements Store {
     this.#open()
     const name = assertMailbox(receiver)
     return this.#run(async (pool) => {
-      const { rows } = await pool.query<StatsRow>(this.#sql.stats, [this.#offset(), name])
+      const { rows } = await pool.query<MailboxStats>(this.#sql.stats, [this.#offset(), name])
       const row = rows[0]
-      return row ? toStats(row) : { receiver: name, pending: 0, leased: 0, delayed: 0, dead: 0, confirmed: 0 }
+      return row ?? { receiver: name, pending: 0, leased: 0, delayed: 0, dead: 0, confirmed: 0 }
     })
   }
 
   async mailboxes(): Promise<MailboxStats[]> {
     this.#open()
     return this.#run(async (pool) => {
-      const { rows } = await pool.query<StatsRow>(this.#sql.mailboxes, [this.#offset()])
+      const { rows } = await pool.query<MailboxStats>(this.#sql.mailboxes, [this.#offset()])
       // Sorted here, by UTF-16 code units like the other stores, not by the database's collation.
-      return rows
-        .map(toStats)
-        .sort((a, b) => (a.receiver < b.receiver ? -1 : a.receiver > b.receiver ? 1 : 0))
+      return rows.sort((a, b) => (a.receiver < b.receiver ? -1 : a.receiver > b.receiver ? 1 : 0))
     })
   }
 
