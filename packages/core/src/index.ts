@@ -52,7 +52,7 @@ export {
   type SendResult,
   type StoredMessage,
 } from './message.js'
-export { Status, type StatusCode, type StatusName, statusName } from './status.js'
+export { isActiveStatus, Status, type StatusCode, type StatusName, statusName } from './status.js'
 export type {
   AvailabilityListener,
   BlobStore,
@@ -73,7 +73,6 @@ export {
   HEADERS_DEFAULT_LIMIT,
   HEADERS_MAX_LIMIT,
 } from './store-input.js'
-export { type DueEntry, DueHeap } from './stores/due-heap.js'
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory/index.js'
 export {
   batchCountSchema,

@@ -29,3 +29,8 @@ const names = new Map<number, StatusName>(
 export function statusName(code: number): StatusName | undefined {
   return names.get(code)
 }
+
+/** True while a message may still be delivered: neither confirmed nor dead. */
+export function isActiveStatus(code: number): boolean {
+  return code !== Status.confirmed && code !== Status.dead
+}

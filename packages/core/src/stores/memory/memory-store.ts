@@ -1,5 +1,4 @@
 import { AvailabilitySignal } from '../../availability.js'
-import { decodeFields } from '../../body.js'
 import { type Clock, systemClock } from '../../clock.js'
 import { PandoraError } from '../../errors.js'
 import { contentKey, newLeaseId, parseKey } from '../../key.js'
@@ -14,7 +13,7 @@ import {
   type SendResult,
   type StoredMessage,
 } from '../../message.js'
-import { Status, type StatusCode } from '../../status.js'
+import { isActiveStatus, Status, type StatusCode } from '../../status.js'
 import type {
   AvailabilityListener,
   FetchOptions,
@@ -25,6 +24,7 @@ import type {
 } from '../../store.js'
 import { checkAck, checkFetch, checkHeaders, checkMids, checkRenew } from '../../store-input.js'
 import { DueHeap } from '../due-heap.js'
+import { assertIntact, headerAt, verifiedFields } from '../stored-view.js'
 
 /** Options of the {@link MemoryStore}. */
 export interface MemoryStoreOptions extends StoreOptions {
@@ -55,7 +55,7 @@ interface Mailbox {
   all: Map<string, Rec>
 }
 
-const isActive = (r: Rec): boolean => r.status !== Status.confirmed && r.status !== Status.dead
+const isActive = (r: Rec): boolean => isActiveStatus(r.status)
 
 /**
  * A store in memory, for tests and ephemeral use: nothing survives the process. Fetch, ack and
@@ -169,7 +169,7 @@ export class MemoryStore implements Store {
     }
     const out: LeasedMessage[] = []
     for (const rec of leased) {
-      const fields = await this.#fields(rec.mid)
+      const fields = this.#fields(rec.mid)
       out.push({ ...header(rec), lid: rec.lid!, leasedUntil: rec.leasedUntil!, fields: fields ?? {} })
     }
     return out
@@ -227,7 +227,7 @@ export class MemoryStore implements Store {
     this.#open()
     const rec = this.#messages.get(parseKey(mid))
     if (!rec) return null
-    return { ...this.#header(rec), fields: await this.#fields(rec.mid) }
+    return { ...this.#header(rec), fields: this.#fields(rec.mid) }
   }
 
   async stats(receiver: string): Promise<MailboxStats> {
@@ -320,7 +320,7 @@ export class MemoryStore implements Store {
     const k = parseKey(key)
     const blob = this.#blobs.get(k)
     if (!blob) return null
-    if ((await contentKey(blob.bytes)) !== k) throw new PandoraError('corrupt_blob')
+    assertIntact(k, blob.bytes)
     return blob.bytes
   }
 
@@ -400,19 +400,13 @@ export class MemoryStore implements Store {
     if (--blob.refs <= 0) this.#blobs.delete(key)
   }
 
-  async #fields(mid: string) {
-    const bytes = await this.getBlob(mid)
-    return bytes ? decodeFields(new TextDecoder().decode(bytes)) : null
+  #fields(mid: string) {
+    return verifiedFields(mid, this.#blobs.get(mid)?.bytes ?? null)
   }
 
   /** The header as seen now: an expired lease reads as `timeout`. */
   #header(rec: Rec): MessageHeader {
-    const h = header(rec)
-    if (rec.lid !== null && rec.leasedUntil !== null && rec.leasedUntil <= this.#clock.now()) {
-      h.status = Status.timeout
-      h.leasedUntil = null
-    }
-    return h
+    return headerAt(header(rec), rec.lid !== null, this.#clock.now())
   }
 
   #stats(receiver: string, box: Mailbox | undefined): MailboxStats {

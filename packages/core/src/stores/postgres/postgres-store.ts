@@ -1,6 +1,5 @@
 import type { Pool, PoolClient } from 'pg'
 import { AvailabilitySignal } from '../../availability.js'
-import { decodeFields, type Fields } from '../../body.js'
 import { PandoraError } from '../../errors.js'
 import { contentKey, newLeaseId, parseKey } from '../../key.js'
 import { DEFAULT_MAX_DELIVERIES, DEFAULT_MAX_SIZE } from '../../limits.js'
@@ -23,6 +22,7 @@ import type {
   StoreOptions,
 } from '../../store.js'
 import { checkAck, checkFetch, checkHeaders, checkMids, checkRenew } from '../../store-input.js'
+import { assertIntact, verifiedFields } from '../stored-view.js'
 import { loadPg } from './load-pg.js'
 import { migrate } from './migrations.js'
 import { NotifyListener } from './notify-listener.js'
@@ -237,7 +237,7 @@ export class PostgresStore implements Store {
             ...toHeader(row),
             lid: row.lid!,
             leasedUntil: num(row.leased_until!),
-            fields: (await checkedFields(row.mid, row.bytes)) ?? {},
+            fields: verifiedFields(row.mid, row.bytes) ?? {},
           })
         }
         if (rows.length < want || out.length >= max) return out
@@ -314,7 +314,7 @@ export class PostgresStore implements Store {
       ])
       const row = rows[0]
       if (!row) return null
-      return { ...toHeader(row), fields: await checkedFields(row.mid, row.bytes) }
+      return { ...toHeader(row), fields: verifiedFields(row.mid, row.bytes) }
     })
   }
 
@@ -406,7 +406,7 @@ export class PostgresStore implements Store {
       return rows[0]?.bytes ?? null
     })
     if (bytes === null) return null
-    await assertIntact(k, bytes)
+    assertIntact(k, bytes)
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   }
 
@@ -534,16 +534,6 @@ function toStoreError(error: unknown): unknown {
     return new PandoraError('unavailable', 'the PostgreSQL database is unreachable', { cause: error })
   }
   return error
-}
-
-async function assertIntact(key: string, bytes: Uint8Array): Promise<void> {
-  if ((await contentKey(bytes)) !== key) throw new PandoraError('corrupt_blob')
-}
-
-async function checkedFields(key: string, bytes: Uint8Array | null): Promise<Fields | null> {
-  if (bytes === null) return null
-  await assertIntact(key, bytes)
-  return decodeFields(new TextDecoder().decode(bytes))
 }
 
 /** The statements as named queries: each connection parses and plans one once, not on every call. */

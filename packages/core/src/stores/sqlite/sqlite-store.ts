@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto'
 import type BetterSqlite3 from 'better-sqlite3'
 import { AvailabilitySignal } from '../../availability.js'
-import { decodeFields, type Fields } from '../../body.js'
+import type { Fields } from '../../body.js'
 import { type Clock, systemClock } from '../../clock.js'
 import { PandoraError } from '../../errors.js'
 import { contentKey, newLeaseId, parseKey } from '../../key.js'
@@ -16,7 +15,7 @@ import {
   type SendResult,
   type StoredMessage,
 } from '../../message.js'
-import { Status, type StatusCode } from '../../status.js'
+import { isActiveStatus, Status, type StatusCode } from '../../status.js'
 import type {
   AvailabilityListener,
   FetchOptions,
@@ -26,6 +25,7 @@ import type {
   StoreOptions,
 } from '../../store.js'
 import { checkAck, checkFetch, checkHeaders, checkMids, checkRenew } from '../../store-input.js'
+import { assertIntact, headerAt, verifiedFields } from '../stored-view.js'
 import { GroupCommit } from './group-commit.js'
 import { migrate } from './migrations.js'
 import { type MessageRow, prepareStatements, type Statements } from './statements.js'
@@ -58,9 +58,6 @@ export interface SqliteStoreOptions extends StoreOptions {
   /** How long a writer waits for another process's lock before failing, in ms (default 5000). */
   busyTimeout?: number
 }
-
-const utf8Decoder = new TextDecoder()
-const isActive = (status: number): boolean => status !== Status.confirmed && status !== Status.dead
 
 /**
  * The embedded store: one SQLite file (write-ahead log) holding messages and their blobs, for a
@@ -132,7 +129,9 @@ export class SqliteStore implements Store {
     this.#snapshot = <T>(read: () => T) => snapshot(read) as T
     this.#readMessage = db.transaction((mid: string) => {
       const row = this.#sql.byMid.get(mid) as MessageRow | undefined
-      return row ? { ...headerAt(row, this.#clock.now()), fields: this.#fields(row.mid) } : null
+      return row
+        ? { ...headerAt(toHeader(row), row.lid !== null, this.#clock.now()), fields: this.#fields(row.mid) }
+        : null
     })
   }
 
@@ -206,8 +205,7 @@ export class SqliteStore implements Store {
           const lid = newLeaseId()
           const until = now + leaseTime
           this.#sql.lease.run({ status, lid, until, seq: row.seq })
-          const fields =
-            row.bytes === null ? {} : decodeFields(utf8Decoder.decode(checked(row.mid, row.bytes)))
+          const fields = verifiedFields(row.mid, row.bytes) ?? {}
           out.push({
             ...toHeader(row),
             status: status as StatusCode,
@@ -266,7 +264,7 @@ export class SqliteStore implements Store {
       since: q.since,
       limit: q.limit,
     }) as MessageRow[]
-    return rows.map((row) => headerAt(row, now))
+    return rows.map((row) => headerAt(toHeader(row), row.lid !== null, now))
   }
 
   async get(mid: string): Promise<StoredMessage | null> {
@@ -394,7 +392,7 @@ export class SqliteStore implements Store {
       row.lid !== lid ||
       row.leased_until === null ||
       row.leased_until <= this.#clock.now() ||
-      !isActive(row.status)
+      !isActiveStatus(row.status)
     ) {
       throw new PandoraError('unable_to_change_status')
     }
@@ -423,23 +421,19 @@ export class SqliteStore implements Store {
   /** A blob's bytes, checked against their key. */
   #blob(key: string): Uint8Array | null {
     const row = this.#sql.getBlob.get(key) as { bytes: Buffer } | undefined
-    return row ? checked(key, row.bytes) : null
+    if (!row) return null
+    assertIntact(key, row.bytes)
+    return new Uint8Array(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength)
   }
 
   #fields(mid: string): Fields | null {
-    const bytes = this.#blob(mid)
-    return bytes ? decodeFields(utf8Decoder.decode(bytes)) : null
+    const row = this.#sql.getBlob.get(mid) as { bytes: Buffer } | undefined
+    return verifiedFields(mid, row?.bytes ?? null)
   }
 }
 
 /** A due row with its body (null if the blob is missing). */
 type DueRow = MessageRow & { bytes: Buffer | null }
-
-/** `bytes` as a plain array, once they hash to `key` (else `corrupt_blob`). */
-function checked(key: string, bytes: Buffer): Uint8Array {
-  if (createHash('sha1').update(bytes).digest('hex') !== key) throw new PandoraError('corrupt_blob')
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-}
 
 /** A Buffer view of the same memory (better-sqlite3 binds Buffers, not plain arrays). */
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -458,14 +452,4 @@ function toHeader(row: MessageRow): MessageHeader {
     deliveryCount: row.delivery_count,
     size: row.size,
   }
-}
-
-/** The header as seen at `now`: an expired lease reads as `timeout`. */
-function headerAt(row: MessageRow, now: number): MessageHeader {
-  const h = toHeader(row)
-  if (row.lid !== null && row.leased_until !== null && row.leased_until <= now) {
-    h.status = Status.timeout
-    h.leasedUntil = null
-  }
-  return h
 }

@@ -1,0 +1,32 @@
+import { decodeFields, type Fields } from '../body.js'
+import { PandoraError } from '../errors.js'
+import { contentKeySync } from '../key.js'
+import type { MessageHeader } from '../message.js'
+import { Status } from '../status.js'
+
+// How every store reads back what it stored: bodies checked against their key, headers as seen now.
+
+const utf8 = new TextDecoder()
+
+/** Throws `corrupt_blob` unless `bytes` hash to `key`: a blob is checked whenever it is read. */
+export function assertIntact(key: string, bytes: Uint8Array): void {
+  if (contentKeySync(bytes) !== key) throw new PandoraError('corrupt_blob')
+}
+
+/** The fields of a stored body once it is checked against its key; null when there is no body. */
+export function verifiedFields(key: string, bytes: Uint8Array | null): Fields | null {
+  if (bytes === null) return null
+  assertIntact(key, bytes)
+  return decodeFields(utf8.decode(bytes))
+}
+
+/**
+ * A header as seen at `now`: a lease that ran out reads as status `timeout` with no lease end,
+ * even before a fetch rewrites the stored message.
+ */
+export function headerAt(h: MessageHeader, leased: boolean, now: number): MessageHeader {
+  if (leased && h.leasedUntil !== null && h.leasedUntil <= now) {
+    return { ...h, status: Status.timeout, leasedUntil: null }
+  }
+  return h
+}
