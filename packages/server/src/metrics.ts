@@ -1,4 +1,4 @@
-import type { Store } from '@pandora/core'
+import { Status, type StatusCode, type Store } from '@pandora/core'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 
 /**
@@ -66,5 +66,11 @@ export class Metrics {
         }
       },
     })
+  }
+
+  /** Counts leased messages handed out (fetched or pushed) that came back from an expired lease. */
+  delivered(messages: readonly { status: StatusCode }[]): void {
+    const expired = messages.filter((m) => m.status === Status.timeout).length
+    if (expired > 0) this.expired.inc(expired)
   }
 }

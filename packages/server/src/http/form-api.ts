@@ -73,7 +73,7 @@ export function mountFormApi(router: Router, ctx: ServerContext, prefix: string)
         leaseTime: lease ? parseGoDuration(lease) : LEASE_DEFAULT_MS,
       })
       if (!m) throw new PandoraError('no_messages')
-      if (m.status === Status.timeout) metrics.expired.inc()
+      metrics.delivered([m])
       const out = new URLSearchParams()
       for (const [k, values] of Object.entries(m.fields)) for (const v of values) out.append(k, v)
       out.set('mid', m.mid)

@@ -88,7 +88,7 @@ export function mountJsonApi(router: Router, ctx: ServerContext): void {
           await hub.giveBack(messages)
           return
         }
-        metrics.expired.inc(messages.filter((m) => m.status === Status.timeout).length)
+        metrics.delivered(messages)
         return sendJson(c.res, 200, { messages: messages.map(leasedToWire) })
       }
       await hub.waitFor(receiver, left)

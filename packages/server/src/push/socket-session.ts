@@ -94,11 +94,9 @@ export class SocketSession implements SubscriptionOwner {
 
   push(sub: string, messages: LeasedMessage[], batch: boolean): void {
     const holder = this.#subs.get(sub)!
-    for (const message of messages) {
-      this.#holders.set(message.mid, holder)
-      if (message.status === Status.timeout) this.#s.metrics.expired.inc()
-      this.#s.metrics.pushed.inc()
-    }
+    for (const message of messages) this.#holders.set(message.mid, holder)
+    this.#s.metrics.delivered(messages)
+    this.#s.metrics.pushed.inc(messages.length)
     if (batch) {
       if (messages.length > 0) this.#send({ type: 'messages', sub, messages: messages.map(leasedToWire) })
     } else {
