@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { type Browser, chromium } from 'playwright-core'
+import { CHROMIUM, haveChromium, launchChromium } from '../../../test-support/chromium.js'
 
-/** Debian's Chromium, which the end-to-end tests drive headless. */
-export const CHROMIUM = '/usr/bin/chromium'
 /** The built console; the end-to-end tests serve it through a real server. */
 export const DIST = fileURLToPath(new URL('../dist', import.meta.url))
 /** Where screenshots go: `test-artifacts/` at the repository root (ignored by git). */
@@ -11,7 +9,7 @@ export const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts', import
 
 /** Why the end-to-end tests cannot run here, or undefined when they can. Under CI they must run. */
 export function missingPrerequisite(): string | undefined {
-  if (!existsSync(CHROMIUM)) {
+  if (!haveChromium) {
     return `no Chromium at ${CHROMIUM} (install it: apt-get install -y chromium)`
   }
   return undefined
@@ -27,16 +25,4 @@ export function assertBuilt(): void {
 }
 
 /** Starts headless Chromium with the flags that keep it quiet and local. */
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
-}
+export const launchBrowser = launchChromium

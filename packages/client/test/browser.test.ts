@@ -4,20 +4,14 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { MemoryStore } from '@pandora/core'
-import { type Browser, chromium } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { haveChromium, launchChromium, requireChromiumUnderCi } from '../../../test-support/chromium.js'
 // The browser test drives Chromium from Node: it lives outside src/, where Node built-ins are banned.
 import { createServer, type PandoraServer } from '../../server/src/index.js'
 import { PandoraClient } from '../src/index.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const haveChromium = existsSync(CHROMIUM)
-if (!haveChromium && process.env.CI === 'true') {
-  throw new Error(`${CHROMIUM} is missing; CI must run the browser test (apt-get install -y chromium)`)
-}
-if (!haveChromium) {
-  console.warn(`browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium to run it)`)
-}
+requireChromiumUnderCi('the browser test')
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..')
 const bundle = join(packageDir, 'dist', 'pandora-client.browser.js')
@@ -58,17 +52,7 @@ describe.skipIf(!haveChromium)('browser', () => {
       logger: false,
       webRoot,
     })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    browser = await launchChromium()
   }, 120_000)
 
   afterAll(async () => {
