@@ -52,12 +52,12 @@ async function startPandorad() {
   return { url, child }
 }
 
-async function latency(url, seconds = SECONDS) {
-  const box = `latency-${Date.now().toString(36)}@bench`
-  const client = new PandoraClient({ url })
-  const times = []
-  const trace = []
-  const total = RATE * seconds
+/**
+ * Subscribes to `box` and resolves `finished` once the handler (auto-ack) has run `count` times;
+ * `each` sees every message first.
+ */
+function consume(client, box, count, prefetch, each = () => {}) {
+  let seen = 0
   let done
   const finished = new Promise((r) => {
     done = r
@@ -65,13 +65,25 @@ async function latency(url, seconds = SECONDS) {
   const sub = client.subscribe(
     box,
     async (msg) => {
-      times.push(performance.now() - Number(msg.fields.get('t')))
-      if (env.BENCH_TRACE)
-        trace.push([Number(msg.fields.get('i')), performance.now() - Number(msg.fields.get('t'))])
-      if (times.length === total) done()
+      each(msg)
+      if (++seen === count) done()
     },
-    { prefetch: 64, leaseTime: 30_000 },
+    { prefetch, leaseTime: 30_000 },
   )
+  return { sub, finished }
+}
+
+async function latency(url, seconds = SECONDS) {
+  const box = `latency-${Date.now().toString(36)}@bench`
+  const client = new PandoraClient({ url })
+  const times = []
+  const trace = []
+  const total = RATE * seconds
+  const { sub, finished } = consume(client, box, total, 64, (msg) => {
+    const took = performance.now() - Number(msg.fields.get('t'))
+    times.push(took)
+    if (env.BENCH_TRACE) trace.push([Number(msg.fields.get('i')), took])
+  })
   await sub.ready
   const start = performance.now()
   const sends = []
@@ -99,18 +111,7 @@ async function latency(url, seconds = SECONDS) {
 async function throughput(url, batch) {
   const box = `drain-${batch}-${Date.now().toString(36)}@bench`
   const client = new PandoraClient({ url })
-  let acked = 0
-  let done
-  const finished = new Promise((r) => {
-    done = r
-  })
-  const sub = client.subscribe(
-    box,
-    async () => {
-      if (++acked === MESSAGES) done()
-    },
-    { prefetch: 64, leaseTime: 30_000 },
-  )
+  const { sub, finished } = consume(client, box, MESSAGES, 64)
   await sub.ready
   const start = performance.now()
   let next = 0
@@ -155,19 +156,8 @@ async function drain(url, prefetch) {
       })),
     )
   }
-  let acked = 0
-  let done
-  const finished = new Promise((r) => {
-    done = r
-  })
   const start = performance.now()
-  const sub = client.subscribe(
-    box,
-    async () => {
-      if (++acked === MESSAGES) done()
-    },
-    { prefetch, leaseTime: 30_000 },
-  )
+  const { sub, finished } = consume(client, box, MESSAGES, prefetch)
   await finished
   const seconds = (performance.now() - start) / 1000
   await sub.close()
