@@ -1,6 +1,5 @@
 import {
   type Fields,
-  headerToWire,
   LEASE_DEFAULT_MS,
   PandoraError,
   parseGoDuration,
@@ -10,20 +9,22 @@ import {
 } from '@pandora/core'
 import { permit } from '../auth.js'
 import type { ServerContext } from '../server-context.js'
+import { goTime, parseTimeOrOffset } from './go-format.js'
+import { ORIGINAL_HEADERS_PAGE, originalHeaders, originalHeaderValues } from './original-headers.js'
 import { parseForm, readBody } from './request-body.js'
-import { sendForm, sendJson } from './responses.js'
+import { sendForm } from './responses.js'
 import type { RouteContext, Router } from './router.js'
 
 const first = (form: Map<string, string[]>, name: string): string | undefined => form.get(name)?.[0]
-const rfc3339 = (ms: number): string => new Date(ms).toISOString()
 
 /** Fields the original API reads from a send form; every other field forms the body. */
 const SEND_CONTROL_FIELDS = new Set(['sender', 'receiver', 'delay', 'clientTime'])
 
 /**
  * Mounts the original server's form API at `prefix` (`''` and `/api`): `/send`, `/fetch`, `/ack`,
- * `/admin/headers`, `/admin/fetchBlob`. Replies and errors are form-encoded as the original's:
- * an API error is a 400 with the body `error=<url-encoded message>`.
+ * `/admin/headers`, `/admin/fetchBlob`, `/admin/reenqueue`. Replies and errors are those of the
+ * original's handler (`pandora/http/api.go`), which its Go client and web UI rely on: an API error
+ * is a 400 with the body `error=<url-encoded message>`, an empty fetch or listing is a 204.
  */
 export function mountFormApi(router: Router, ctx: ServerContext, prefix: string): void {
   const { store, metrics } = ctx
@@ -72,7 +73,12 @@ export function mountFormApi(router: Router, ctx: ServerContext, prefix: string)
       const [m] = await store.fetch(receiver, {
         leaseTime: lease ? parseGoDuration(lease) : LEASE_DEFAULT_MS,
       })
-      if (!m) throw new PandoraError('no_messages')
+      // The original answers "no messages at this moment" with 204 and no body; its client maps
+      // exactly that to ErrNoData.
+      if (!m) {
+        c.res.writeHead(204, { 'cache-control': 'no-store' }).end()
+        return
+      }
       metrics.delivered([m])
       const out = new URLSearchParams()
       for (const [k, values] of Object.entries(m.fields)) for (const v of values) out.append(k, v)
@@ -80,10 +86,10 @@ export function mountFormApi(router: Router, ctx: ServerContext, prefix: string)
       out.set('lid', m.lid)
       out.set('statusCode', String(m.status))
       out.set('status', statusName(m.status) ?? 'unknown')
-      out.set('leasedUntil', rfc3339(m.leasedUntil))
-      out.set('receivedAt', rfc3339(m.receivedAt))
+      out.set('leasedUntil', goTime(m.leasedUntil))
+      out.set('receivedAt', goTime(m.receivedAt))
       out.set('deliveryCount', String(m.deliveryCount))
-      out.set('sendWhen', rfc3339(m.sendWhen))
+      out.set('sendWhen', goTime(m.sendWhen))
       out.set('validBody', 'true')
       sendForm(c.res, 200, out)
     },
@@ -111,39 +117,49 @@ export function mountFormApi(router: Router, ctx: ServerContext, prefix: string)
     options,
   )
 
-  router.add(
-    'GET',
-    `${prefix}/admin/headers`,
-    async (c) => {
-      permit(c.principal.admin, 'list headers')
-      const receiver = c.url.searchParams.get('receiver') ?? ''
-      const at = c.url.searchParams.get('receivedat') ?? c.url.searchParams.get('receivedAt')
-      let since = 0
-      if (at) {
-        const parsed = Date.parse(at)
-        if (!Number.isNaN(parsed) && /^\d{4}-/.test(at)) since = parsed
-        else since = Date.now() + parseGoDuration(at)
-      }
-      const limit = Number(c.url.searchParams.get('limit') ?? 1000)
-      const headers = await store.headers(receiver, { since, limit })
-      sendJson(c.res, 200, headers.map(headerToWire))
-    },
-    options,
-  )
+  // The original served its admin routes to any method; its web UI uses GET.
+  const admin = (path: string, handler: (c: RouteContext) => Promise<void> | void) => {
+    for (const method of ['GET', 'POST']) router.add(method, `${prefix}${path}`, handler, options)
+  }
 
-  router.add(
-    'GET',
-    `${prefix}/admin/fetchBlob`,
-    async (c) => {
-      permit(c.principal.admin, 'read message bodies')
-      const bytes = await store.getBlob(parseKey(c.url.searchParams.get('mid') ?? ''))
-      if (!bytes) throw new PandoraError('not_found', 'no such blob')
-      c.res.writeHead(200, {
-        'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
-        'content-length': bytes.byteLength,
-      })
-      c.res.end(bytes)
-    },
-    options,
-  )
+  admin('/admin/headers', async (c) => {
+    permit(c.principal.admin, 'list headers')
+    const f = await form(c)
+    const receiver = first(f, 'receiver') ?? ''
+    const at = first(f, 'receivedat')
+    const now = Date.now()
+    // Exclusive bound: the original web UI pages on with the last row's receivedAt.
+    const after = at ? parseTimeOrOffset(at, now, parseGoDuration) : Number.NEGATIVE_INFINITY
+    const rows = await originalHeaders(store, receiver, after, now, ORIGINAL_HEADERS_PAGE)
+    if (rows.length === 0) {
+      c.res.writeHead(204, { 'cache-control': 'no-store' }).end()
+      return
+    }
+    // Go's json.Encoder: one JSON value and a newline.
+    const text = `${JSON.stringify(rows.map(originalHeaderValues))}\n`
+    c.res.writeHead(200, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-store',
+    })
+    c.res.end(text)
+  })
+
+  // The original made expired leases available again here; ours do so by themselves.
+  admin('/admin/reenqueue', (c) => {
+    permit(c.principal.admin, 'reenqueue')
+    c.res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': 2 })
+    c.res.end('OK')
+  })
+
+  admin('/admin/fetchBlob', async (c) => {
+    permit(c.principal.admin, 'read message bodies')
+    const bytes = await store.getBlob(parseKey(first(await form(c), 'mid') ?? ''))
+    if (!bytes) throw new PandoraError('not_found', 'no such blob')
+    c.res.writeHead(200, {
+      'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+      'content-length': bytes.byteLength,
+    })
+    c.res.end(bytes)
+  })
 }

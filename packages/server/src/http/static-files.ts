@@ -17,8 +17,10 @@ const TYPES: Record<string, string> = {
 }
 
 /**
- * Serves the web console's built files from `root`; unknown paths without an extension fall back
- * to `index.html` (client-side routes). Returns false when nothing was served.
+ * Serves the web console's built files from `root`: `/` is its `index.html`, every other path a
+ * file that exists. There is no fallback to `index.html` for unknown paths (the console routes in
+ * the URL's hash), so a typo under the original's routes, `/api` or `/v1` is a 404, never a page.
+ * Returns false when nothing was served.
  */
 export async function serveStatic(
   root: string,
@@ -38,10 +40,6 @@ export async function serveStatic(
   let info = await stat(file).catch(() => null)
   if (info?.isDirectory()) {
     file = join(file, 'index.html')
-    info = await stat(file).catch(() => null)
-  }
-  if (!info && extname(safe) === '') {
-    file = join(root, 'index.html')
     info = await stat(file).catch(() => null)
   }
   if (!info?.isFile()) return false
