@@ -40,6 +40,7 @@ export {
   LEASE_DEFAULT_MS,
   LEASE_MAX_MS,
   LEASE_MIN_MS,
+  SEND_MAX_BATCH,
 } from './limits.js'
 export { assertMailbox, isValidMailbox, MAILBOX_MAX_LENGTH } from './mailbox.js'
 export {
@@ -98,6 +99,7 @@ export {
   ackRequestSchema,
   type CountResponse,
   countResponseSchema,
+  errorCodeSchema,
   FETCH_MAX_WAIT_MS,
   type FetchRequest,
   type FetchResponse,
@@ -106,6 +108,8 @@ export {
   type HeadersResponse,
   headersQuerySchema,
   headersResponseSchema,
+  type InfoResponse,
+  infoResponseSchema,
   type MailboxesResponse,
   mailboxesResponseSchema,
   okResponseSchema,
@@ -128,13 +132,16 @@ export {
   sendRequestSchema,
   sendResponseSchema,
 } from './wire/http.js'
+export { JSON_ROUTES, type JsonRoute, type JsonRouteId, type QueryParam, routePath } from './wire/routes.js'
 export {
   type ClientFrame,
   clientFrameSchema,
   type ServerFrame,
   serverFrameSchema,
+  WS_CLOSE,
   WS_FEATURES,
   WS_MAX_ACKS,
+  WS_MAX_CLIENT_FRAME_BYTES,
   WS_MAX_SUBSCRIPTIONS,
   WS_PROTOCOL,
 } from './wire/ws.js'

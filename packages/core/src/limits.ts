@@ -14,6 +14,8 @@ export const DELAY_MAX_MS = 366 * 24 * 3_600_000
 export const DEFAULT_MAX_DELIVERIES = 10
 /** Most messages one fetch may lease. */
 export const FETCH_MAX_BATCH = 256
+/** Most messages one batch send may carry (one transaction). */
+export const SEND_MAX_BATCH = 256
 
 /** Returns `ms` if it is a whole number of milliseconds within the lease bounds; else throws. */
 export function assertLeaseTime(ms: unknown): number {

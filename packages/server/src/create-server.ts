@@ -3,8 +3,11 @@ import type { AddressInfo } from 'node:net'
 import {
   DEFAULT_MAX_SIZE,
   FETCH_MAX_BATCH,
+  JSON_ROUTES,
+  type JsonRoute,
   type Store,
   toPandoraError,
+  WS_MAX_CLIENT_FRAME_BYTES,
   WS_MAX_SUBSCRIPTIONS,
 } from '@pandora/core'
 import { type Logger, pino } from 'pino'
@@ -148,7 +151,14 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
     metrics,
     logger,
     // Probes and discovery answer without a token.
-    openRoutes: new Set(['/healthz', '/readyz', '/v1/openapi.json', '/v1/info']),
+    openRoutes: new Set([
+      '/healthz',
+      '/readyz',
+      '/v1/openapi.json',
+      ...Object.values(JSON_ROUTES as Record<string, JsonRoute>)
+        .filter((r) => r.open)
+        .map((r) => r.path),
+    ]),
     adminRoutes: new Set(['/metrics']),
     webRoot: options.webRoot,
   })
@@ -169,7 +179,7 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
     auth,
     metrics,
     maxSize,
-    maxPayload: 8 * 1024,
+    maxPayload: WS_MAX_CLIENT_FRAME_BYTES,
     maxSubscriptions: options.maxSubscriptionsPerSocket ?? WS_MAX_SUBSCRIPTIONS,
     heartbeatMs: options.heartbeatMs ?? 30_000,
     bufferLimit: 1024 * 1024,

@@ -1,35 +1,7 @@
-import {
-  ackRequestSchema,
-  countResponseSchema,
-  fetchRequestSchema,
-  fetchResponseSchema,
-  headersResponseSchema,
-  mailboxesResponseSchema,
-  mailboxStatsSchema,
-  okResponseSchema,
-  problemSchema,
-  redriveRequestSchema,
-  rejectRequestSchema,
-  renewRequestSchema,
-  renewResponseSchema,
-  sendBatchRequestSchema,
-  sendBatchResponseSchema,
-  sendRequestSchema,
-  sendResponseSchema,
-  storedMessageSchema,
-} from '@pandora/core'
+import { JSON_ROUTES, type JsonRoute, problemSchema } from '@pandora/core'
 import { z } from 'zod'
 
 type Schema = z.ZodType
-interface Op {
-  method: 'get' | 'post' | 'delete'
-  path: string
-  summary: string
-  body?: Schema
-  reply: Schema
-  status?: number
-  query?: { name: string; description: string; schema: Record<string, unknown> }[]
-}
 
 const id = (s: Schema): string => {
   const meta = z.globalRegistry.get(s) as { id?: string } | undefined
@@ -38,125 +10,13 @@ const id = (s: Schema): string => {
 }
 const ref = (s: Schema) => ({ $ref: `#/components/schemas/${id(s)}` })
 
-const receiverParam = {
-  name: 'receiver',
-  in: 'path',
-  required: true,
-  description: 'Mailbox name, percent-encoded',
-  schema: { type: 'string' },
-}
-const midParam = {
-  name: 'mid',
-  in: 'path',
-  required: true,
-  description: 'Message id',
-  schema: { type: 'string' },
-}
-const statsRef = mailboxStatsSchema
-const limitQuery = { name: 'limit', description: 'At most this many (1–1000)', schema: { type: 'integer' } }
+const pathParams = {
+  receiver: { description: 'Mailbox name, percent-encoded' },
+  mid: { description: 'Message id' },
+} as const
 
-const OPS: Op[] = [
-  {
-    method: 'post',
-    path: '/v1/messages',
-    summary: 'Send a message',
-    body: sendRequestSchema,
-    reply: sendResponseSchema,
-    status: 201,
-  },
-  {
-    method: 'post',
-    path: '/v1/messages/batch',
-    summary: 'Send up to 256 messages in one transaction',
-    body: sendBatchRequestSchema,
-    reply: sendBatchResponseSchema,
-  },
-  {
-    method: 'post',
-    path: '/v1/mailboxes/{receiver}/fetch',
-    summary: 'Lease due messages, optionally waiting for one',
-    body: fetchRequestSchema,
-    reply: fetchResponseSchema,
-  },
-  {
-    method: 'post',
-    path: '/v1/messages/{mid}/ack',
-    summary: 'Confirm a leased message',
-    body: ackRequestSchema,
-    reply: okResponseSchema,
-  },
-  {
-    method: 'post',
-    path: '/v1/messages/{mid}/reject',
-    summary: 'Give a leased message back, optionally after a delay',
-    body: rejectRequestSchema,
-    reply: okResponseSchema,
-  },
-  {
-    method: 'post',
-    path: '/v1/messages/{mid}/renew',
-    summary: 'Extend a live lease',
-    body: renewRequestSchema,
-    reply: renewResponseSchema,
-  },
-  {
-    method: 'get',
-    path: '/v1/messages/{mid}',
-    summary: 'A message with its body (admin)',
-    reply: storedMessageSchema,
-  },
-  {
-    method: 'get',
-    path: '/v1/mailboxes',
-    summary: 'Counts of every mailbox (admin)',
-    reply: mailboxesResponseSchema,
-  },
-  {
-    method: 'get',
-    path: '/v1/mailboxes/{receiver}',
-    summary: 'Counts of one mailbox (admin)',
-    reply: statsRef,
-  },
-  {
-    method: 'get',
-    path: '/v1/mailboxes/{receiver}/headers',
-    summary: 'Headers of a mailbox, oldest first unless order=desc (admin)',
-    reply: headersResponseSchema,
-    query: [
-      {
-        name: 'since',
-        description: 'Only messages received at or after this RFC 3339 time',
-        schema: { type: 'string', format: 'date-time' },
-      },
-      limitQuery,
-      {
-        name: 'order',
-        description: 'asc (default): oldest received first; desc: newest first, so limit keeps the newest',
-        schema: { type: 'string', enum: ['asc', 'desc'], default: 'asc' },
-      },
-    ],
-  },
-  {
-    method: 'get',
-    path: '/v1/mailboxes/{receiver}/dead',
-    summary: 'Dead letters of a mailbox (admin)',
-    reply: headersResponseSchema,
-    query: [limitQuery],
-  },
-  {
-    method: 'post',
-    path: '/v1/mailboxes/{receiver}/redrive',
-    summary: 'Make dead letters due again (admin)',
-    body: redriveRequestSchema,
-    reply: countResponseSchema,
-  },
-  {
-    method: 'delete',
-    path: '/v1/mailboxes/{receiver}',
-    summary: 'Delete every message of a mailbox (admin)',
-    reply: countResponseSchema,
-  },
-]
+/** `/v1/messages/:mid/ack` → `/v1/messages/{mid}/ack`. */
+const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}')
 
 /**
  * The OpenAPI 3.1 document of the JSON API, generated from the same zod schemas that validate
@@ -177,19 +37,28 @@ export function openApiDocument(version: string): Record<string, unknown> {
     content: { 'application/problem+json': { schema: ref(problemSchema) } },
   }
   const paths: Record<string, Record<string, unknown>> = {}
-  for (const op of OPS) {
+  for (const op of Object.values(JSON_ROUTES) as JsonRoute[]) {
     const params = [
-      ...(op.path.includes('{receiver}') ? [receiverParam] : []),
-      ...(op.path.includes('{mid}') ? [midParam] : []),
+      ...(['receiver', 'mid'] as const)
+        .filter((name) => op.path.includes(`:${name}`))
+        .map((name) => ({
+          name,
+          in: 'path',
+          required: true,
+          description: pathParams[name].description,
+          schema: { type: 'string' },
+        })),
       ...(op.query ?? []).map((q) => ({ ...q, in: 'query', required: false })),
     ]
-    paths[op.path] ??= {}
-    paths[op.path]![op.method] = {
+    const path = openApiPath(op.path)
+    paths[path] ??= {}
+    paths[path]![op.method.toLowerCase()] = {
       summary: op.summary,
       ...(params.length ? { parameters: params } : {}),
       ...(op.body
         ? { requestBody: { required: true, content: { 'application/json': { schema: ref(op.body) } } } }
         : {}),
+      ...(op.open ? { security: [{}] } : {}),
       responses: {
         [String(op.status ?? 200)]: {
           description: 'OK',

@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { type ErrorCode, ErrorCodes } from '../errors.js'
+import { SEND_MAX_BATCH } from '../limits.js'
 import { HEADERS_MAX_LIMIT } from '../store-input.js'
 import {
   batchCountSchema,
@@ -32,7 +34,7 @@ export const sendResponseSchema = z
 
 /** `POST /v1/messages/batch`: send up to 256 messages in one transaction. */
 export const sendBatchRequestSchema = z
-  .object({ messages: z.array(sendRequestSchema).min(1).max(256) })
+  .object({ messages: z.array(sendRequestSchema).min(1).max(SEND_MAX_BATCH) })
   .meta({ id: 'SendBatchRequest' })
 export const sendBatchResponseSchema = z
   .object({ results: z.array(sendResponseSchema) })
@@ -87,13 +89,29 @@ export const redriveRequestSchema = z
 /** Reply of redrive and purge. */
 export const countResponseSchema = z.object({ count: z.int() }).meta({ id: 'CountResponse' })
 
+/** `GET /v1/info`: what a server is; answered without a token. */
+export const infoResponseSchema = z
+  .object({
+    version: z.string(),
+    maxSize: z.int().meta({ description: 'Largest encoded body in bytes' }),
+    authRequired: z.boolean(),
+    store: z.string().meta({ description: 'The store kind: memory, sqlite or postgres' }),
+    serverTime: timeSchema.meta({
+      description: "The server's clock when it answered, so clients can measure their clock's offset",
+    }),
+  })
+  .meta({ id: 'InfoResponse' })
+
+/** Every stable error code, as a schema (the set of {@link ErrorCodes}). */
+export const errorCodeSchema = z.enum(Object.keys(ErrorCodes) as [ErrorCode, ...ErrorCode[]])
+
 /** An error reply: RFC 9457 problem details plus Pandora's stable `code`. */
 export const problemSchema = z
   .object({
     type: z.string(),
     title: z.string(),
     status: z.int(),
-    code: z.string(),
+    code: errorCodeSchema,
     detail: z.string().optional(),
   })
   .meta({ id: 'Problem' })
@@ -113,3 +131,4 @@ export type MailboxesResponse = z.infer<typeof mailboxesResponseSchema>
 export type RedriveRequest = z.infer<typeof redriveRequestSchema>
 export type CountResponse = z.infer<typeof countResponseSchema>
 export type Problem = z.infer<typeof problemSchema>
+export type InfoResponse = z.infer<typeof infoResponseSchema>

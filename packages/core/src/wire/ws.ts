@@ -7,6 +7,7 @@ import {
   leaseTimeSchema,
   mailboxSchema,
 } from './common.js'
+import { errorCodeSchema } from './http.js'
 
 /** The WebSocket subprotocol of this version of the frames. */
 export const WS_PROTOCOL = 'pandora.v1'
@@ -14,6 +15,28 @@ export const WS_PROTOCOL = 'pandora.v1'
 export const WS_MAX_SUBSCRIPTIONS = 64
 /** Most items one `acks` frame may carry (64 items stay well under the 8 KiB client frame limit). */
 export const WS_MAX_ACKS = 64
+/** Largest frame a server accepts from a client, in bytes; a larger one closes the socket (1009). */
+export const WS_MAX_CLIENT_FRAME_BYTES = 8 * 1024
+
+/**
+ * Close codes of the protocol: the standard ones Pandora uses and its own (4000–4999).
+ * A client must not reconnect after `unauthorized` or `forbidden` without a new token.
+ */
+export const WS_CLOSE = {
+  /** The client closed on purpose. */
+  normal: 1000,
+  /** The server is shutting down; reconnect (to another instance). */
+  goingAway: 1001,
+  /** A frame over {@link WS_MAX_CLIENT_FRAME_BYTES}. */
+  tooBig: 1009,
+  /** The client's handshake failed (no or a wrong welcome). */
+  handshakeFailed: 4000,
+  /** No pong within two heartbeats: the peer is gone. */
+  heartbeatTimeout: 4001,
+  /** No valid token in time (no `auth` frame, or a wrong one). */
+  unauthorized: 4401,
+} as const
+
 /** Optional frames a server of this version understands, announced in its welcome. */
 export const WS_FEATURES = ['acks', 'messages'] as const
 
@@ -78,7 +101,7 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
     ref,
     leasedUntil: z.string().optional(),
     errors: z
-      .array(z.object({ index: z.int().min(0), code: z.string(), message: z.string() }))
+      .array(z.object({ index: z.int().min(0), code: errorCodeSchema, message: z.string() }))
       .optional()
       .meta({ description: 'For an `acks` frame: the items that failed, by position' }),
   }),
@@ -86,7 +109,7 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
     type: z.literal('error'),
     ref,
     sub: subId.optional(),
-    code: z.string(),
+    code: errorCodeSchema,
     message: z.string(),
   }),
   z.object({ type: z.literal('pong'), ref }),

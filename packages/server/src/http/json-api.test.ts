@@ -1,3 +1,4 @@
+import { infoResponseSchema, JSON_ROUTES, type JsonRoute, type JsonRouteId, routePath } from '@pandora/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { PandoraServer } from '../create-server.js'
 import { json, STORE_KINDS, startServer, uniqueMailbox } from '../test-server.js'
@@ -210,5 +211,23 @@ describe.each(STORE_KINDS)('JSON API (%s store)', (kind) => {
     expect(text).toContain(`pandora_mailbox_messages{mailbox="${box}",state="pending"} 1`)
     expect(text).toMatch(/pandora_http_request_duration_seconds_bucket\{.*route="\/v1\/messages"/)
     expect(text).toContain('pandora_subscribers_connected 0')
+  })
+})
+
+describe('JSON API route table', () => {
+  it('routes - every route of the wire contract is mounted at its method and path; /v1/info matches its schema', async () => {
+    server = await startServer()
+    const params = { receiver: uniqueMailbox(), mid: 'a'.repeat(40) }
+    for (const [id, route] of Object.entries(JSON_ROUTES) as [JsonRouteId, JsonRoute][]) {
+      const res = await fetch(`${server.url}${routePath(id, params)}`, {
+        method: route.method,
+        ...(route.body ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}),
+      })
+      const text = await res.text()
+      // A missing route is a 404 "no route …" or a 405; anything else means a handler answered.
+      expect(`${route.method} ${route.path} ${res.status} ${text}`).not.toMatch(/ 405 |no route/)
+    }
+    const info = await json(v1('/info'), 'GET')
+    expect(infoResponseSchema.parse(info.body)).toMatchObject({ store: 'memory', authRequired: false })
   })
 })

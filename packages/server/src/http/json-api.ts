@@ -4,6 +4,9 @@ import {
   fetchRequestSchema,
   headersQuerySchema,
   headerToWire,
+  type InfoResponse,
+  JSON_ROUTES,
+  type JsonRouteId,
   LEASE_DEFAULT_MS,
   leasedToWire,
   PandoraError,
@@ -21,7 +24,7 @@ import { permit } from '../auth.js'
 import type { ServerContext } from '../server-context.js'
 import { parseJson, readBody } from './request-body.js'
 import { sendJson } from './responses.js'
-import type { RouteContext, Router } from './router.js'
+import type { Handler, RouteContext, Router } from './router.js'
 import { validate } from './validate.js'
 
 const toInput = (r: SendRequest): SendInput => ({
@@ -32,140 +35,152 @@ const toInput = (r: SendRequest): SendInput => ({
   ...(r.clientTime !== undefined ? { clientTime: r.clientTime } : {}),
 })
 
-/** Mounts the versioned JSON API under `/v1`. */
+/**
+ * Mounts the versioned JSON API under `/v1`: one handler per route of core's `JSON_ROUTES` (the
+ * type below requires exactly one for each), mounted at the table's method and path.
+ */
 export function mountJsonApi(router: Router, ctx: ServerContext): void {
+  const handlers = jsonHandlers(ctx)
+  for (const [id, route] of Object.entries(JSON_ROUTES) as [
+    JsonRouteId,
+    (typeof JSON_ROUTES)[JsonRouteId],
+  ][]) {
+    const large = id === 'sendBatch' || id === 'redrive'
+    router.add(route.method, route.path, handlers[id], large ? { bodyLimit: ctx.batchBodyLimit } : {})
+  }
+}
+
+function jsonHandlers(ctx: ServerContext): Record<JsonRouteId, Handler> {
   const { store, hub, metrics } = ctx
   const single = ctx.bodyLimit
   const json = async (c: RouteContext, limit = single) => parseJson(c.req, await readBody(c.req, limit))
 
-  router.add('GET', '/v1/info', (c) =>
-    sendJson(c.res, 200, {
-      version: ctx.version,
-      maxSize: ctx.maxSize,
-      authRequired: ctx.auth.required,
-      store: store.kind,
-      // Lets clients measure their clock's offset, so lease countdowns match the server's clock.
-      serverTime: new Date().toISOString(),
-    }),
-  )
+  return {
+    info: (c) => {
+      const info: InfoResponse = {
+        version: ctx.version,
+        maxSize: ctx.maxSize,
+        authRequired: ctx.auth.required,
+        store: store.kind,
+        // Lets clients measure their clock's offset, so lease countdowns match the server's clock.
+        serverTime: new Date().toISOString(),
+      }
+      sendJson(c.res, 200, info)
+    },
 
-  router.add('POST', '/v1/messages', async (c) => {
-    const body = validate(sendRequestSchema, await json(c))
-    permit(c.principal.canSend(body.receiver), `send to ${body.receiver}`)
-    const result = await store.send(toInput(body))
-    if (!result.duplicate) metrics.sent.inc()
-    sendJson(c.res, result.duplicate ? 200 : 201, result)
-  })
+    send: async (c) => {
+      const body = validate(sendRequestSchema, await json(c))
+      permit(c.principal.canSend(body.receiver), `send to ${body.receiver}`)
+      const result = await store.send(toInput(body))
+      if (!result.duplicate) metrics.sent.inc()
+      sendJson(c.res, result.duplicate ? 200 : 201, result)
+    },
 
-  router.add(
-    'POST',
-    '/v1/messages/batch',
-    async (c) => {
+    sendBatch: async (c) => {
       const body = validate(sendBatchRequestSchema, await json(c, ctx.batchBodyLimit))
       for (const m of body.messages) permit(c.principal.canSend(m.receiver), `send to ${m.receiver}`)
       const results = await store.sendBatch(body.messages.map(toInput))
       metrics.sent.inc(results.filter((r) => !r.duplicate).length)
       sendJson(c.res, 200, { results })
     },
-    { bodyLimit: ctx.batchBodyLimit },
-  )
 
-  router.add('POST', '/v1/mailboxes/:receiver/fetch', async (c) => {
-    const receiver = c.params.receiver!
-    const body = validate(fetchRequestSchema, await json(c))
-    permit(c.principal.canReceive(receiver), `receive from ${receiver}`)
-    const options = { leaseTime: body.leaseTime ?? LEASE_DEFAULT_MS, max: body.max ?? 1 }
-    const deadline = Date.now() + Math.min(body.wait ?? 0, FETCH_MAX_WAIT_MS)
-    let gone = false
-    c.res.once('close', () => {
-      gone = true
-    })
-    for (;;) {
-      const messages = await store.fetch(receiver, options)
-      const left = deadline - Date.now()
-      if (messages.length > 0 || left <= 0 || gone || ctx.closing) {
-        if (gone && messages.length > 0) {
-          await hub.giveBack(messages)
-          return
+    fetch: async (c) => {
+      const receiver = c.params.receiver!
+      const body = validate(fetchRequestSchema, await json(c))
+      permit(c.principal.canReceive(receiver), `receive from ${receiver}`)
+      const options = { leaseTime: body.leaseTime ?? LEASE_DEFAULT_MS, max: body.max ?? 1 }
+      const deadline = Date.now() + Math.min(body.wait ?? 0, FETCH_MAX_WAIT_MS)
+      let gone = false
+      c.res.once('close', () => {
+        gone = true
+      })
+      for (;;) {
+        const messages = await store.fetch(receiver, options)
+        const left = deadline - Date.now()
+        if (messages.length > 0 || left <= 0 || gone || ctx.closing) {
+          if (gone && messages.length > 0) {
+            await hub.giveBack(messages)
+            return
+          }
+          metrics.delivered(messages)
+          return sendJson(c.res, 200, { messages: messages.map(leasedToWire) })
         }
-        metrics.delivered(messages)
-        return sendJson(c.res, 200, { messages: messages.map(leasedToWire) })
+        await hub.waitFor(receiver, left)
       }
-      await hub.waitFor(receiver, left)
-    }
-  })
+    },
 
-  router.add('POST', '/v1/messages/:mid/ack', async (c) => {
-    const body = validate(ackRequestSchema, await json(c))
-    permit(c.principal.receives, 'receive')
-    await store.ack(c.params.mid!, body.lid, Status.confirmed)
-    metrics.acked.inc()
-    sendJson(c.res, 200, { ok: true })
-  })
+    ack: async (c) => {
+      const body = validate(ackRequestSchema, await json(c))
+      permit(c.principal.receives, 'receive')
+      await store.ack(c.params.mid!, body.lid, Status.confirmed)
+      metrics.acked.inc()
+      sendJson(c.res, 200, { ok: true })
+    },
 
-  router.add('POST', '/v1/messages/:mid/reject', async (c) => {
-    const body = validate(rejectRequestSchema, await json(c))
-    permit(c.principal.receives, 'receive')
-    await store.ack(
-      c.params.mid!,
-      body.lid,
-      Status.rejected,
-      body.delay !== undefined ? { delay: body.delay } : {},
-    )
-    metrics.rejected.inc()
-    sendJson(c.res, 200, { ok: true })
-  })
+    reject: async (c) => {
+      const body = validate(rejectRequestSchema, await json(c))
+      permit(c.principal.receives, 'receive')
+      await store.ack(
+        c.params.mid!,
+        body.lid,
+        Status.rejected,
+        body.delay !== undefined ? { delay: body.delay } : {},
+      )
+      metrics.rejected.inc()
+      sendJson(c.res, 200, { ok: true })
+    },
 
-  router.add('POST', '/v1/messages/:mid/renew', async (c) => {
-    const body = validate(renewRequestSchema, await json(c))
-    permit(c.principal.receives, 'receive')
-    const until = await store.renew(c.params.mid!, body.lid, body.leaseTime)
-    sendJson(c.res, 200, { leasedUntil: new Date(until).toISOString() })
-  })
+    renew: async (c) => {
+      const body = validate(renewRequestSchema, await json(c))
+      permit(c.principal.receives, 'receive')
+      const until = await store.renew(c.params.mid!, body.lid, body.leaseTime)
+      sendJson(c.res, 200, { leasedUntil: new Date(until).toISOString() })
+    },
 
-  router.add('GET', '/v1/messages/:mid', async (c) => {
-    permit(c.principal.admin, 'read messages')
-    const m = await store.get(c.params.mid!)
-    if (!m) throw new PandoraError('not_found', 'no such message')
-    sendJson(c.res, 200, storedToWire(m))
-  })
+    message: async (c) => {
+      permit(c.principal.admin, 'read messages')
+      const m = await store.get(c.params.mid!)
+      if (!m) throw new PandoraError('not_found', 'no such message')
+      sendJson(c.res, 200, storedToWire(m))
+    },
 
-  router.add('GET', '/v1/mailboxes', async (c) => {
-    permit(c.principal.admin, 'list mailboxes')
-    sendJson(c.res, 200, { mailboxes: await store.mailboxes() })
-  })
+    mailboxes: async (c) => {
+      permit(c.principal.admin, 'list mailboxes')
+      sendJson(c.res, 200, { mailboxes: await store.mailboxes() })
+    },
 
-  router.add('GET', '/v1/mailboxes/:receiver', async (c) => {
-    permit(c.principal.admin, 'read mailbox stats')
-    sendJson(c.res, 200, await store.stats(c.params.receiver!))
-  })
+    stats: async (c) => {
+      permit(c.principal.admin, 'read mailbox stats')
+      sendJson(c.res, 200, await store.stats(c.params.receiver!))
+    },
 
-  router.add('GET', '/v1/mailboxes/:receiver/headers', async (c) => {
-    permit(c.principal.admin, 'list headers')
-    const q = validate(headersQuerySchema, Object.fromEntries(c.url.searchParams))
-    const headers = await store.headers(c.params.receiver!, {
-      ...(q.since ? { since: Date.parse(q.since) } : {}),
-      ...(q.limit ? { limit: q.limit } : {}),
-      ...(q.order ? { order: q.order } : {}),
-    })
-    sendJson(c.res, 200, { headers: headers.map(headerToWire) })
-  })
+    headers: async (c) => {
+      permit(c.principal.admin, 'list headers')
+      const q = validate(headersQuerySchema, Object.fromEntries(c.url.searchParams))
+      const headers = await store.headers(c.params.receiver!, {
+        ...(q.since ? { since: Date.parse(q.since) } : {}),
+        ...(q.limit ? { limit: q.limit } : {}),
+        ...(q.order ? { order: q.order } : {}),
+      })
+      sendJson(c.res, 200, { headers: headers.map(headerToWire) })
+    },
 
-  router.add('GET', '/v1/mailboxes/:receiver/dead', async (c) => {
-    permit(c.principal.admin, 'list dead letters')
-    const q = validate(headersQuerySchema, Object.fromEntries(c.url.searchParams))
-    const dead = await store.dead(c.params.receiver!, q.limit ?? 100)
-    sendJson(c.res, 200, { headers: dead.map(headerToWire) })
-  })
+    dead: async (c) => {
+      permit(c.principal.admin, 'list dead letters')
+      const q = validate(headersQuerySchema, Object.fromEntries(c.url.searchParams))
+      const dead = await store.dead(c.params.receiver!, q.limit ?? 100)
+      sendJson(c.res, 200, { headers: dead.map(headerToWire) })
+    },
 
-  router.add('POST', '/v1/mailboxes/:receiver/redrive', async (c) => {
-    permit(c.principal.admin, 'redrive')
-    const body = validate(redriveRequestSchema, await json(c, ctx.batchBodyLimit))
-    sendJson(c.res, 200, { count: await store.redrive(c.params.receiver!, body.mids) })
-  })
+    redrive: async (c) => {
+      permit(c.principal.admin, 'redrive')
+      const body = validate(redriveRequestSchema, await json(c, ctx.batchBodyLimit))
+      sendJson(c.res, 200, { count: await store.redrive(c.params.receiver!, body.mids) })
+    },
 
-  router.add('DELETE', '/v1/mailboxes/:receiver', async (c) => {
-    permit(c.principal.admin, 'purge')
-    sendJson(c.res, 200, { count: await store.purge(c.params.receiver!) })
-  })
+    purge: async (c) => {
+      permit(c.principal.admin, 'purge')
+      sendJson(c.res, 200, { count: await store.purge(c.params.receiver!) })
+    },
+  }
 }

@@ -1,6 +1,7 @@
 import {
   type ClientFrame,
   clientFrameSchema,
+  type ErrorCode,
   LEASE_DEFAULT_MS,
   type LeasedMessage,
   leasedToWire,
@@ -9,6 +10,7 @@ import {
   Status,
   type Store,
   toPandoraError,
+  WS_CLOSE,
   WS_FEATURES,
   WS_PROTOCOL,
 } from '@pandora/core'
@@ -71,7 +73,7 @@ export class SocketSession implements SubscriptionOwner {
     })
     if (principal === null) {
       this.#authTimer = setTimeout(
-        () => this.#fail(4401, 'unauthorized', 'no auth frame in time'),
+        () => this.#fail(WS_CLOSE.unauthorized, 'unauthorized', 'no auth frame in time'),
         settings.authTimeoutMs,
       )
     }
@@ -214,14 +216,14 @@ export class SocketSession implements SubscriptionOwner {
     const ref = frame.ref ? { ref: frame.ref } : {}
     if (frame.type === 'auth') {
       const principal = this.#principal ?? this.#s.auth.authenticate(frame.token)
-      if (!principal) return this.#fail(4401, 'unauthorized', 'invalid token')
+      if (!principal) return this.#fail(WS_CLOSE.unauthorized, 'unauthorized', 'invalid token')
       this.#principal = principal
       clearTimeout(this.#authTimer)
       return this.#send({ type: 'authenticated', ...ref })
     }
     if (frame.type === 'ping') return this.#send({ type: 'pong', ...ref })
     const principal = this.#principal
-    if (!principal) return this.#fail(4401, 'unauthorized', 'authenticate first')
+    if (!principal) return this.#fail(WS_CLOSE.unauthorized, 'unauthorized', 'authenticate first')
     switch (frame.type) {
       case 'subscribe': {
         if (!principal.canReceive(frame.receiver))
@@ -279,7 +281,7 @@ export class SocketSession implements SubscriptionOwner {
             ),
           ),
         )
-        const errors: { index: number; code: string; message: string }[] = []
+        const errors: { index: number; code: ErrorCode; message: string }[] = []
         // Credit comes back for all of them before the hub is kicked, so it fetches once for all.
         const freed = new Set<string>()
         outcomes.forEach((error, index) => {

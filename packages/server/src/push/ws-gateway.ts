@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { WS_PROTOCOL } from '@pandora/core'
+import { WS_CLOSE, WS_PROTOCOL } from '@pandora/core'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { TokenAuth } from '../auth.js'
 import { type SessionSettings, SocketSession } from './socket-session.js'
@@ -77,7 +77,7 @@ export class WsGateway {
   /** Closes every socket (giving their leases back) and stops the heartbeat. */
   async close(): Promise<void> {
     clearInterval(this.#heartbeat)
-    await Promise.all([...this.#sessions].map((s) => s.close(1001, 'server shutting down')))
+    await Promise.all([...this.#sessions].map((s) => s.close(WS_CLOSE.goingAway, 'server shutting down')))
     this.#sessions.clear()
     const closed = new Promise<void>((resolve) => this.#wss.close(() => resolve()))
     // ws waits for every peer to answer the close handshake (up to 30 s each); a frozen or
