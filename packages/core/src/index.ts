@@ -114,6 +114,7 @@ export {
   mailboxesResponseSchema,
   okResponseSchema,
   type Problem,
+  problemReplySchema,
   problemSchema,
   type RedriveRequest,
   type RejectRequest,

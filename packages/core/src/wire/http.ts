@@ -130,5 +130,11 @@ export type HeadersResponse = z.infer<typeof headersResponseSchema>
 export type MailboxesResponse = z.infer<typeof mailboxesResponseSchema>
 export type RedriveRequest = z.infer<typeof redriveRequestSchema>
 export type CountResponse = z.infer<typeof countResponseSchema>
+/**
+ * A problem as a client should read it: the same shape, any string as `code`, so a code added by a
+ * newer server is still read (and mapped by its HTTP status) instead of failing the whole reply.
+ */
+export const problemReplySchema = problemSchema.extend({ code: z.string() })
+
 export type Problem = z.infer<typeof problemSchema>
 export type InfoResponse = z.infer<typeof infoResponseSchema>

@@ -7,7 +7,6 @@ import {
   leaseTimeSchema,
   mailboxSchema,
 } from './common.js'
-import { errorCodeSchema } from './http.js'
 
 /** The WebSocket subprotocol of this version of the frames. */
 export const WS_PROTOCOL = 'pandora.v1'
@@ -40,6 +39,8 @@ export const WS_CLOSE = {
 /** Optional frames a server of this version understands, announced in its welcome. */
 export const WS_FEATURES = ['acks', 'messages'] as const
 
+// Any string, so that a client reads codes a newer server adds; servers send only ErrorCode values.
+const errorCode = z.string().meta({ description: 'A stable error code (see ErrorCodes)' })
 const ref = z.string().min(1).max(64).optional().meta({ description: 'Echoed in the reply to this frame' })
 const subId = z.string().min(1).max(64).meta({ description: 'Subscription id, chosen by the client' })
 
@@ -101,7 +102,7 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
     ref,
     leasedUntil: z.string().optional(),
     errors: z
-      .array(z.object({ index: z.int().min(0), code: errorCodeSchema, message: z.string() }))
+      .array(z.object({ index: z.int().min(0), code: errorCode, message: z.string() }))
       .optional()
       .meta({ description: 'For an `acks` frame: the items that failed, by position' }),
   }),
@@ -109,7 +110,7 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
     type: z.literal('error'),
     ref,
     sub: subId.optional(),
-    code: errorCodeSchema,
+    code: errorCode,
     message: z.string(),
   }),
   z.object({ type: z.literal('pong'), ref }),

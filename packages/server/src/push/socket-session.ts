@@ -1,7 +1,6 @@
 import {
   type ClientFrame,
   clientFrameSchema,
-  type ErrorCode,
   LEASE_DEFAULT_MS,
   type LeasedMessage,
   leasedToWire,
@@ -281,7 +280,7 @@ export class SocketSession implements SubscriptionOwner {
             ),
           ),
         )
-        const errors: { index: number; code: ErrorCode; message: string }[] = []
+        const errors: { index: number; code: string; message: string }[] = []
         // Credit comes back for all of them before the hub is kicked, so it fetches once for all.
         const freed = new Set<string>()
         outcomes.forEach((error, index) => {
