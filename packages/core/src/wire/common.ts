@@ -28,10 +28,10 @@ export const timeSchema = z.iso.datetime({ offset: true }).meta({ description: '
  * A JSON object keyed by user-chosen names, parsed into an object without a prototype. zod's own
  * `z.record` builds a plain object and skips a `__proto__` key: a field of that name would vanish,
  * and `constructor` or `toString` would not be plain names. Here every own key is checked and kept.
- * Documented (JSON Schema, OpenAPI) exactly as the equivalent `z.record`.
+ * `documented` is its JSON Schema (for OpenAPI), written out so browsers need not load zod's
+ * generator: the same as the equivalent `z.record`'s (the OpenAPI test compares the document).
  */
-function namedRecord<V extends z.ZodType>(key: z.ZodString, value: V) {
-  const { $schema: _, ...documented } = z.toJSONSchema(z.record(key, value), { io: 'input' })
+function namedRecord<V extends z.ZodType>(key: z.ZodString, value: V, documented: Record<string, unknown>) {
   return z
     .unknown()
     .transform((input, ctx) => {
@@ -56,13 +56,23 @@ function namedRecord<V extends z.ZodType>(key: z.ZodString, value: V) {
     .meta(documented)
 }
 
+const stringList = { type: 'array', items: { type: 'string' } }
 /** Body fields as sent: a string or a list of strings per name (an object without a prototype). */
 export const fieldsInputSchema = namedRecord(
   z.string().min(1).max(255),
   z.union([z.string(), z.array(z.string())]),
+  {
+    type: 'object',
+    propertyNames: { type: 'string', minLength: 1, maxLength: 255 },
+    additionalProperties: { anyOf: [{ type: 'string' }, stringList] },
+  },
 )
 /** Body fields as stored: a list of strings per name (an object without a prototype). */
-export const fieldsSchema = namedRecord(z.string(), z.array(z.string()))
+export const fieldsSchema = namedRecord(z.string(), z.array(z.string()), {
+  type: 'object',
+  propertyNames: { type: 'string' },
+  additionalProperties: stringList,
+})
 
 /** A message header on the wire (times as RFC 3339). */
 export const messageHeaderSchema = z
