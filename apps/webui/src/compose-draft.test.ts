@@ -27,6 +27,35 @@ describe('compose draft', () => {
     expect(check.fields).toEqual({ topic: ['new-order'], sku: ['A1', 'B2'] })
   })
 
+  it('compose - prototype names such as constructor and __proto__ are ordinary custom fields', () => {
+    const names = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__']
+    const check = checkDraft(
+      draft({
+        fields: names.flatMap((name, i) => [
+          { id: 2 * i, name, value: `${name}-1` },
+          { id: 2 * i + 1, name, value: `${name}-2` },
+        ]),
+      }),
+      4096,
+      '2024-01-01T00:00:00.000Z',
+    )
+    expect(check.ok).toBe(true)
+    const own = Object.fromEntries(
+      Object.keys(check.fields).map((k) => [k, Object.getOwnPropertyDescriptor(check.fields, k)?.value]),
+    )
+    expect(own).toEqual(Object.fromEntries(names.map((n) => [n, [`${n}-1`, `${n}-2`]])))
+    // The size counts every field, __proto__ included.
+    const body = encodeFields(
+      Object.assign(Object.create(null), own, {
+        sender: ['web@shop'],
+        receiver: ['orders@shop'],
+        clientTime: ['2024-01-01T00:00:00.000Z'],
+      }),
+    )
+    expect(body).toContain('__proto__=__proto__-1&__proto__=__proto__-2')
+    expect(check.size).toBe(byteLength(body))
+  })
+
   it('compose - an empty To or From is required, control characters are refused', () => {
     const check = checkDraft(draft({ to: '', from: 'a\u0007b' }), 4096)
     expect(check.ok).toBe(false)

@@ -1,6 +1,7 @@
 import {
   byteLength,
   DELAY_MAX_MS,
+  emptyFields,
   encodeFields,
   FIELD_NAME_MAX_LENGTH,
   type Fields,
@@ -101,9 +102,10 @@ export function checkDraft(draft: ComposeDraft, maxSize: number, clientTime = SA
   const delay = parseDelay(draft.delay)
   if ('error' in delay) errors.delay = delay.error
 
-  const fields: Fields = {}
+  // Names are typed by the user: `constructor` or `__proto__` must be plain keys (no prototype).
+  const fields = emptyFields()
   const add = (name: string, value: string) => {
-    const list = fields[name]
+    const list = Object.hasOwn(fields, name) ? fields[name] : undefined
     if (list) list.push(value)
     else fields[name] = [value]
   }
@@ -121,9 +123,12 @@ export function checkDraft(draft: ComposeDraft, maxSize: number, clientTime = SA
   }
   if (Object.keys(rowErrors).length > 0) errors.fields = rowErrors
 
-  const size = byteLength(
-    encodeFields({ ...fields, sender: [draft.from], receiver: [draft.to], clientTime: [clientTime] }),
-  )
+  const stamped = Object.assign(emptyFields(), fields, {
+    sender: [draft.from],
+    receiver: [draft.to],
+    clientTime: [clientTime],
+  })
+  const size = byteLength(encodeFields(stamped))
   if (size > maxSize) errors.body = `Message is too big: ${size} of at most ${maxSize} bytes`
   return {
     errors,

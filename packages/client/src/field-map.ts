@@ -1,4 +1,4 @@
-import type { Fields } from '@pandora/core'
+import { emptyFields, type Fields } from '@pandora/core'
 
 /**
  * A message body: string fields, each with one or more values (like URL query values).
@@ -10,46 +10,49 @@ import type { Fields } from '@pandora/core'
  * ```
  */
 export class FieldMap implements Iterable<[string, string[]]> {
-  readonly #fields: Fields
+  // A Map: field names are chosen by users, so `constructor` or `__proto__` must be plain keys.
+  readonly #fields = new Map<string, readonly string[]>()
 
   constructor(fields: Fields) {
-    const copy: Fields = {}
-    for (const [name, values] of Object.entries(fields)) copy[name] = [...values]
-    this.#fields = copy
+    // Own entries only: a `__proto__` key that JSON.parse made an own property is a field too.
+    for (const [name, values] of Object.entries(fields)) this.#fields.set(name, [...values])
   }
 
   /** The first value of `name`, or `undefined` when the field is absent. */
   get(name: string): string | undefined {
-    return this.#fields[name]?.[0]
+    return this.#fields.get(name)?.[0]
   }
 
   /** Every value of `name` in order; an empty list when the field is absent. */
   getAll(name: string): string[] {
-    return [...(this.#fields[name] ?? [])]
+    return [...(this.#fields.get(name) ?? [])]
   }
 
   /** True when the body has a field called `name`. */
   has(name: string): boolean {
-    return Object.hasOwn(this.#fields, name)
+    return this.#fields.has(name)
   }
 
   /** The field names. */
   keys(): string[] {
-    return Object.keys(this.#fields)
+    return [...this.#fields.keys()]
   }
 
   /** Number of distinct field names. */
   get size(): number {
-    return Object.keys(this.#fields).length
+    return this.#fields.size
   }
 
   *[Symbol.iterator](): Iterator<[string, string[]]> {
-    for (const [name, values] of Object.entries(this.#fields)) yield [name, [...values]]
+    for (const [name, values] of this.#fields) yield [name, [...values]]
   }
 
-  /** A plain copy: every field with its list of values (what `JSON.stringify` prints). */
+  /**
+   * A copy as a record: every field with its list of values (what `JSON.stringify` prints). The
+   * record has no prototype, so every name, `__proto__` included, is an own key.
+   */
   toJSON(): Fields {
-    const out: Fields = {}
+    const out = emptyFields()
     for (const [name, values] of this) out[name] = values
     return out
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeFields, encodeFields, normalizeFields } from './body.js'
+import { decodeFields, encodeFields, firstValue, normalizeFields } from './body.js'
 import { isValidMailbox } from './mailbox.js'
 import { prepareMessage } from './message.js'
 
@@ -20,6 +20,32 @@ describe('bodies', () => {
     expect(() => normalizeFields(null)).toThrow('body is nil')
     expect(() => normalizeFields({ a: 1 })).toThrow(/must be a string/)
     expect(() => normalizeFields({ '': 'x' })).toThrow(/field names/)
+  })
+
+  it('names - prototype names such as constructor and __proto__ are plain field names', () => {
+    const names = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__', 'isPrototypeOf']
+    // JSON.parse keeps `__proto__` as an own key, as a JSON body does.
+    const input: unknown = JSON.parse(`{${names.map((n) => `"${n}": ["${n}-1", "${n}-2"]`).join(', ')}}`)
+    const own = (fields: object) =>
+      Object.fromEntries(
+        Object.keys(fields).map((k) => [k, Object.getOwnPropertyDescriptor(fields, k)?.value]),
+      )
+    const expected = Object.fromEntries(names.map((n) => [n, [`${n}-1`, `${n}-2`]]))
+
+    const normalized = normalizeFields(input)
+    expect(Object.getPrototypeOf(normalized)).toBeNull()
+    expect(own(normalized)).toEqual(expected)
+
+    const encoded = encodeFields(normalized)
+    expect(encoded).toContain('__proto__=__proto__-1&__proto__=__proto__-2')
+    const decoded = decodeFields(encoded)
+    expect(Object.getPrototypeOf(decoded)).toBeNull()
+    expect(own(decoded)).toEqual(expected)
+    expect(encodeFields(decoded)).toBe(encoded)
+
+    // A name absent from the body reads as absent, not as Object.prototype's member.
+    expect(firstValue(decodeFields('a=1'), 'constructor')).toBeUndefined()
+    expect(firstValue(decoded, 'toString')).toBe('toString-1')
   })
 
   it('prepare - adds sender, receiver and clientTime; the same input gives the same mid', async () => {

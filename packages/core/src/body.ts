@@ -1,6 +1,10 @@
 import { PandoraError } from './errors.js'
 
-/** A message body: string fields, each with one or more values in order (like URL query values). */
+/**
+ * A message body: string fields, each with one or more values in order (like URL query values).
+ * Field names are chosen by users, so every `Fields` Pandora builds has no prototype (see
+ * {@link emptyFields}): `constructor`, `toString` or `__proto__` are just names.
+ */
 export type Fields = Record<string, string[]>
 
 /** Fields as callers like to write them: a single value or several per name. */
@@ -40,6 +44,21 @@ function compareCodePoints(a: string, b: string): number {
 }
 
 /**
+ * A new, empty {@link Fields} without a prototype. Build every record keyed by user-chosen names
+ * from this (or use a `Map`): on a plain `{}`, `fields.constructor` is a function and assigning
+ * `fields.__proto__` replaces the prototype instead of adding a field.
+ *
+ * @example
+ * ```ts
+ * const fields = emptyFields()
+ * fields.constructor = ['a'] // an ordinary field
+ * ```
+ */
+export function emptyFields(): Fields {
+  return Object.create(null) as Fields
+}
+
+/**
  * Normalizes and validates fields given by a caller: every name 1–255 characters of well-formed
  * text, every value a well-formed string. Single values become one-element lists.
  */
@@ -48,7 +67,8 @@ export function normalizeFields(input: unknown): Fields {
   if (typeof input !== 'object' || Array.isArray(input)) {
     throw new PandoraError('invalid_input', 'fields must be an object of strings or string lists')
   }
-  const out: Fields = {}
+  const out = emptyFields()
+  // Own keys only: a `__proto__` key that JSON.parse made an own property is a field like any other.
   for (const [name, value] of Object.entries(input as Record<string, unknown>)) {
     if (name.length === 0 || name.length > FIELD_NAME_MAX_LENGTH || !name.isWellFormed()) {
       throw new PandoraError('invalid_input', `field names must be 1–${FIELD_NAME_MAX_LENGTH} characters`)
@@ -76,23 +96,24 @@ export function normalizeFields(input: unknown): Fields {
  */
 export function encodeFields(fields: Fields): string {
   const parts: string[] = []
-  for (const key of Object.keys(fields).sort(compareCodePoints)) {
+  // Own entries only, so a plain object given by a caller cannot add Object.prototype's members.
+  for (const [key, values] of Object.entries(fields).sort(([a], [b]) => compareCodePoints(a, b))) {
     const k = queryEscape(key)
-    for (const v of fields[key] ?? []) parts.push(`${k}=${queryEscape(v)}`)
+    for (const v of values) parts.push(`${k}=${queryEscape(v)}`)
   }
   return parts.join('&')
 }
 
 /** Parses a canonical (or any URL-encoded) body back into fields. */
 export function decodeFields(encoded: string): Fields {
-  const out: Fields = {}
+  const out = emptyFields()
   if (encoded.length === 0) return out
   for (const part of encoded.split('&')) {
     if (part.length === 0) continue
     const eq = part.indexOf('=')
     const key = queryUnescape(eq === -1 ? part : part.slice(0, eq))
     const value = eq === -1 ? '' : queryUnescape(part.slice(eq + 1))
-    const list = out[key]
+    const list = Object.hasOwn(out, key) ? out[key] : undefined
     if (list) list.push(value)
     else out[key] = [value]
   }
@@ -111,5 +132,5 @@ export function utf8(s: string): Uint8Array {
 
 /** The first value of a field, or `undefined`. */
 export function firstValue(fields: Fields, name: string): string | undefined {
-  return fields[name]?.[0]
+  return Object.hasOwn(fields, name) ? fields[name]?.[0] : undefined
 }

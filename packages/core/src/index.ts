@@ -8,6 +8,7 @@ export { AvailabilitySignal } from './availability.js'
 export {
   byteLength,
   decodeFields,
+  emptyFields,
   encodeFields,
   FIELD_NAME_MAX_LENGTH,
   type Fields,

@@ -20,12 +20,17 @@ export interface StoreHarness {
   reopen?: () => Promise<Store>
   /** Extra stores sharing the same data, for real parallelism (e.g. PostgreSQL connections). */
   peers?: (n: number) => Promise<Store[]>
+  /**
+   * Changes the stored body of `mid` so that it no longer reads back (as a damaged disk or a bad
+   * write would): the store's own test file does it behind the store's back.
+   */
+  corrupt?: (mid: string) => Promise<void>
   /** Called after each test. */
   dispose?: () => Promise<void>
 }
 
 /** Names of the cases, for skipping one with a reason. */
-export type ConformanceCase = 'reopen' | 'parallel-peers'
+export type ConformanceCase = 'reopen' | 'parallel-peers' | 'corrupt-body'
 
 /** How a store's test file runs the suite. */
 export interface ConformanceOptions {
@@ -401,6 +406,95 @@ export function runStoreConformance(options: ConformanceOptions): void {
         await h.store.ack(m!.mid, m!.lid, Status.rejected)
       }
     })
+  })
+
+  describe('field names', () => {
+    /** Prototype member names, each with two values, in a body parsed from JSON (own `__proto__` key). */
+    const PROTO_NAMES = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__', 'isPrototypeOf']
+    const protoFields = (): SendInput['fields'] =>
+      JSON.parse(`{${PROTO_NAMES.map((n) => `"${n}": ["${n}-1", "${n}-2"]`).join(', ')}}`)
+    /** The own fields of a body, as a plain record for comparison. */
+    const own = (fields: object | null | undefined) =>
+      fields &&
+      Object.fromEntries(
+        Object.keys(fields).map((k) => [k, Object.getOwnPropertyDescriptor(fields, k)?.value]),
+      )
+
+    it('fields - prototype names such as constructor and __proto__ round-trip through send, fetch and get', async () => {
+      const { store } = await open()
+      const box = mailbox()
+      const clientTime = '2024-01-01T00:00:00Z'
+      const { mid } = await store.send(msg(box, protoFields(), { clientTime }))
+      const behind = await store.send(msg(box, { n: 'behind' }))
+      const expected = {
+        ...Object.fromEntries(PROTO_NAMES.map((n) => [n, [`${n}-1`, `${n}-2`]])),
+        clientTime: [clientTime],
+        receiver: [box],
+        sender: ['sender@test'],
+      }
+      const fetched = await store.fetch(box, { leaseTime: LEASE, max: 10 })
+      expect(fetched.map((m) => m.mid)).toEqual([mid, behind.mid])
+      expect(own(fetched[0]!.fields)).toEqual(expected)
+      expect(own((await store.get(mid))?.fields)).toEqual(expected)
+      const canonical = Object.assign(Object.create(null), expected)
+      expect(mid).toBe(await contentKey(encodeFields(canonical)))
+      for (const m of fetched) await store.ack(m.mid, m.lid, Status.confirmed)
+      expect(await store.stats(box)).toMatchObject({ confirmed: 2, pending: 0, leased: 0 })
+    })
+
+    it('fields - a batch with prototype names is stored whole and read back', async () => {
+      const { store } = await open()
+      const box = mailbox()
+      const results = await store.sendBatch([msg(box, protoFields()), msg(box, { constructor: 'only' })])
+      const fetched = await store.fetch(box, { leaseTime: LEASE, max: 10 })
+      expect(fetched.map((m) => m.mid)).toEqual(results.map((r) => r.mid))
+      expect(own(fetched[0]!.fields)).toMatchObject(
+        Object.fromEntries([['__proto__', ['__proto__-1', '__proto__-2']]]),
+      )
+      expect(own(fetched[1]!.fields)).toMatchObject({ constructor: ['only'] })
+      expect(Object.keys(fetched[1]!.fields)).not.toContain('toString')
+    })
+  })
+
+  describe('unreadable bodies', () => {
+    const skip = options.skip?.['corrupt-body']
+    it.skipIf(skip !== undefined)(
+      `poison - a body that cannot be read counts as a delivery, never blocks the messages behind it, and goes dead${skip ? ` (skipped: ${skip.reason})` : ''}`,
+      async () => {
+        const h = await open({ maxDeliveries: 2 })
+        if (!h.corrupt)
+          throw new Error('the store harness needs corrupt(mid), or skip corrupt-body with a reason')
+        const box = mailbox()
+        const bad = await h.store.send(msg(box, { n: 'bad' }))
+        const first = await h.store.send(msg(box, { n: 'first' }))
+        const second = await h.store.send(msg(box, { n: 'second' }))
+        await h.corrupt(bad.mid)
+        await expectCode(h.store.get(bad.mid), 'corrupt_blob')
+
+        // One batch: the unreadable message is leased (a delivery) but not returned; the others are.
+        const batch = await h.store.fetch(box, { leaseTime: 5000, max: 10 })
+        expect(batch.map((m) => m.mid)).toEqual([first.mid, second.mid])
+        const badHeader = async () => (await h.store.headers(box)).find((m) => m.mid === bad.mid)
+        expect(await badHeader()).toMatchObject({ deliveryCount: 1 })
+        expect(await h.store.stats(box)).toMatchObject({ leased: 3, pending: 0 })
+        for (const m of batch) await h.store.ack(m.mid, m.lid, Status.confirmed)
+
+        // Its lease runs out: due again ahead of a newer message, and a fetch of one passes it by.
+        h.advance(5001)
+        const third = await h.store.send(msg(box, { n: 'third' }))
+        const [next] = await h.store.fetch(box, { leaseTime: 5000 })
+        expect(next?.mid).toBe(third.mid)
+        expect(await badHeader()).toMatchObject({ deliveryCount: 2 })
+        await h.store.ack(next!.mid, next!.lid, Status.confirmed)
+
+        // After its last delivery it is dead, like any message that keeps failing.
+        h.advance(5001)
+        expect(await h.store.fetch(box, { leaseTime: 5000, max: 10 })).toEqual([])
+        expect((await h.store.dead(box)).map((m) => m.mid)).toEqual([bad.mid])
+        expect(await h.store.stats(box)).toMatchObject({ dead: 1, confirmed: 3, leased: 0, pending: 0 })
+        expect(await h.store.nextDueIn(box)).toBeNull()
+      },
+    )
   })
 
   describe('listings', () => {

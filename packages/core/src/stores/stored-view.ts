@@ -1,4 +1,4 @@
-import { decodeFields, type Fields } from '../body.js'
+import { decodeFields, emptyFields, type Fields } from '../body.js'
 import { PandoraError } from '../errors.js'
 import { contentKeySync } from '../key.js'
 import type { MessageHeader } from '../message.js'
@@ -18,6 +18,21 @@ export function verifiedFields(key: string, bytes: Uint8Array | null): Fields | 
   if (bytes === null) return null
   assertIntact(key, bytes)
   return decodeFields(utf8.decode(bytes))
+}
+
+/**
+ * The fields of a message a fetch has just leased, or `undefined` when its body cannot be read
+ * (corrupt, or not decodable). A message the server cannot decode never blocks the ones behind it:
+ * the fetch keeps its lease (a delivery, counted), leaves it out of the answer and carries on, so it
+ * comes back when that lease runs out and goes dead after `maxDeliveries` like any failing message.
+ * A body already collected reads as no fields, as before.
+ */
+export function leasedFields(key: string, bytes: Uint8Array | null): Fields | undefined {
+  try {
+    return verifiedFields(key, bytes) ?? emptyFields()
+  } catch {
+    return undefined
+  }
 }
 
 /**

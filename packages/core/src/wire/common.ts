@@ -24,13 +24,55 @@ export const delaySchema = z.int().min(0).max(DELAY_MAX_MS).meta({ description: 
 export const batchCountSchema = z.int().min(1).max(FETCH_MAX_BATCH)
 /** An RFC 3339 time. */
 export const timeSchema = z.iso.datetime({ offset: true }).meta({ description: 'RFC 3339 time' })
-/** Body fields as sent: a string or a list of strings per name. */
-export const fieldsInputSchema = z.record(
+/**
+ * A JSON object keyed by user-chosen names, parsed into an object without a prototype. zod's own
+ * `z.record` builds a plain object and skips a `__proto__` key: a field of that name would vanish,
+ * and `constructor` or `toString` would not be plain names. Here every own key is checked and kept.
+ * `documented` is its JSON Schema (for OpenAPI), written out so browsers need not load zod's
+ * generator: the same as the equivalent `z.record`'s (the OpenAPI test compares the document).
+ */
+function namedRecord<V extends z.ZodType>(key: z.ZodString, value: V, documented: Record<string, unknown>) {
+  return z
+    .unknown()
+    .transform((input, ctx) => {
+      const out = Object.create(null) as Record<string, z.output<V>>
+      if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+        ctx.addIssue({ code: 'invalid_type', expected: 'record', input })
+        return z.NEVER
+      }
+      const object = input as Record<string, unknown>
+      for (const name of Object.keys(object)) {
+        const parsedKey = key.safeParse(name)
+        const parsed = value.safeParse(object[name])
+        const issues = [
+          ...(parsedKey.error?.issues.map((i) => ({ message: i.message, path: [name] })) ?? []),
+          ...(parsed.error?.issues.map((i) => ({ message: i.message, path: [name, ...i.path] })) ?? []),
+        ]
+        for (const issue of issues) ctx.addIssue({ code: 'custom', input: object[name], ...issue })
+        if (parsed.success && issues.length === 0) out[name] = parsed.data
+      }
+      return out
+    })
+    .meta(documented)
+}
+
+const stringList = { type: 'array', items: { type: 'string' } }
+/** Body fields as sent: a string or a list of strings per name (an object without a prototype). */
+export const fieldsInputSchema = namedRecord(
   z.string().min(1).max(255),
   z.union([z.string(), z.array(z.string())]),
+  {
+    type: 'object',
+    propertyNames: { type: 'string', minLength: 1, maxLength: 255 },
+    additionalProperties: { anyOf: [{ type: 'string' }, stringList] },
+  },
 )
-/** Body fields as stored: a list of strings per name. */
-export const fieldsSchema = z.record(z.string(), z.array(z.string()))
+/** Body fields as stored: a list of strings per name (an object without a prototype). */
+export const fieldsSchema = namedRecord(z.string(), z.array(z.string()), {
+  type: 'object',
+  propertyNames: { type: 'string' },
+  additionalProperties: stringList,
+})
 
 /** A message header on the wire (times as RFC 3339). */
 export const messageHeaderSchema = z

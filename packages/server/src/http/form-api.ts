@@ -1,5 +1,5 @@
 import {
-  type Fields,
+  emptyFields,
   LEASE_DEFAULT_MS,
   PandoraError,
   parseGoDuration,
@@ -42,7 +42,7 @@ export function mountFormApi(router: Router, ctx: ServerContext, prefix: string)
     async (c) => {
       const f = await form(c)
       const receiver = first(f, 'receiver') ?? ''
-      const fields: Fields = {}
+      const fields = emptyFields()
       for (const [k, v] of f) if (!SEND_CONTROL_FIELDS.has(k)) fields[k] = v
       const delay = first(f, 'delay')
       const delayMs = delay ? parseGoDuration(delay) : 0

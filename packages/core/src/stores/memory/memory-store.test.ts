@@ -8,7 +8,18 @@ describe('memory store', () => {
   runStoreConformance({
     newStore: async (options) => {
       const clock = new ManualClock()
-      return { store: new MemoryStore({ ...options, clock }), advance: (ms) => clock.advance(ms) }
+      const store = new MemoryStore({ ...options, clock })
+      return {
+        store,
+        advance: (ms) => clock.advance(ms),
+        // getBlob hands out the array the store holds (no copy): flipping a byte of it is what a
+        // memory fault would do. The suite checks that the store then reports the body corrupt.
+        corrupt: async (mid) => {
+          const bytes = await store.getBlob(mid)
+          if (!bytes || bytes.length === 0) throw new Error(`no body to corrupt for ${mid}`)
+          bytes[0]! ^= 0xff
+        },
+      }
     },
     skip: { reopen: { reason: 'the memory store keeps nothing across instances' } },
   })

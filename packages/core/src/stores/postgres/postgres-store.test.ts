@@ -97,6 +97,10 @@ describe.skipIf(unreachable !== null)('postgres store', () => {
           return store
         },
         peers: (n) => Promise.all(Array.from({ length: n }, () => f.open())),
+        // Rewritten behind the store's back, as a damaged table would read back.
+        corrupt: async (mid) => {
+          await admin.query(`UPDATE "${f.schema}".blobs SET bytes = 'tampered' WHERE key = $1`, [mid])
+        },
         dispose: f.dispose,
       }
     },

@@ -22,7 +22,7 @@ import type {
   StoreOptions,
 } from '../../store.js'
 import { checkAck, checkFetch, checkHeaders, checkMids, checkRenew } from '../../store-input.js'
-import { assertIntact, verifiedFields } from '../stored-view.js'
+import { assertIntact, leasedFields, verifiedFields } from '../stored-view.js'
 import { loadPg } from './load-pg.js'
 import { migrate } from './migrations.js'
 import { NotifyListener } from './notify-listener.js'
@@ -217,8 +217,8 @@ export class PostgresStore implements Store {
     const { receiver: name, leaseTime, max } = checkFetch(receiver, options)
     return this.#run(async (pool) => {
       const out: LeasedMessage[] = []
-      // Candidates due for dead-lettering use up a round without being delivered: go again for
-      // the rest, as long as the last round found as many as it asked for.
+      // Candidates due for dead-lettering, and unreadable ones, use up a round without being
+      // delivered: go again for the rest, as long as the last round found as many as it asked for.
       for (;;) {
         const want = max - out.length
         const lids = Array.from({ length: want }, newLeaseId)
@@ -233,12 +233,11 @@ export class PostgresStore implements Store {
         rows.sort((a, b) => num(a.rn) - num(b.rn))
         for (const row of rows) {
           if (row.doomed) continue
-          out.push({
-            ...toHeader(row),
-            lid: row.lid!,
-            leasedUntil: num(row.leased_until!),
-            fields: verifiedFields(row.mid, row.bytes) ?? {},
-          })
+          // The round's leases are committed: an unreadable body must not cost the others theirs.
+          // It keeps its lease (a delivery) and is left out (see leasedFields).
+          const fields = leasedFields(row.mid, row.bytes)
+          if (fields === undefined) continue
+          out.push({ ...toHeader(row), lid: row.lid!, leasedUntil: num(row.leased_until!), fields })
         }
         if (rows.length < want || out.length >= max) return out
       }

@@ -25,7 +25,7 @@ import type {
   StoreOptions,
 } from '../../store.js'
 import { checkAck, checkFetch, checkHeaders, checkMids, checkRenew } from '../../store-input.js'
-import { assertIntact, headerAt, verifiedFields } from '../stored-view.js'
+import { assertIntact, headerAt, leasedFields, verifiedFields } from '../stored-view.js'
 import { GroupCommit } from './group-commit.js'
 import { migrate } from './migrations.js'
 import { type MessageRow, prepareStatements, type Statements } from './statements.js'
@@ -205,7 +205,9 @@ export class SqliteStore implements Store {
           const lid = newLeaseId()
           const until = now + leaseTime
           this.#sql.lease.run({ status, lid, until, seq: row.seq })
-          const fields = verifiedFields(row.mid, row.bytes) ?? {}
+          // Unreadable: the lease commits (a delivery) but the message is left out (see leasedFields).
+          const fields = leasedFields(row.mid, row.bytes)
+          if (fields === undefined) continue
           out.push({
             ...toHeader(row),
             status: status as StatusCode,
@@ -215,7 +217,8 @@ export class SqliteStore implements Store {
             fields,
           })
         }
-        // Fewer rows than asked: the mailbox has no more due. Otherwise some may have died; refill.
+        // Fewer rows than asked: the mailbox has no more due. Otherwise some may have died or been
+        // unreadable; refill (both are out of the due index now, so this ends).
         if (rows.length < want || out.length >= max) return out
       }
     })
