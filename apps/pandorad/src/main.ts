@@ -22,7 +22,7 @@ async function main(): Promise<void> {
 
   const logger = pino({ name: 'pandorad', level: config.logLevel })
   const tokens: TokenEntry[] = config.tokenFile ? readTokenFile(config.tokenFile) : []
-  const store = await openStore(config)
+  const store = await openStore(config, (error) => logger.warn({ err: error }, 'store error'))
   const webRoot = join(here, 'webui')
   const server = await createServer({
     store,
@@ -30,7 +30,6 @@ async function main(): Promise<void> {
     host: config.host,
     ...(config.token ? { token: config.token } : {}),
     tokens,
-    ...(config.maxSize !== undefined ? { maxSize: config.maxSize } : {}),
     allowedOrigins: config.allowOrigins,
     ...(config.webui && existsSync(join(webRoot, 'index.html')) ? { webRoot } : {}),
     logger,

@@ -64,6 +64,7 @@ export type {
   MailboxStats,
   MessageStore,
   Store,
+  StoreLimits,
   StoreOptions,
 } from './store.js'
 export {
@@ -75,7 +76,8 @@ export {
   HEADERS_DEFAULT_LIMIT,
   HEADERS_MAX_LIMIT,
 } from './store-input.js'
-export { MemoryStore, type MemoryStoreOptions } from './stores/memory/index.js'
+export { MemoryStore, type MemoryStoreOptions, openMemoryStore } from './stores/memory/index.js'
+export { MAX_DELIVERIES_MAX, MAX_SIZE_MAX, MAX_SIZE_MIN } from './stores/store-rules.js'
 export {
   batchCountSchema,
   delaySchema,

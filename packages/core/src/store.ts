@@ -1,4 +1,5 @@
 import type { Fields } from './body.js'
+import type { Clock } from './clock.js'
 import type { LeasedMessage, MessageHeader, SendInput, SendResult, StoredMessage } from './message.js'
 import type { StatusCode } from './status.js'
 
@@ -126,18 +127,48 @@ export interface MessageStore {
   nextDueIn(receiver: string): Promise<number | null>
 }
 
+/** The limits a store enforces, resolved from its options. */
+export interface StoreLimits {
+  /** Largest encoded body in bytes. */
+  readonly maxSize: number
+  /** Leases a message may take before it is dead; 0: never dead. */
+  readonly maxDeliveries: number
+}
+
 /** A complete store: messages and their blobs, sharing transactions. */
 export interface Store extends MessageStore, BlobStore {
   /** A short name for logs and metrics: `memory`, `sqlite`, `postgres`. */
   readonly kind: string
+  /** The limits this store enforces; a server serving it announces these. */
+  readonly limits: StoreLimits
+  /**
+   * The clock this store decides leases and delays on, as read from this process. Lease ends and
+   * due times the store returns are on this clock: compare them with `clock.now()`, never with
+   * `Date.now()` (a PostgreSQL store decides on the database's clock).
+   */
+  readonly clock: Clock
 }
 
-/** Options every store accepts. */
+/**
+ * Options every store accepts; each store's `openXStore(options)` validates them the same way
+ * (`invalid_input` before any I/O).
+ */
 export interface StoreOptions {
-  /** Largest encoded body in bytes (default 4096). */
+  /** Largest encoded body in bytes, 64 B – 1 MiB (default 4096). */
   maxSize?: number
-  /** Leases a message may take before it is dead (default 10; 0 disables dead-lettering). */
+  /** Leases a message may take before it is dead, 0 – 1,000,000 (default 10; 0 disables dead-lettering). */
   maxDeliveries?: number
+  /**
+   * The clock every lease and delay decision uses. Default: the system clock; for PostgreSQL the
+   * database's clock, so instances cannot disagree. Tests pass a {@link ManualClock} to move time
+   * without sleeping (on PostgreSQL it then replaces the database clock for that store).
+   */
+  clock?: Clock
+  /**
+   * Told of failures no caller sees: a throwing availability listener, a lost PostgreSQL
+   * notification connection, a failed resync. Default: ignored (a server passes its logger).
+   */
+  onError?: (error: unknown) => void
 }
 
 export type { Fields }

@@ -1,10 +1,10 @@
 import { createServer as createHttpServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
-  DEFAULT_MAX_SIZE,
   FETCH_MAX_BATCH,
   JSON_ROUTES,
   type JsonRoute,
+  PandoraError,
   type Store,
   toPandoraError,
   WS_MAX_CLIENT_FRAME_BYTES,
@@ -39,7 +39,10 @@ export interface ServerOptions {
   token?: string
   /** Scoped tokens (e.g. from a token file); see {@link TokenEntry}. */
   tokens?: readonly TokenEntry[]
-  /** Largest encoded body; must match the store's (default 4096). */
+  /**
+   * Largest encoded body. The store's own limit (`store.limits.maxSize`) is what the server
+   * announces and enforces; given here, it must equal the store's, or `createServer` refuses.
+   */
   maxSize?: number
   /**
    * Browser origins allowed to open the WebSocket and call the API cross-origin. Same-origin pages
@@ -75,9 +78,9 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
  *
  * @example
  * ```ts
- * import { MemoryStore } from '@pandora/core'
+ * import { openMemoryStore } from '@pandora/core'
  * import { createServer } from '@pandora/server'
- * const server = await createServer({ store: new MemoryStore(), port: 0 })
+ * const server = await createServer({ store: await openMemoryStore(), port: 0 })
  * console.log(server.url)
  * await server.close()
  * ```
@@ -102,7 +105,13 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
       `WARNING: listening on ${host} WITHOUT A TOKEN: anyone who can reach this address can read and delete every message. Set --token or --token-file.`,
     )
   }
-  const maxSize = options.maxSize ?? DEFAULT_MAX_SIZE
+  const maxSize = store.limits.maxSize
+  if (options.maxSize !== undefined && options.maxSize !== maxSize) {
+    throw new PandoraError(
+      'invalid_input',
+      `maxSize ${options.maxSize} differs from the store's ${maxSize}: set it on the store`,
+    )
+  }
   let gateway: WsGateway | undefined
   const hub = new PushHub(store, { onError: (error) => logger.error({ err: error }, 'push failed') })
   const metrics = new Metrics(store, () => gateway?.subscriptions ?? 0)

@@ -5,17 +5,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { encodeFields } from '../body.js'
+import { ManualClock } from '../clock.js'
 import { PandoraError } from '../errors.js'
 import { contentKey } from '../key.js'
 import type { SendInput } from '../message.js'
 import { Status } from '../status.js'
 import type { Store, StoreOptions } from '../store.js'
 
-/** A store under test, with a clock the test can move. */
+/** A store under test, opened by its store's `openXStore` with the options the suite gave. */
 export interface StoreHarness {
   store: Store
-  /** Moves the store's clock forward (no sleeping). */
-  advance(ms: number): void
   /** Closes the store and opens a new one on the same data (omit for ephemeral stores). */
   reopen?: () => Promise<Store>
   /** Extra stores sharing the same data, for real parallelism (e.g. PostgreSQL connections). */
@@ -34,8 +33,11 @@ export type ConformanceCase = 'reopen' | 'parallel-peers' | 'corrupt-body'
 
 /** How a store's test file runs the suite. */
 export interface ConformanceOptions {
-  /** Makes a fresh, empty store; `options` are passed to the store. */
-  newStore(options?: StoreOptions): Promise<StoreHarness>
+  /**
+   * Makes a fresh, empty store with `options` passed to its `openXStore` as they are: the suite
+   * always gives a `clock` (a {@link ManualClock} it moves), so every store is given time one way.
+   */
+  newStore(options: StoreOptions): Promise<StoreHarness>
   /** Cases this store cannot run, each with the reason printed in the test name. */
   skip?: Partial<Record<ConformanceCase, { reason: string }>>
 }
@@ -68,10 +70,11 @@ async function expectCode(promise: Promise<unknown>, code: string): Promise<void
 /** Runs every rule of the model against the store made by `options.newStore`. */
 export function runStoreConformance(options: ConformanceOptions): void {
   let harness: StoreHarness | undefined
-  const open = async (storeOptions?: StoreOptions) => {
-    harness = await options.newStore(storeOptions)
+  const open = async (storeOptions: StoreOptions = {}) => {
+    const clock = new ManualClock()
+    harness = await options.newStore({ ...storeOptions, clock })
     await harness.store.ready()
-    return harness
+    return { ...harness, advance: (ms: number) => clock.advance(ms) }
   }
   afterEach(async () => {
     const h = harness
@@ -79,6 +82,67 @@ export function runStoreConformance(options: ConformanceOptions): void {
     if (!h) return
     await h.store.close().catch(() => {})
     await h.dispose?.()
+  })
+
+  describe('options', () => {
+    it('options - invalid limits and clocks are refused with invalid_input when the store is opened', async () => {
+      const bad: StoreOptions[] = [
+        { maxSize: 0 },
+        { maxSize: -1 },
+        { maxSize: 1.5 },
+        { maxSize: Number.NaN },
+        { maxSize: '4096' as unknown as number },
+        { maxSize: 2 ** 40 },
+        { maxDeliveries: -1 },
+        { maxDeliveries: 2.5 },
+        { maxDeliveries: Number.POSITIVE_INFINITY },
+        { clock: {} as ManualClock },
+        { onError: 'log' as unknown as () => void },
+      ]
+      for (const o of bad) {
+        const opened = options.newStore(o).then(async (h) => {
+          await h.store.close()
+          await h.dispose?.()
+        })
+        await expectCode(opened, 'invalid_input')
+      }
+    })
+
+    it('options - the store reports the limits it enforces and the clock it decides on', async () => {
+      const h = await open({ maxSize: 1000, maxDeliveries: 3 })
+      expect(h.store.limits).toEqual({ maxSize: 1000, maxDeliveries: 3 })
+      const box = mailbox()
+      await h.store.send(msg(box))
+      const [m] = await h.store.fetch(box, { leaseTime: LEASE })
+      expect(m!.leasedUntil - h.store.clock.now()).toBe(LEASE)
+      h.advance(1000)
+      expect(m!.leasedUntil - h.store.clock.now()).toBe(LEASE - 1000)
+      const defaults = await open()
+      expect(defaults.store.limits).toEqual({ maxSize: 4096, maxDeliveries: 10 })
+    })
+  })
+
+  describe('errors no caller sees', () => {
+    it('onError - a throwing availability listener is reported to onError; the other listeners still hear', async () => {
+      const errors: unknown[] = []
+      const { store } = await open({ onError: (e) => errors.push(e) })
+      const box = mailbox()
+      const heard: string[] = []
+      const signalled = new Promise<void>((resolve) => {
+        store.onAvailable(() => {
+          throw new Error('listener failed')
+        })
+        store.onAvailable((r) => {
+          if (r !== box) return
+          heard.push(r)
+          resolve()
+        })
+      })
+      await store.send(msg(box))
+      await signalled
+      expect(heard).toEqual([box])
+      expect(errors).toContainEqual(expect.objectContaining({ message: 'listener failed' }))
+    })
   })
 
   describe('send', () => {

@@ -1,6 +1,14 @@
-import { infoResponseSchema, JSON_ROUTES, type JsonRoute, type JsonRouteId, routePath } from '@pandora/core'
+import {
+  infoResponseSchema,
+  JSON_ROUTES,
+  type JsonRoute,
+  type JsonRouteId,
+  openMemoryStore,
+  routePath,
+} from '@pandora/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { PandoraServer } from '../create-server.js'
+import { createServer } from '../create-server.js'
 import { json, STORE_KINDS, startServer, uniqueMailbox } from '../test-server.js'
 
 let server: PandoraServer
@@ -229,5 +237,23 @@ describe('JSON API route table', () => {
     }
     const info = await json(v1('/info'), 'GET')
     expect(infoResponseSchema.parse(info.body)).toMatchObject({ store: 'memory', authRequired: false })
+  })
+})
+
+describe('server and store limits', () => {
+  it("limits - the server announces and enforces the store's maxSize; a different maxSize option is refused", async () => {
+    const store = await openMemoryStore({ maxSize: 512 })
+    await expect(createServer({ store, port: 0, logger: false, maxSize: 4096 })).rejects.toMatchObject({
+      code: 'invalid_input',
+    })
+    server = await startServer({ store })
+    expect((await json(v1('/info'), 'GET')).body.maxSize).toBe(512)
+    const big = await json(v1('/messages'), 'POST', {
+      sender: 'a@test',
+      receiver: uniqueMailbox(),
+      fields: { x: 'y'.repeat(600) },
+    })
+    expect(big.status).toBe(400)
+    expect(big.body.code).toBe('message_too_big')
   })
 })

@@ -7,6 +7,7 @@ import { Subscription, type SubscriptionOwner } from './subscription.js'
 class FakeSocket implements SubscriptionOwner {
   open = true
   congested = false
+  constructor(readonly now: () => number = () => Date.now()) {}
   readonly pushed: LeasedMessage[] = []
   #waiters: { count: number; resolve: () => void }[] = []
 
@@ -65,6 +66,26 @@ describe('push hub', () => {
     await socket.until(4)
     await settle()
     expect(socket.pushed).toHaveLength(4)
+  })
+
+  it("clock - credit and lease expiry follow the store's clock, not this machine's", async () => {
+    // A store deciding on a clock a day behind this machine's (as a database's may be): its
+    // 30 s leases must not look expired here, or the prefetch would be overrun.
+    const clock = new ManualClock(Date.now() - 86_400_000)
+    const store = new MemoryStore({ clock })
+    hub = new PushHub(store)
+    const socket = new FakeSocket(() => store.clock.now())
+    hub.attach(new Subscription('s', 'clock@t', 30_000, 2, socket))
+    await store.sendBatch(Array.from({ length: 5 }, (_, i) => input('clock@t', i)))
+    await socket.until(2)
+    await settle()
+    expect(socket.pushed).toHaveLength(2)
+    expect(await store.stats('clock@t')).toMatchObject({ leased: 2, pending: 3 })
+    // On the store's clock the leases end: the credit comes back, and the two next due are pushed.
+    clock.advance(30_001)
+    hub.kick('clock@t')
+    await socket.until(4)
+    expect(socket.pushed.map((m) => m.fields.i?.[0]).slice(2)).toEqual(['2', '3'])
   })
 
   it('sharing - two subscriptions on one mailbox split its messages, each message once', async () => {

@@ -201,7 +201,8 @@ export class PushHub {
     if (hungry) {
       delay = await this.#store.nextDueIn(receiver)
     }
-    const now = Date.now()
+    // Lease ends come from the store, on its clock (the database's, for PostgreSQL).
+    const now = this.#store.clock.now()
     for (const t of state.targets) {
       const expiry = t.nextExpiry()
       if (expiry !== null) delay = Math.min(delay ?? Number.POSITIVE_INFINITY, Math.max(0, expiry - now))

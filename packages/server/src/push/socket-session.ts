@@ -78,6 +78,10 @@ export class SocketSession implements SubscriptionOwner {
     }
   }
 
+  now(): number {
+    return this.#s.store.clock.now()
+  }
+
   get open(): boolean {
     return !this.#closed && this.#ws.readyState === this.#ws.OPEN
   }

@@ -9,6 +9,8 @@ export interface SubscriptionOwner {
   readonly congested: boolean
   /** Sends pushed messages: one frame each, or one frame for all when the subscription batches. */
   push(sub: string, messages: LeasedMessage[], batch: boolean): void
+  /** Now on the store's clock, which the lease ends it pushes are on. */
+  now(): number
 }
 
 /**
@@ -32,7 +34,7 @@ export class Subscription implements PushTarget {
 
   credit(): number {
     if (!this.owner.open || this.owner.congested) return 0
-    const now = Date.now()
+    const now = this.owner.now()
     for (const [mid, lease] of this.inflight) if (lease.leasedUntil <= now) this.inflight.delete(mid)
     return Math.max(0, this.prefetch - this.inflight.size)
   }

@@ -1,1 +1,1 @@
-export { MemoryStore, type MemoryStoreOptions } from './memory-store.js'
+export { MemoryStore, type MemoryStoreOptions, openMemoryStore } from './memory-store.js'

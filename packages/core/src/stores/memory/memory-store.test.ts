@@ -1,17 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { ManualClock } from '../../clock.js'
 import { Status } from '../../status.js'
 import { runStoreConformance } from '../store.case.test.js'
-import { MemoryStore } from './memory-store.js'
+import { MemoryStore, openMemoryStore } from './memory-store.js'
 
 describe('memory store', () => {
   runStoreConformance({
     newStore: async (options) => {
-      const clock = new ManualClock()
-      const store = new MemoryStore({ ...options, clock })
+      const store = await openMemoryStore(options)
       return {
         store,
-        advance: (ms) => clock.advance(ms),
         // getBlob hands out the array the store holds (no copy): flipping a byte of it is what a
         // memory fault would do. The suite checks that the store then reports the body corrupt.
         corrupt: async (mid) => {

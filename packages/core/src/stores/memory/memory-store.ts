@@ -1,8 +1,7 @@
 import { AvailabilitySignal } from '../../availability.js'
-import { type Clock, systemClock } from '../../clock.js'
+import type { Clock } from '../../clock.js'
 import { PandoraError } from '../../errors.js'
 import { contentKey, newLeaseId, parseKey } from '../../key.js'
-import { DEFAULT_MAX_DELIVERIES, DEFAULT_MAX_SIZE } from '../../limits.js'
 import { assertMailbox } from '../../mailbox.js'
 import {
   type LeasedMessage,
@@ -20,17 +19,25 @@ import type {
   HeadersQuery,
   MailboxStats,
   Store,
+  StoreLimits,
   StoreOptions,
 } from '../../store.js'
 import { checkAck, checkFetch, checkHeaders, checkMids, checkRenew } from '../../store-input.js'
 import { DueHeap } from '../due-heap.js'
+import {
+  assertDelta,
+  assertLeaseHolds,
+  byReceiver,
+  countedState,
+  emptyStats,
+  isExhausted,
+  resolveStoreOptions,
+  statusWhenLeased,
+} from '../store-rules.js'
 import { assertIntact, headerAt, leasedFields, verifiedFields } from '../stored-view.js'
 
-/** Options of the {@link MemoryStore}. */
-export interface MemoryStoreOptions extends StoreOptions {
-  /** Clock for every lease and delay decision (default: the system clock). */
-  clock?: Clock
-}
+/** Options of the {@link MemoryStore}: those every store takes. */
+export type MemoryStoreOptions = StoreOptions
 
 interface Rec {
   mid: string
@@ -63,7 +70,7 @@ const isActive = (r: Rec): boolean => isActiveStatus(r.status)
  *
  * @example
  * ```ts
- * const store = new MemoryStore()
+ * const store = await openMemoryStore()
  * const { mid } = await store.send({ sender: 'a@local', receiver: 'b@local', fields: { hi: 'there' } })
  * const [msg] = await store.fetch('b@local', { leaseTime: 30_000 })
  * await store.ack(msg.mid, msg.lid, Status.confirmed)
@@ -71,20 +78,26 @@ const isActive = (r: Rec): boolean => isActiveStatus(r.status)
  */
 export class MemoryStore implements Store {
   readonly kind = 'memory'
+  readonly limits: StoreLimits
+  readonly clock: Clock
   readonly #clock: Clock
   readonly #maxSize: number
   readonly #maxDeliveries: number
-  readonly #signal = new AvailabilitySignal()
+  readonly #signal: AvailabilitySignal
   readonly #messages = new Map<string, Rec>()
   readonly #mailboxes = new Map<string, Mailbox>()
   readonly #blobs = new Map<string, { bytes: Uint8Array; refs: number }>()
   #seq = 0
   #closed = false
 
+  /** Prefer {@link openMemoryStore}, the way every store is opened; this does the same, synchronously. */
   constructor(options: MemoryStoreOptions = {}) {
-    this.#clock = options.clock ?? systemClock
-    this.#maxSize = options.maxSize ?? DEFAULT_MAX_SIZE
-    this.#maxDeliveries = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES
+    const o = resolveStoreOptions(options)
+    this.clock = this.#clock = o.clock
+    this.#maxSize = o.maxSize
+    this.#maxDeliveries = o.maxDeliveries
+    this.limits = { maxSize: o.maxSize, maxDeliveries: o.maxDeliveries }
+    this.#signal = new AvailabilitySignal(o.onError)
   }
 
   async ready(): Promise<void> {
@@ -151,11 +164,11 @@ export class MemoryStore implements Store {
       box.heap.pop()
       const rec = top.item
       if (rec.lid !== null) {
-        rec.status = Status.timeout
+        rec.status = statusWhenLeased(rec.status, true)
         rec.lid = null
         rec.leasedUntil = null
       }
-      if (this.#maxDeliveries > 0 && rec.deliveryCount >= this.#maxDeliveries) {
+      if (isExhausted(rec.deliveryCount, this.#maxDeliveries)) {
         rec.status = Status.dead
         rec.version++
         continue
@@ -186,7 +199,7 @@ export class MemoryStore implements Store {
       this.#dropBlob(rec.mid)
       return
     }
-    if (this.#maxDeliveries > 0 && rec.deliveryCount >= this.#maxDeliveries) {
+    if (isExhausted(rec.deliveryCount, this.#maxDeliveries)) {
       rec.status = Status.dead
       rec.version++
       return
@@ -239,7 +252,7 @@ export class MemoryStore implements Store {
     return [...this.#mailboxes.entries()]
       .filter(([, box]) => box.all.size > 0)
       .map(([name, box]) => this.#stats(name, box))
-      .sort((a, b) => (a.receiver < b.receiver ? -1 : a.receiver > b.receiver ? 1 : 0))
+      .sort(byReceiver)
   }
 
   async dead(receiver: string, limit = 100): Promise<MessageHeader[]> {
@@ -325,10 +338,10 @@ export class MemoryStore implements Store {
   async updateRefCount(key: string, delta: number): Promise<number> {
     this.#open()
     const k = parseKey(key)
-    if (!Number.isInteger(delta)) throw new PandoraError('invalid_input', 'delta must be a whole number')
+    const d = assertDelta(delta)
     const blob = this.#blobs.get(k)
     if (!blob) return 0
-    blob.refs += delta
+    blob.refs += d
     return blob.refs
   }
 
@@ -373,17 +386,7 @@ export class MemoryStore implements Store {
   }
 
   #leased(mid: string, lid: string): Rec {
-    const rec = this.#messages.get(mid)
-    if (
-      !rec ||
-      rec.lid !== lid ||
-      rec.leasedUntil === null ||
-      rec.leasedUntil <= this.#clock.now() ||
-      !isActive(rec)
-    ) {
-      throw new PandoraError('unable_to_change_status')
-    }
-    return rec
+    return assertLeaseHolds(this.#messages.get(mid), lid, this.#clock.now())
   }
 
   #addBlob(key: string, bytes: Uint8Array): void {
@@ -408,15 +411,9 @@ export class MemoryStore implements Store {
   }
 
   #stats(receiver: string, box: Mailbox | undefined): MailboxStats {
-    const s: MailboxStats = { receiver, pending: 0, leased: 0, delayed: 0, dead: 0, confirmed: 0 }
+    const s = emptyStats(receiver)
     const now = this.#clock.now()
-    for (const rec of box?.all.values() ?? []) {
-      if (rec.status === Status.confirmed) s.confirmed++
-      else if (rec.status === Status.dead) s.dead++
-      else if (rec.lid !== null && rec.leasedUntil !== null && rec.leasedUntil > now) s.leased++
-      else if (rec.visibleAt > now) s.delayed++
-      else s.pending++
-    }
+    for (const rec of box?.all.values() ?? []) s[countedState(rec, now)]++
     return s
   }
 }
@@ -433,4 +430,19 @@ function header(rec: Rec): MessageHeader {
     deliveryCount: rec.deliveryCount,
     size: rec.size,
   }
+}
+
+/**
+ * Opens a store in memory: the same way every store is opened (`await openXStore(options)`), with
+ * the options every store takes.
+ *
+ * @example
+ * ```ts
+ * import { openMemoryStore } from '@pandora/core'
+ * const store = await openMemoryStore({ maxDeliveries: 5 })
+ * ```
+ * @throws PandoraError `invalid_input` for invalid options.
+ */
+export async function openMemoryStore(options: MemoryStoreOptions = {}): Promise<MemoryStore> {
+  return new MemoryStore(options)
 }

@@ -55,23 +55,18 @@ describe.skipIf(unreachable !== null)('postgres store', () => {
   const newSchema = () => `pandora_test_${randomBytes(6).toString('hex')}`
   const dropSchema = (schema: string) => admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
 
-  /** Stores on one fresh schema, sharing a clock offset; all closed and the schema dropped by dispose. */
+  /** Stores on one fresh schema, sharing `options` (a clock among them); all closed and the schema dropped by dispose. */
   function fixture(options: Partial<PostgresStoreOptions> = {}) {
     const schema = newSchema()
-    let offset = 0
     const opened: PostgresStore[] = []
     const config: PostgresStoreOptions = {
       connectionString: url,
       schema,
       poolSize: 4,
-      clockOffset: () => offset,
       ...options,
     }
     return {
       schema,
-      advance: (ms: number) => {
-        offset += ms
-      },
       open: async (extra: Partial<PostgresStoreOptions> = {}) => {
         const store = await openPostgresStore({ ...config, ...extra })
         opened.push(store)
@@ -85,12 +80,11 @@ describe.skipIf(unreachable !== null)('postgres store', () => {
   }
 
   runStoreConformance({
-    newStore: async (options?: StoreOptions): Promise<StoreHarness> => {
+    newStore: async (options: StoreOptions): Promise<StoreHarness> => {
       const f = fixture(options)
       let store = await f.open()
       return {
         store,
-        advance: f.advance,
         reopen: async () => {
           await store.close()
           store = await f.open()
@@ -206,7 +200,8 @@ describe.skipIf(unreachable !== null)('postgres store', () => {
     try {
       const a = await f.open()
       let ahead = 0
-      const b = await f.open({ clockOffset: () => ahead })
+      // Another instance deciding on a clock of its own (a test clock replaces the database's).
+      const b = await f.open({ clock: { now: () => Date.now() + ahead } })
       const box = mailbox('clock')
       const { rows } = await admin.query<{ t: string }>(
         'SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS t',

@@ -1,8 +1,8 @@
 import type { Pool, PoolClient } from 'pg'
 import { AvailabilitySignal } from '../../availability.js'
+import type { Clock } from '../../clock.js'
 import { PandoraError } from '../../errors.js'
 import { contentKey, newLeaseId, parseKey } from '../../key.js'
-import { DEFAULT_MAX_DELIVERIES, DEFAULT_MAX_SIZE } from '../../limits.js'
 import { assertMailbox } from '../../mailbox.js'
 import {
   type LeasedMessage,
@@ -19,10 +19,13 @@ import type {
   HeadersQuery,
   MailboxStats,
   Store,
+  StoreLimits,
   StoreOptions,
 } from '../../store.js'
 import { checkAck, checkFetch, checkHeaders, checkMids, checkRenew } from '../../store-input.js'
+import { assertDelta, byReceiver, resolveStoreOptions } from '../store-rules.js'
 import { assertIntact, leasedFields, verifiedFields } from '../stored-view.js'
+import { DatabaseClock } from './database-clock.js'
 import { loadPg } from './load-pg.js'
 import { migrate } from './migrations.js'
 import { NotifyListener } from './notify-listener.js'
@@ -37,11 +40,6 @@ export interface PostgresStoreOptions extends StoreOptions {
   schema?: string
   /** Most pooled connections of this store (default 10); one more listens for notifications. */
   poolSize?: number
-  /**
-   * Milliseconds added to the database clock, read before each statement. For tests: every
-   * lease, delay and expiry decision uses the database clock, so this is how a test moves time.
-   */
-  clockOffset?: () => number
 }
 
 /** Receivers woken at most after the listener reconnects (each may have missed notifications). */
@@ -111,13 +109,13 @@ function positiveInt(value: number | undefined, fallback: number, what: string, 
  * sends, rejects and redrives NOTIFY a channel of the schema, so a message sent through one
  * instance wakes the subscribers of every other. The schema is created and migrated on start.
  *
- * The `pg` driver is an optional peer dependency, loaded on start; prefer
- * {@link openPostgresStore}, which also waits until the store is ready.
+ * The `pg` driver is an optional peer dependency, loaded on start. Open it with
+ * {@link openPostgresStore}, which validates the options, connects, migrates and waits until the
+ * store is ready.
  *
  * @example
  * ```ts
- * const store = new PostgresStore({ connectionString: 'postgres://pandora@db/pandora' })
- * await store.ready()
+ * const store = await openPostgresStore({ connectionString: 'postgres://pandora@db/pandora' })
  * store.onAvailable((receiver) => console.log('due:', receiver))
  * await store.send({ sender: 'a@local', receiver: 'b@local', fields: { hi: 'there' } })
  * const [msg] = await store.fetch('b@local', { leaseTime: 30_000 })
@@ -131,28 +129,47 @@ export class PostgresStore implements Store {
   readonly schema: string
   readonly #connectionString: string
   readonly #poolSize: number
+  readonly limits: StoreLimits
+  readonly clock: Clock
   readonly #maxSize: number
   readonly #maxDeliveries: number
-  readonly #clockOffset: () => number
+  /** A test clock to decide on instead of the database's; undefined in production. */
+  readonly #testClock: Clock | undefined
+  readonly #databaseClock: DatabaseClock
+  readonly #onError: (error: unknown) => void
   readonly #channel: string
   readonly #sql: PreparedStatements
-  readonly #signal = new AvailabilitySignal()
+  readonly #signal: AvailabilitySignal
   #pool: Pool | undefined
   #listener: NotifyListener | undefined
   #starting: Promise<void> | undefined
   #closing: Promise<void> | undefined
   #closed = false
 
+  /** @internal Use {@link openPostgresStore}. No I/O happens here. */
   constructor(options: PostgresStoreOptions) {
+    const o = resolveStoreOptions(options)
     if (typeof options?.connectionString !== 'string' || options.connectionString === '') {
       throw new PandoraError('invalid_input', 'connectionString is required')
     }
     this.#connectionString = options.connectionString
     this.schema = assertSchemaName(options.schema ?? DEFAULT_SCHEMA)
     this.#poolSize = positiveInt(options.poolSize, 10, 'poolSize')
-    this.#maxSize = positiveInt(options.maxSize, DEFAULT_MAX_SIZE, 'maxSize')
-    this.#maxDeliveries = positiveInt(options.maxDeliveries, DEFAULT_MAX_DELIVERIES, 'maxDeliveries', 0)
-    this.#clockOffset = options.clockOffset ?? (() => 0)
+    this.#maxSize = o.maxSize
+    this.#maxDeliveries = o.maxDeliveries
+    this.limits = { maxSize: o.maxSize, maxDeliveries: o.maxDeliveries }
+    this.#onError = o.onError
+    this.#signal = new AvailabilitySignal(o.onError)
+    this.#testClock = options.clock
+    // Read on the pool directly: the first measure runs while the store is still starting.
+    this.#databaseClock = new DatabaseClock(async () => {
+      if (!this.#pool || this.#closed) throw new PandoraError('store_closed')
+      const { rows } = await this.#pool.query<{ t: Int8 }>(
+        'SELECT (floor(extract(epoch FROM clock_timestamp()) * 1000))::bigint AS t',
+      )
+      return num(rows[0]!.t)
+    })
+    this.clock = this.#testClock ?? this.#databaseClock
     this.#channel = channelOf(this.schema)
     this.#sql = prepared(this.schema, statements(quoteIdent(this.schema)))
   }
@@ -165,6 +182,7 @@ export class PostgresStore implements Store {
   close(): Promise<void> {
     this.#closed = true
     this.#signal.clear()
+    this.#databaseClock.stop()
     this.#closing ??= (async () => {
       await this.#starting?.catch(() => {})
       await this.#listener?.close()
@@ -183,7 +201,7 @@ export class PostgresStore implements Store {
     if (!Array.isArray(inputs)) throw new PandoraError('invalid_input', 'expected a list of messages')
     // Only the default clientTime, a label inside the body, comes from this machine's clock;
     // receivedAt and sendWhen are set by the database.
-    const now = Date.now() + this.#offset()
+    const now = this.clock.now()
     const prepared = await Promise.all(inputs.map((i) => prepareMessage(i, { now, maxSize: this.#maxSize })))
     if (prepared.length === 0) return []
     // The same body twice in one batch is one message: only its first occurrence may be new.
@@ -195,7 +213,7 @@ export class PostgresStore implements Store {
     const inserted = await this.#run(async (pool) => {
       const { rows } = await retryDeadlock(() =>
         pool.query<{ inserted: string[] }>(this.#sql.send, [
-          this.#offset(),
+          this.#now(),
           unique.map((p) => p.mid),
           unique.map((p) => p.receiver),
           unique.map((p) => p.sender),
@@ -223,7 +241,7 @@ export class PostgresStore implements Store {
         const want = max - out.length
         const lids = Array.from({ length: want }, newLeaseId)
         const { rows } = await pool.query<FetchRow>(this.#sql.fetch, [
-          this.#offset(),
+          this.#now(),
           name,
           want,
           this.#maxDeliveries,
@@ -251,7 +269,7 @@ export class PostgresStore implements Store {
       if (a.status === Status.confirmed) {
         await this.#transaction(pool, async (client) => {
           const { rows } = await client.query<{ refs: Int8 | null }>(this.#sql.confirm, [
-            this.#offset(),
+            this.#now(),
             a.mid,
             a.lid,
           ])
@@ -262,7 +280,7 @@ export class PostgresStore implements Store {
         return
       }
       const { rows } = await pool.query(this.#sql.reject, [
-        this.#offset(),
+        this.#now(),
         a.mid,
         a.lid,
         this.#maxDeliveries,
@@ -278,7 +296,7 @@ export class PostgresStore implements Store {
     const r = checkRenew(mid, lid, leaseTime)
     return this.#run(async (pool) => {
       const { rows } = await pool.query<{ leased_until: Int8 }>(this.#sql.renew, [
-        this.#offset(),
+        this.#now(),
         r.mid,
         r.lid,
         r.leaseTime,
@@ -294,7 +312,7 @@ export class PostgresStore implements Store {
     return this.#run(async (pool) => {
       const sql = q.order === 'desc' ? this.#sql.headersDesc : this.#sql.headers
       const { rows } = await pool.query<HeaderRow>(sql, [
-        this.#offset(),
+        this.#now(),
         q.receiver,
         clampTime(q.since),
         q.limit,
@@ -308,7 +326,7 @@ export class PostgresStore implements Store {
     const key = parseKey(mid)
     return this.#run(async (pool) => {
       const { rows } = await pool.query<HeaderRow & { bytes: Uint8Array | null }>(this.#sql.get, [
-        this.#offset(),
+        this.#now(),
         key,
       ])
       const row = rows[0]
@@ -321,7 +339,7 @@ export class PostgresStore implements Store {
     this.#open()
     const name = assertMailbox(receiver)
     return this.#run(async (pool) => {
-      const { rows } = await pool.query<MailboxStats>(this.#sql.stats, [this.#offset(), name])
+      const { rows } = await pool.query<MailboxStats>(this.#sql.stats, [this.#now(), name])
       const row = rows[0]
       return row ?? { receiver: name, pending: 0, leased: 0, delayed: 0, dead: 0, confirmed: 0 }
     })
@@ -330,9 +348,9 @@ export class PostgresStore implements Store {
   async mailboxes(): Promise<MailboxStats[]> {
     this.#open()
     return this.#run(async (pool) => {
-      const { rows } = await pool.query<MailboxStats>(this.#sql.mailboxes, [this.#offset()])
+      const { rows } = await pool.query<MailboxStats>(this.#sql.mailboxes, [this.#now()])
       // Sorted here, by UTF-16 code units like the other stores, not by the database's collation.
-      return rows.sort((a, b) => (a.receiver < b.receiver ? -1 : a.receiver > b.receiver ? 1 : 0))
+      return rows.sort(byReceiver)
     })
   }
 
@@ -340,7 +358,7 @@ export class PostgresStore implements Store {
     this.#open()
     const q = checkHeaders(receiver, { limit })
     return this.#run(async (pool) => {
-      const { rows } = await pool.query<HeaderRow>(this.#sql.dead, [this.#offset(), q.receiver, q.limit])
+      const { rows } = await pool.query<HeaderRow>(this.#sql.dead, [this.#now(), q.receiver, q.limit])
       return rows.map(toHeader)
     })
   }
@@ -351,7 +369,7 @@ export class PostgresStore implements Store {
     const only = checkMids(mids)
     return this.#run(async (pool) => {
       const { rows } = await pool.query<{ n: number }>(this.#sql.redrive, [
-        this.#offset(),
+        this.#now(),
         name,
         only ?? null,
         this.#channel,
@@ -381,7 +399,7 @@ export class PostgresStore implements Store {
     this.#open()
     const name = assertMailbox(receiver)
     return this.#run(async (pool) => {
-      const { rows } = await pool.query<{ due: Int8 | null }>(this.#sql.nextDueIn, [this.#offset(), name])
+      const { rows } = await pool.query<{ due: Int8 | null }>(this.#sql.nextDueIn, [this.#now(), name])
       const due = rows[0]?.due ?? null
       return due === null ? null : Math.max(0, num(due))
     })
@@ -412,9 +430,9 @@ export class PostgresStore implements Store {
   async updateRefCount(key: string, delta: number): Promise<number> {
     this.#open()
     const k = parseKey(key)
-    if (!Number.isSafeInteger(delta)) throw new PandoraError('invalid_input', 'delta must be a whole number')
+    const d = assertDelta(delta)
     return this.#run(async (pool) => {
-      const { rows } = await pool.query<{ refs: Int8 }>(this.#sql.updateRefCount, [k, delta])
+      const { rows } = await pool.query<{ refs: Int8 }>(this.#sql.updateRefCount, [k, d])
       return rows[0] ? num(rows[0].refs) : 0
     })
   }
@@ -428,8 +446,9 @@ export class PostgresStore implements Store {
     if (this.#closed) throw new PandoraError('store_closed')
   }
 
-  #offset(): number {
-    return Math.round(this.#clockOffset())
+  /** `$1` of every statement: the test clock's time, or null to decide on the database clock. */
+  #now(): number | null {
+    return this.#testClock ? Math.round(this.#testClock.now()) : null
   }
 
   /** Loads the driver, migrates the schema and starts listening, once (again after a failure). */
@@ -452,6 +471,7 @@ export class PostgresStore implements Store {
       channel: this.#channel,
       onNotify: (receiver) => this.#signal.notify(receiver),
       onReconnect: () => this.#resync(),
+      onError: (error) => this.#onError(error),
     })
     try {
       const client = await pool.connect()
@@ -469,6 +489,7 @@ export class PostgresStore implements Store {
     this.#pool = pool
     this.#listener = listener
     if (this.#closed) throw new PandoraError('store_closed')
+    if (!this.#testClock) await this.#databaseClock.start(this.#onError)
   }
 
   /** After the listener was down, wakes every receiver with an active message: it may have missed a NOTIFY. */
@@ -476,7 +497,7 @@ export class PostgresStore implements Store {
     this.#run(async (pool) => {
       const { rows } = await pool.query<{ receiver: string }>(this.#sql.activeReceivers, [RESYNC_LIMIT])
       for (const row of rows) this.#signal.notify(row.receiver)
-    }).catch(() => {})
+    }).catch((error: unknown) => this.#onError(error))
   }
 
   /** Runs `work` on the pool once the store is ready, with driver errors turned into Pandora's. */

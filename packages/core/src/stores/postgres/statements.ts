@@ -1,14 +1,14 @@
 /**
- * The SQL of the PostgreSQL store, built once per schema. Conventions: `$1` is always the clock
- * offset in ms, and `c.t` is "now" in epoch ms on the DATABASE clock (plus that offset), computed
- * once per statement, so every lease, delay and expiry decision uses one clock whichever instance
- * runs it. Statuses: confirmed 1, rejected 2, timeout 4, notDelivered 8, dead 16; "active" means
+ * The SQL of the PostgreSQL store, built once per schema. Conventions: `$1` is always the time to
+ * decide on in epoch ms, or NULL for the DATABASE clock (the default: only a store given a test clock
+ * passes one), and `c.t` is that "now", computed once per statement, so every lease, delay and expiry
+ * decision uses one clock whichever instance runs it. Statuses: confirmed 1, rejected 2, timeout 4, notDelivered 8, dead 16; "active" means
  * neither confirmed nor dead, the predicate of the `messages_due` partial index.
  */
 export function statements(s: string) {
   const m = `${s}.messages`
   const b = `${s}.blobs`
-  const now = `WITH c AS MATERIALIZED (SELECT (floor(extract(epoch FROM clock_timestamp()) * 1000))::bigint + $1::bigint AS t)`
+  const now = `WITH c AS MATERIALIZED (SELECT coalesce($1::bigint, (floor(extract(epoch FROM clock_timestamp()) * 1000))::bigint) AS t)`
   const active = 'm.status NOT IN (1, 16)'
   const live = `m.lid IS NOT NULL AND m.leased_until > c.t AND ${active}`
   // A lease that ran out reads as `timeout`, even before a fetch rewrites the row.

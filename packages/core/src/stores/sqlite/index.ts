@@ -1,5 +1,11 @@
 import { PandoraError } from '../../errors.js'
-import { type SqliteDriver, SqliteStore, type SqliteStoreOptions } from './sqlite-store.js'
+import { resolveStoreOptions } from '../store-rules.js'
+import {
+  openSqliteDatabase,
+  type SqliteDriver,
+  SqliteStore,
+  type SqliteStoreOptions,
+} from './sqlite-store.js'
 
 /**
  * Opens (creating and migrating when needed) a SQLite store. better-sqlite3 is an optional peer
@@ -10,9 +16,11 @@ import { type SqliteDriver, SqliteStore, type SqliteStoreOptions } from './sqlit
  * import { openSqliteStore } from '@pandora/core/sqlite'
  * const store = await openSqliteStore({ path: './pandora.db' })
  * ```
- * @throws PandoraError `unavailable` with an install hint when better-sqlite3 is not installed.
+ * @throws PandoraError `invalid_input` for invalid options; `unavailable` with an install hint when
+ * better-sqlite3 is not installed, or when the file cannot be opened.
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+  const resolved = resolveStoreOptions(options)
   let Database: SqliteDriver
   try {
     const mod = (await import('better-sqlite3')) as { default?: SqliteDriver }
@@ -24,9 +32,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
       { cause },
     )
   }
-  const store = new SqliteStore(options, Database)
-  await store.ready()
-  return store
+  const { db, synchronous } = openSqliteDatabase(options, Database)
+  return new SqliteStore(db, { ...resolved, synchronous })
 }
 
 export { SCHEMA_VERSION } from './migrations.js'

@@ -7,14 +7,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import Database from 'better-sqlite3'
 import { build } from 'esbuild'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { ManualClock } from '../../clock.js'
 import { PandoraError } from '../../errors.js'
 import { Status } from '../../status.js'
 import type { StoreOptions } from '../../store.js'
 import { mailbox, runStoreConformance } from '../store.case.test.js'
 import { openSqliteStore } from './index.js'
 import { SCHEMA_VERSION } from './migrations.js'
-import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js'
+import type { SqliteStore, SqliteStoreOptions } from './sqlite-store.js'
 import { SQL } from './statements.js'
 
 const dirs: string[] = []
@@ -29,21 +28,19 @@ const removeTemp = (): void => {
 
 describe('sqlite store', () => {
   runStoreConformance({
-    newStore: async (options?: StoreOptions) => {
-      const clock = new ManualClock()
+    newStore: async (options: StoreOptions) => {
       const path = tempFile()
-      const make = (): SqliteStore => new SqliteStore({ ...options, path, clock }, Database)
-      let store = make()
+      const make = () => openSqliteStore({ ...options, path })
+      let store = await make()
       return {
         store,
-        advance: (ms) => clock.advance(ms),
         reopen: async () => {
           await store.close()
-          store = make()
+          store = await make()
           return store
         },
         // Other connections on the same file: real concurrent writers, serialised by SQLite's lock.
-        peers: async (n) => Array.from({ length: n }, make),
+        peers: (n) => Promise.all(Array.from({ length: n }, make)),
         // Another connection rewrites the blob, as a damaged file would read back.
         corrupt: async (mid) => {
           const other = new Database(path)
@@ -64,8 +61,11 @@ describe('sqlite store', () => {
 
 describe('sqlite store - own cases', () => {
   const open: SqliteStore[] = []
-  const newStore = (path = tempFile(), options: Partial<SqliteStoreOptionsNoPath> = {}): SqliteStore => {
-    const store = new SqliteStore({ path, ...options }, Database)
+  const newStore = async (
+    path = tempFile(),
+    options: Partial<SqliteStoreOptionsNoPath> = {},
+  ): Promise<SqliteStore> => {
+    const store = await openSqliteStore({ path, ...options })
     open.push(store)
     return store
   }
@@ -84,7 +84,7 @@ describe('sqlite store - own cases', () => {
   })
 
   it("open - ':memory:' gives a private database that serves the whole cycle", async () => {
-    const store = newStore(':memory:')
+    const store = await newStore(':memory:')
     const box = mailbox()
     const { mid } = await store.send({ sender: 's@test', receiver: box, fields: { a: '1' } })
     const [m] = await store.fetch(box, { leaseTime: 5000 })
@@ -110,7 +110,7 @@ describe('sqlite store - own cases', () => {
   })
 
   it('signal - a listener told of a send can fetch the message at once (notified after commit)', async () => {
-    const store = newStore()
+    const store = await newStore()
     const box = mailbox()
     const fetched = new Promise<string[]>((resolve, reject) => {
       store.onAvailable((receiver) => {
@@ -125,11 +125,11 @@ describe('sqlite store - own cases', () => {
 
   it('errors - a failure of SQLite itself is reported as unavailable', async () => {
     const path = tempFile()
-    const store = newStore(path)
+    const store = await newStore(path)
     const box = mailbox()
     // Another connection holds the write lock longer than this store waits for it.
     const other = new Database(path)
-    const short = newStore(path, { busyTimeout: 50 })
+    const short = await newStore(path, { busyTimeout: 50 })
     other.exec('BEGIN IMMEDIATE')
     try {
       await expect(short.send({ sender: 's@test', receiver: box, fields: { a: '1' } })).rejects.toMatchObject(
@@ -146,9 +146,9 @@ describe('sqlite store - own cases', () => {
     })
   })
 
-  it('plan - fetch and nextDueIn read the partial due index, never scan the table', () => {
+  it('plan - fetch and nextDueIn read the partial due index, never scan the table', async () => {
     const path = tempFile()
-    newStore(path)
+    await newStore(path)
     const db = new Database(path, { readonly: true })
     try {
       for (const sql of [SQL.due, SQL.nextDue]) {
@@ -163,9 +163,9 @@ describe('sqlite store - own cases', () => {
     }
   })
 
-  it('plan - headers in either order read messages_received without sorting', () => {
+  it('plan - headers in either order read messages_received without sorting', async () => {
     const path = tempFile()
-    newStore(path)
+    await newStore(path)
     const db = new Database(path, { readonly: true })
     try {
       for (const sql of [SQL.headers, SQL.headersDesc]) {
@@ -181,9 +181,9 @@ describe('sqlite store - own cases', () => {
     }
   })
 
-  it('plan - mailbox counts read indexes only, except for messages not yet due', () => {
+  it('plan - mailbox counts read indexes only, except for messages not yet due', async () => {
     const path = tempFile()
-    newStore(path)
+    await newStore(path)
     const db = new Database(path, { readonly: true })
     const planOf = (sql: string) =>
       (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ receiver: 'x@t', now: 0 }) as { detail: string }[])
@@ -203,7 +203,7 @@ describe('sqlite store - own cases', () => {
 
   it('blobs - bytes changed on disk are reported as corrupt_blob, never returned', async () => {
     const path = tempFile()
-    const store = newStore(path)
+    const store = await newStore(path)
     const box = mailbox()
     const { mid } = await store.send({ sender: 's@test', receiver: box, fields: { secret: 'original' } })
     const other = new Database(path)
@@ -222,7 +222,7 @@ describe('sqlite store - own cases', () => {
   })
 
   it('group commit - 200 sends in one tick are committed together and all answered', async () => {
-    const store = newStore()
+    const store = await newStore()
     const box = mailbox()
     const before = store.commits
     const results = await Promise.all(
@@ -237,7 +237,7 @@ describe('sqlite store - own cases', () => {
   })
 
   it('group commit - an invalid batch stores nothing while a send of the same tick succeeds', async () => {
-    const store = newStore()
+    const store = await newStore()
     const box = mailbox()
     const a = store.send({ sender: 's@test', receiver: box, fields: { ok: 'a' } })
     const bad = store.sendBatch([
@@ -252,7 +252,7 @@ describe('sqlite store - own cases', () => {
   })
 
   it('group commit - an ack that fails in a group does not undo the others', async () => {
-    const store = newStore()
+    const store = await newStore()
     const box = mailbox()
     await store.sendBatch(
       [1, 2, 3].map((i) => ({ sender: 's@test', receiver: box, fields: { i: String(i) } })),
@@ -270,7 +270,7 @@ describe('sqlite store - own cases', () => {
 
   it('close - a write already queued is committed and answered; a later one is refused', async () => {
     const path = tempFile()
-    const store = newStore(path)
+    const store = await newStore(path)
     const box = mailbox()
     await store.send({ sender: 's@test', receiver: box, fields: { a: '1' } })
     const fetched = store.fetch(box, { leaseTime: 5000 })
@@ -282,19 +282,19 @@ describe('sqlite store - own cases', () => {
     await store.close()
     expect(await fetched).toHaveLength(1)
     expect(await late).toBe('store_closed')
-    const again = newStore(path)
+    const again = await newStore(path)
     expect(await again.stats(box)).toMatchObject({ leased: 1, pending: 0 })
   })
 
   it('migrations - reopening a file is idempotent and leaves it at the latest version', async () => {
     const path = tempFile()
-    const first = newStore(path)
+    const first = await newStore(path)
     const box = mailbox()
     const { mid } = await first.send({ sender: 's@test', receiver: box, fields: { keep: '1' } })
     await first.close()
-    const second = newStore(path)
+    const second = await newStore(path)
     await second.close()
-    const third = newStore(path)
+    const third = await newStore(path)
     expect((await third.get(mid))?.fields?.keep).toEqual(['1'])
     const db = new Database(path, { readonly: true })
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
@@ -302,17 +302,17 @@ describe('sqlite store - own cases', () => {
     db.close()
   })
 
-  it('open - a path that cannot hold a database is refused as unavailable', () => {
+  it('open - a path that cannot hold a database is refused as unavailable', async () => {
     const missingDir = join(dirname(tempFile()), 'no', 'such', 'dir', 'pandora.db')
-    expect(() => newStore(missingDir)).toThrow(expect.objectContaining({ code: 'unavailable' }))
+    await expect(newStore(missingDir)).rejects.toMatchObject({ code: 'unavailable' })
   })
 
-  it('migrations - a file from a newer Pandora is refused, not damaged', () => {
+  it('migrations - a file from a newer Pandora is refused, not damaged', async () => {
     const path = tempFile()
     const db = new Database(path)
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`)
     db.close()
-    expect(() => newStore(path)).toThrow(PandoraError)
+    await expect(newStore(path)).rejects.toBeInstanceOf(PandoraError)
   })
 
   describe('durability', () => {
@@ -391,7 +391,7 @@ for (let w = 0; w < 8; w++) worker()
       await new Promise<void>((resolve) =>
         child.exitCode !== null || child.signalCode ? resolve() : child.on('exit', () => resolve()),
       )
-      const store = newStore(path)
+      const store = await newStore(path)
       for (const [mid, n] of answered) {
         const stored = await store.get(mid)
         expect(stored?.fields?.n, `message ${n}`).toEqual([n])

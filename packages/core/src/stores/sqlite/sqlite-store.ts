@@ -1,10 +1,9 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import { AvailabilitySignal } from '../../availability.js'
 import type { Fields } from '../../body.js'
-import { type Clock, systemClock } from '../../clock.js'
+import type { Clock } from '../../clock.js'
 import { PandoraError } from '../../errors.js'
 import { contentKey, newLeaseId, parseKey } from '../../key.js'
-import { DEFAULT_MAX_DELIVERIES, DEFAULT_MAX_SIZE } from '../../limits.js'
 import { assertMailbox } from '../../mailbox.js'
 import {
   type LeasedMessage,
@@ -15,16 +14,25 @@ import {
   type SendResult,
   type StoredMessage,
 } from '../../message.js'
-import { isActiveStatus, Status, type StatusCode } from '../../status.js'
+import { Status, type StatusCode } from '../../status.js'
 import type {
   AvailabilityListener,
   FetchOptions,
   HeadersQuery,
   MailboxStats,
   Store,
+  StoreLimits,
   StoreOptions,
 } from '../../store.js'
 import { checkAck, checkFetch, checkHeaders, checkMids, checkRenew } from '../../store-input.js'
+import {
+  assertDelta,
+  assertLeaseHolds,
+  byReceiver,
+  isExhausted,
+  type ResolvedStoreOptions,
+  statusWhenLeased,
+} from '../store-rules.js'
 import { assertIntact, headerAt, leasedFields, verifiedFields } from '../stored-view.js'
 import { GroupCommit } from './group-commit.js'
 import { migrate } from './migrations.js'
@@ -53,8 +61,6 @@ export interface SqliteStoreOptions extends StoreOptions {
    *   a power cut or an OS crash. Faster on disks with slow fsync; the file is never corrupted.
    */
   synchronous?: 'full' | 'normal'
-  /** Clock for every lease and delay decision (default: the system clock). */
-  clock?: Clock
   /** How long a writer waits for another process's lock before failing, in ms (default 5000). */
   busyTimeout?: number
 }
@@ -67,14 +73,12 @@ export interface SqliteStoreOptions extends StoreOptions {
  * Fetch and `nextDueIn` read the head of a partial index of deliverable messages: O(log n) with
  * millions pending. Time decisions use the injected clock.
  *
- * Build it with {@link openSqliteStore}, which loads better-sqlite3 lazily; the constructor takes the
- * already loaded driver.
+ * Open it with {@link openSqliteStore}, which validates the options, loads better-sqlite3 lazily,
+ * opens and migrates the file; the constructor only wraps a database it opened.
  *
  * @example
  * ```ts
- * import Database from 'better-sqlite3'
- * const store = new SqliteStore({ path: 'pandora.db' }, Database)
- * await store.ready()
+ * const store = await openSqliteStore({ path: 'pandora.db' })
  * const { mid } = await store.send({ sender: 'a@local', receiver: 'b@local', fields: { hi: 'there' } })
  * const [msg] = await store.fetch('b@local', { leaseTime: 30_000 })
  * await store.ack(msg.mid, msg.lid, Status.confirmed)
@@ -83,48 +87,34 @@ export interface SqliteStoreOptions extends StoreOptions {
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite'
+  readonly limits: StoreLimits
+  readonly clock: Clock
   readonly #db: BetterSqlite3.Database
   readonly #sql: Statements
   readonly #group: GroupCommit
   readonly #clock: Clock
   readonly #maxSize: number
   readonly #maxDeliveries: number
-  readonly #signal = new AvailabilitySignal()
+  readonly #signal: AvailabilitySignal
   /** Header and body read in one snapshot, so another process cannot confirm in between. */
   readonly #readMessage: (mid: string) => StoredMessage | null
   /** Runs several reads in one snapshot (a read transaction), so counts add up. */
   readonly #snapshot: <T>(read: () => T) => T
   #closed = false
 
-  constructor(options: SqliteStoreOptions, Database: SqliteDriver) {
-    if (typeof options?.path !== 'string' || options.path === '') {
-      throw new PandoraError('invalid_input', 'path must name a database file')
-    }
-    const synchronous = options.synchronous ?? 'full'
-    if (synchronous !== 'full' && synchronous !== 'normal') {
-      throw new PandoraError('invalid_input', "synchronous must be 'full' or 'normal'")
-    }
-    this.#clock = options.clock ?? systemClock
-    this.#maxSize = options.maxSize ?? DEFAULT_MAX_SIZE
-    this.#maxDeliveries = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES
-    let db: BetterSqlite3.Database | undefined
-    try {
-      const Driver = Database as unknown as typeof BetterSqlite3
-      db = new Driver(options.path, { timeout: options.busyTimeout ?? 5000 })
-      db.pragma('journal_mode = WAL')
-      db.pragma(`synchronous = ${synchronous.toUpperCase()}`)
-      migrate(db)
-      this.#sql = prepareStatements(db)
-    } catch (error) {
-      db?.close()
-      if (error instanceof PandoraError) throw error
-      const reason = error instanceof Error ? error.message : String(error)
-      throw new PandoraError('unavailable', `cannot open SQLite database ${options.path}: ${reason}`, {
-        cause: error,
-      })
-    }
+  /** @internal Use {@link openSqliteStore}: it opens `db` and resolves `options`. */
+  constructor(
+    db: BetterSqlite3.Database,
+    options: ResolvedStoreOptions & { synchronous: 'full' | 'normal' },
+  ) {
+    this.clock = this.#clock = options.clock
+    this.#maxSize = options.maxSize
+    this.#maxDeliveries = options.maxDeliveries
+    this.limits = { maxSize: options.maxSize, maxDeliveries: options.maxDeliveries }
+    this.#signal = new AvailabilitySignal(options.onError)
+    this.#sql = prepareStatements(db)
     this.#db = db
-    this.#group = new GroupCommit(db, { fsync: synchronous === 'full' })
+    this.#group = new GroupCommit(db, { fsync: options.synchronous === 'full' })
     const snapshot = db.transaction((read: () => unknown) => read())
     this.#snapshot = <T>(read: () => T) => snapshot(read) as T
     this.#readMessage = db.transaction((mid: string) => {
@@ -197,8 +187,8 @@ export class SqliteStore implements Store {
         const rows = this.#sql.due.all({ receiver: name, now, limit: want }) as DueRow[]
         for (const row of rows) {
           // A due message that still carries a lid is one whose lease expired.
-          const status = row.lid !== null ? Status.timeout : row.status
-          if (this.#maxDeliveries > 0 && row.delivery_count >= this.#maxDeliveries) {
+          const status = statusWhenLeased(row.status as StatusCode, row.lid !== null)
+          if (isExhausted(row.delivery_count, this.#maxDeliveries)) {
             this.#sql.kill.run(row.seq)
             continue
           }
@@ -236,7 +226,7 @@ export class SqliteStore implements Store {
         return null
       }
       const row = this.#leased(a.mid, a.lid)
-      if (this.#maxDeliveries > 0 && row.delivery_count >= this.#maxDeliveries) {
+      if (isExhausted(row.delivery_count, this.#maxDeliveries)) {
         this.#sql.kill.run(row.seq)
         return null
       }
@@ -291,7 +281,7 @@ export class SqliteStore implements Store {
       ),
     )
     // Sorted here, not in SQL, to match the other stores' JavaScript string order exactly.
-    return all.sort((a, b) => (a.receiver < b.receiver ? -1 : a.receiver > b.receiver ? 1 : 0))
+    return all.sort(byReceiver)
   }
 
   async dead(receiver: string, limit = 100): Promise<MessageHeader[]> {
@@ -355,9 +345,9 @@ export class SqliteStore implements Store {
   async updateRefCount(key: string, delta: number): Promise<number> {
     this.#open()
     const k = parseKey(key)
-    if (!Number.isInteger(delta)) throw new PandoraError('invalid_input', 'delta must be a whole number')
+    const d = assertDelta(delta)
     return this.#write(() => {
-      const row = this.#sql.addRefs.get(delta, k) as { refs: number } | undefined
+      const row = this.#sql.addRefs.get(d, k) as { refs: number } | undefined
       return row?.refs ?? 0
     })
   }
@@ -390,16 +380,9 @@ export class SqliteStore implements Store {
   /** The message under a live lease `lid`, or `unable_to_change_status`. */
   #leased(mid: string, lid: string): MessageRow {
     const row = this.#sql.byMid.get(mid) as MessageRow | undefined
-    if (
-      !row ||
-      row.lid !== lid ||
-      row.leased_until === null ||
-      row.leased_until <= this.#clock.now() ||
-      !isActiveStatus(row.status)
-    ) {
-      throw new PandoraError('unable_to_change_status')
-    }
-    return row
+    const lease = row && { lid: row.lid, leasedUntil: row.leased_until, status: row.status }
+    assertLeaseHolds(lease, lid, this.#clock.now())
+    return row as MessageRow
   }
 
   /**
@@ -454,5 +437,38 @@ function toHeader(row: MessageRow): MessageHeader {
     leasedUntil: row.leased_until,
     deliveryCount: row.delivery_count,
     size: row.size,
+  }
+}
+
+/**
+ * Opens the database file of a SQLite store (write-ahead log, the chosen fsync policy, migrated to
+ * this version), with the driver already loaded.
+ */
+export function openSqliteDatabase(
+  options: SqliteStoreOptions,
+  Database: SqliteDriver,
+): { db: BetterSqlite3.Database; synchronous: 'full' | 'normal' } {
+  if (typeof options?.path !== 'string' || options.path === '') {
+    throw new PandoraError('invalid_input', 'path must name a database file')
+  }
+  const synchronous = options.synchronous ?? 'full'
+  if (synchronous !== 'full' && synchronous !== 'normal') {
+    throw new PandoraError('invalid_input', "synchronous must be 'full' or 'normal'")
+  }
+  let db: BetterSqlite3.Database | undefined
+  try {
+    const Driver = Database as unknown as typeof BetterSqlite3
+    db = new Driver(options.path, { timeout: options.busyTimeout ?? 5000 })
+    db.pragma('journal_mode = WAL')
+    db.pragma(`synchronous = ${synchronous.toUpperCase()}`)
+    migrate(db)
+    return { db, synchronous }
+  } catch (error) {
+    db?.close()
+    if (error instanceof PandoraError) throw error
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new PandoraError('unavailable', `cannot open SQLite database ${options.path}: ${reason}`, {
+      cause: error,
+    })
   }
 }

@@ -1,0 +1,121 @@
+import { type Clock, systemClock } from '../clock.js'
+import { PandoraError } from '../errors.js'
+import { DEFAULT_MAX_DELIVERIES, DEFAULT_MAX_SIZE } from '../limits.js'
+import { isActiveStatus, Status, type StatusCode } from '../status.js'
+import type { MailboxStats, StoreOptions } from '../store.js'
+
+// The rules of the mailbox model that are not storage: every store applies them through this
+// module, so a rule changes here once and the conformance suite checks it in each store.
+
+/** Smallest `maxSize` a store accepts: room for a small body with Pandora's own fields. */
+export const MAX_SIZE_MIN = 64
+/** Largest `maxSize` a store accepts (1 MiB): Pandora carries small messages. */
+export const MAX_SIZE_MAX = 1024 * 1024
+/** Largest `maxDeliveries` a store accepts. */
+export const MAX_DELIVERIES_MAX = 1_000_000
+
+/** The options every store resolves the same way. */
+export interface ResolvedStoreOptions {
+  maxSize: number
+  maxDeliveries: number
+  clock: Clock
+  onError: (error: unknown) => void
+}
+
+function wholeNumber(value: unknown, fallback: number, name: string, min: number, max: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new PandoraError('invalid_input', `${name} must be a whole number from ${min} to ${max}`)
+  }
+  return value
+}
+
+/**
+ * Validates the options every store takes and fills in their defaults. A store's `open` calls it
+ * first, so bad options fail the same way everywhere (`invalid_input`) before any I/O.
+ */
+export function resolveStoreOptions(options: StoreOptions | undefined): ResolvedStoreOptions {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new PandoraError('invalid_input', 'store options must be an object')
+  }
+  const clock = options?.clock ?? systemClock
+  if (typeof clock?.now !== 'function') throw new PandoraError('invalid_input', 'clock must have now()')
+  const onError = options?.onError ?? (() => {})
+  if (typeof onError !== 'function') throw new PandoraError('invalid_input', 'onError must be a function')
+  return {
+    maxSize: wholeNumber(options?.maxSize, DEFAULT_MAX_SIZE, 'maxSize', MAX_SIZE_MIN, MAX_SIZE_MAX),
+    maxDeliveries: wholeNumber(
+      options?.maxDeliveries,
+      DEFAULT_MAX_DELIVERIES,
+      'maxDeliveries',
+      0,
+      MAX_DELIVERIES_MAX,
+    ),
+    clock,
+    onError,
+  }
+}
+
+/**
+ * The dead-letter rule: a message about to be leased again (or given back) once it has had
+ * `maxDeliveries` leases is dead instead. `maxDeliveries` 0 turns dead-lettering off.
+ */
+export function isExhausted(deliveryCount: number, maxDeliveries: number): boolean {
+  return maxDeliveries > 0 && deliveryCount >= maxDeliveries
+}
+
+/**
+ * The status a due message is leased with: one that still carries a lid is one whose lease ran
+ * out (`timeout`); otherwise it keeps how its last delivery ended.
+ */
+export function statusWhenLeased(status: StatusCode, hadLease: boolean): StatusCode {
+  return hadLease ? Status.timeout : status
+}
+
+/** What a lease needs to be acted on (ack, reject, renew). */
+export interface LeaseState {
+  lid: string | null
+  leasedUntil: number | null
+  status: number
+}
+
+/** True when `lid` is the current lease of a message and it still holds at `now`. */
+export function leaseHolds(m: LeaseState | undefined | null, lid: string, now: number): boolean {
+  return !!m && m.lid === lid && m.leasedUntil !== null && m.leasedUntil > now && isActiveStatus(m.status)
+}
+
+/** Throws `unable_to_change_status` unless {@link leaseHolds}. */
+export function assertLeaseHolds<T extends LeaseState>(m: T | undefined | null, lid: string, now: number): T {
+  if (!leaseHolds(m, lid, now)) throw new PandoraError('unable_to_change_status')
+  return m as T
+}
+
+/** The state a message is counted in by the mailbox statistics. */
+export type CountedState = 'pending' | 'leased' | 'delayed' | 'dead' | 'confirmed'
+
+/** Which count a message falls in at `now`; `visibleAt` is when it is next due. */
+export function countedState(m: LeaseState & { visibleAt: number }, now: number): CountedState {
+  if (m.status === Status.confirmed) return 'confirmed'
+  if (m.status === Status.dead) return 'dead'
+  if (m.lid !== null && m.leasedUntil !== null && m.leasedUntil > now) return 'leased'
+  if (m.visibleAt > now) return 'delayed'
+  return 'pending'
+}
+
+/** The counts of a mailbox with no messages. */
+export function emptyStats(receiver: string): MailboxStats {
+  return { receiver, pending: 0, leased: 0, delayed: 0, dead: 0, confirmed: 0 }
+}
+
+/** The order of `mailboxes()`: by receiver, in JavaScript string order (UTF-16 code units). */
+export function byReceiver(a: { receiver: string }, b: { receiver: string }): number {
+  return a.receiver < b.receiver ? -1 : a.receiver > b.receiver ? 1 : 0
+}
+
+/** Validates the `delta` of `updateRefCount`: a whole number. */
+export function assertDelta(delta: unknown): number {
+  if (typeof delta !== 'number' || !Number.isSafeInteger(delta)) {
+    throw new PandoraError('invalid_input', 'delta must be a whole number')
+  }
+  return delta
+}
