@@ -13,6 +13,7 @@ import {
 import { type Logger, pino } from 'pino'
 import { TokenAuth, type TokenEntry } from './auth.js'
 import { mountFormApi } from './http/form-api.js'
+import { HostPolicy } from './http/host-policy.js'
 import { mountJsonApi } from './http/json-api.js'
 import { OriginPolicy } from './http/origin-policy.js'
 import { createRequestHandler } from './http/request-handler.js'
@@ -46,6 +47,12 @@ export interface ServerOptions {
    * are always allowed; `['*']` allows any (only sensible with tokens). Default: none.
    */
   allowedOrigins?: readonly string[]
+  /**
+   * Host names served without a token, besides the loopback names (`localhost`, `127.x.x.x`,
+   * `[::1]`) and the bound address (on a wildcard bind: any IP literal). Guards against DNS
+   * rebinding; with tokens configured any Host is served. `['*']` allows any. Default: none.
+   */
+  allowedHosts?: readonly string[]
   /** Most subscriptions per socket (default 64). */
   maxSubscriptionsPerSocket?: number
   /** WebSocket ping interval, ms (default 30 s); a peer silent for two intervals is dropped. */
@@ -123,6 +130,11 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
     },
   }
   const origins = new OriginPolicy(options.allowedOrigins)
+  const hosts = new HostPolicy({
+    tokenRequired: auth.required,
+    bindHost: host,
+    allowedHosts: options.allowedHosts,
+  })
 
   const router = new Router()
   mountJsonApi(router, ctx)
@@ -148,6 +160,7 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
     router,
     auth,
     origins,
+    hosts,
     metrics,
     logger,
     // Probes and discovery answer without a token.
@@ -184,7 +197,11 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
     heartbeatMs: options.heartbeatMs ?? 30_000,
     bufferLimit: 1024 * 1024,
     authTimeoutMs: 10_000,
-    originAllowed: (origin, hostHeader) => origins.allows(origin, hostHeader),
+    // The upgrade passes the same gate as every HTTP request: Host first, then Origin.
+    admit: (req) => {
+      hosts.check(req.headers.host)
+      origins.check(req)
+    },
     onError: (error) => logger.error({ err: error }, 'socket failed'),
   })
   server.on('upgrade', (req, socket, head) => {
