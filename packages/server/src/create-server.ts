@@ -12,6 +12,7 @@ import {
 } from '@pandora/core'
 import { type Logger, pino } from 'pino'
 import { TokenAuth, type TokenEntry } from './auth.js'
+import { answerClientError, connectionTimeouts } from './http/connection-timeouts.js'
 import { mountFormApi } from './http/form-api.js'
 import { HostPolicy } from './http/host-policy.js'
 import { mountJsonApi } from './http/json-api.js'
@@ -53,6 +54,17 @@ export interface ServerOptions {
    * rebinding; with tokens configured any Host is served. `['*']` allows any. Default: none.
    */
   allowedHosts?: readonly string[]
+  /** A client must send its request head within this, ms (default 10 s). */
+  headersTimeoutMs?: number
+  /** A client must send its whole request within this, ms (default 30 s). */
+  requestTimeoutMs?: number
+  /** Pause pushing while a socket buffers more than this many bytes (default 1 MiB). */
+  socketBufferLimit?: number
+  /**
+   * A socket whose buffer stays over `socketBufferLimit` this long is a slow consumer: its leases
+   * are given back and it is closed with code 4408, ms (default 5 s).
+   */
+  slowSocketGraceMs?: number
   /** Most subscriptions per socket (default 64). */
   maxSubscriptionsPerSocket?: number
   /** WebSocket ping interval, ms (default 30 s); a peer silent for two intervals is dropped. */
@@ -177,7 +189,8 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
   })
 
   const inflight = new Set<Promise<void>>()
-  const server: Server = createHttpServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
+  const timeouts = connectionTimeouts(options)
+  const server: Server = createHttpServer(timeouts, (req, res) => {
     const p = handle(req, res).catch((error: unknown) => {
       logger.error({ err: error }, 'request crashed')
       if (!res.headersSent) sendProblem(res, toPandoraError(error))
@@ -195,7 +208,8 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
     maxPayload: WS_MAX_CLIENT_FRAME_BYTES,
     maxSubscriptions: options.maxSubscriptionsPerSocket ?? WS_MAX_SUBSCRIPTIONS,
     heartbeatMs: options.heartbeatMs ?? 30_000,
-    bufferLimit: 1024 * 1024,
+    bufferLimit: options.socketBufferLimit ?? 1024 * 1024,
+    slowSocketGraceMs: options.slowSocketGraceMs ?? 5000,
     authTimeoutMs: 10_000,
     // The upgrade passes the same gate as every HTTP request: Host first, then Origin.
     admit: (req) => {
@@ -213,10 +227,7 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
     }
   })
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable)
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
-  })
+  server.on('clientError', answerClientError)
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
