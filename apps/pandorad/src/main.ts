@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     tokens,
     ...(config.maxSize !== undefined ? { maxSize: config.maxSize } : {}),
     allowedOrigins: config.allowOrigins,
+    allowedHosts: config.allowHosts,
     ...(config.webui && existsSync(join(webRoot, 'index.html')) ? { webRoot } : {}),
     logger,
   })
