@@ -1,9 +1,9 @@
-import { FETCH_MAX_BATCH, MemoryStore, WS_PROTOCOL } from '@pandora/core'
+import { FETCH_MAX_BATCH, MemoryStore, WS_CLOSE, WS_PROTOCOL } from '@pandora/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import WebSocket from 'ws'
 import type { PandoraServer } from '../create-server.js'
 import { json, startServer, uniqueMailbox } from '../test-server.js'
-import { BackPressure, SLOW_CONSUMER_CLOSE_CODE } from './back-pressure.js'
+import { BackPressure } from './back-pressure.js'
 
 let server: PandoraServer
 afterEach(async () => {
@@ -104,6 +104,6 @@ describe('back-pressure', () => {
     expect((await server.store.stats(box)).leased).toBe(total)
 
     socket.resume()
-    expect(await closed).toBe(SLOW_CONSUMER_CLOSE_CODE)
+    expect(await closed).toBe(WS_CLOSE.slowConsumer)
   }, 30_000)
 })

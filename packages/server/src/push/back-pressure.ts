@@ -1,9 +1,3 @@
-/**
- * WebSocket close code for a socket cut off as a slow consumer: its send buffer stayed over its
- * limit for longer than the grace period. Its leases were given back before it was closed.
- */
-export const SLOW_CONSUMER_CLOSE_CODE = 4408
-
 /** Limits of one socket's send buffer. */
 export interface BackPressureOptions {
   /** Pause pushing while more than this many bytes wait to be sent. */

@@ -16,7 +16,7 @@ import {
 import type { WebSocket } from 'ws'
 import type { Principal, TokenAuth } from '../auth.js'
 import type { Metrics } from '../metrics.js'
-import { BackPressure, SLOW_CONSUMER_CLOSE_CODE } from './back-pressure.js'
+import { BackPressure } from './back-pressure.js'
 import type { PushHub } from './push-hub.js'
 import { Subscription, type SubscriptionOwner } from './subscription.js'
 
@@ -70,7 +70,7 @@ export class SocketSession implements SubscriptionOwner {
         // A peer that takes no data holds its leases hostage: give them back now, not at the
         // next missed heartbeat. The close frame waits behind the buffered data; ws destroys the
         // socket if the peer never reads it.
-        onStuck: () => void this.close(SLOW_CONSUMER_CLOSE_CODE, 'slow consumer: send buffer over its limit'),
+        onStuck: () => void this.close(WS_CLOSE.slowConsumer, 'slow consumer: send buffer over its limit'),
       },
     )
     ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary))
