@@ -29,6 +29,11 @@ describe('pandorad config', () => {
       'https://b.example',
     ])
     expect(config(['--no-webui']).webui).toBe(false)
+    expect(parseConfig([], { PANDORA_ALLOW_HOSTS: 'pandora.lan,queue.internal' })).toMatchObject({
+      allowHosts: ['pandora.lan', 'queue.internal'],
+    })
+    expect(config(['--allow-host', 'pandora.lan']).allowHosts).toEqual(['pandora.lan'])
+    expect(config([]).allowHosts).toEqual([])
   })
 
   it('errors - bad values are refused with a message naming the flag', () => {

@@ -14,6 +14,7 @@ export interface Config {
   token: string | undefined
   tokenFile: string | undefined
   allowOrigins: string[]
+  allowHosts: string[]
   logLevel: string
   webui: boolean
 }
@@ -67,6 +68,11 @@ export const OPTIONS: Option[] = [
     help: 'browser origins allowed cross-origin, comma-separated',
   },
   {
+    flag: 'allow-host',
+    env: 'PANDORA_ALLOW_HOSTS',
+    help: 'Host names served without a token besides loopback and the bound address, comma-separated',
+  },
+  {
     flag: 'log-level',
     env: 'PANDORA_LOG_LEVEL',
     default: 'info',
@@ -104,6 +110,14 @@ function int(name: string, value: string, min: number, max: number): number {
   if (!/^\d+$/.test(value) || n < min || n > max)
     throw new ConfigError(`--${name} must be a whole number from ${min} to ${max}`)
   return n
+}
+
+/** A comma-separated list, trimmed, without empty items. */
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
 }
 
 /** Merges flags and environment into a {@link Config}; throws {@link ConfigError} on bad input. */
@@ -159,10 +173,8 @@ export function parseConfig(
     maxDeliveries: int('max-deliveries', get('max-deliveries')!, 0, 1_000_000),
     token: get('token'),
     tokenFile: get('token-file'),
-    allowOrigins: (get('allow-origin') ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    allowOrigins: list(get('allow-origin')),
+    allowHosts: list(get('allow-host')),
     logLevel: get('log-level')!,
     webui: !(noWebui === 'true' || noWebui === '1'),
   }

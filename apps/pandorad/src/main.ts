@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     ...(config.token ? { token: config.token } : {}),
     tokens,
     allowedOrigins: config.allowOrigins,
+    allowedHosts: config.allowHosts,
     ...(config.webui && existsSync(join(webRoot, 'index.html')) ? { webRoot } : {}),
     logger,
   })

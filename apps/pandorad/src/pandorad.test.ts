@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -81,6 +82,23 @@ describe('pandorad', () => {
   it('warning - binding a non-loopback address without a token warns loudly', async () => {
     const p = await start(['--store', 'memory', '--host', '0.0.0.0'])
     expect(p.output()).toContain('WITHOUT A TOKEN')
+  })
+
+  it('hosts - names given with --allow-host are served without a token; other names get 421', async () => {
+    const p = await start(['--store', 'memory', '--allow-host', 'pandora.lan'])
+    const { port } = new URL(p.url)
+    const statusFor = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${p.url}/healthz`, { headers: { host }, setHost: false }, (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    expect(await statusFor(`pandora.lan:${port}`)).toBe(200)
+    expect(await statusFor(`localhost:${port}`)).toBe(200)
+    expect(await statusFor(`evil.example:${port}`)).toBe(421)
   })
 
   it('token file - scoped tokens: a sender may send only where its patterns allow, a worker only receive', async () => {

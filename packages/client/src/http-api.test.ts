@@ -185,6 +185,32 @@ describe('http', () => {
     ])
   })
 
+  it('content type - every request with a JSON body says application/json; bodiless ones say nothing', async () => {
+    // The server refuses JSON bodies of any other type (a cross-site form cannot send this one).
+    const seen: string[] = []
+    const wire = wireMessage()
+    server.use(
+      http.all(`${BASE}/*`, async ({ request }) => {
+        const text = await request.text()
+        seen.push(`${request.method} ${text ? 'body' : 'none'} ${request.headers.get('content-type')}`)
+        const path = new URL(request.url).pathname
+        if (path.endsWith('/fetch')) return HttpResponse.json({ messages: [wire] })
+        if (path === '/v1/messages') return HttpResponse.json({ mid: 'a'.repeat(40), duplicate: false })
+        if (path === '/v1/messages/batch') return HttpResponse.json({ results: [] })
+        if (request.method === 'DELETE' || path.endsWith('/redrive')) return HttpResponse.json({ count: 0 })
+        return HttpResponse.json({ ok: true })
+      }),
+    )
+    const pandora = new PandoraClient({ url: BASE, from: 'web@shop' })
+    await pandora.send('orders@shop', { a: '1' })
+    await pandora.sendBatch([])
+    const msg = await pandora.fetch('orders@shop')
+    await msg?.ack()
+    await pandora.redrive('orders@shop')
+    await pandora.purge('orders@shop')
+    expect(seen).toEqual([...Array(5).fill('POST body application/json'), 'DELETE none null'])
+  })
+
   it('fetch - an invalid reply is reported rather than trusted', async () => {
     server.use(
       http.post(`${BASE}/v1/mailboxes/:r/fetch`, () => HttpResponse.json({ messages: [{ mid: 1 }] })),

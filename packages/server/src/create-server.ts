@@ -12,7 +12,9 @@ import {
 } from '@pandora/core'
 import { type Logger, pino } from 'pino'
 import { TokenAuth, type TokenEntry } from './auth.js'
+import { answerClientError, connectionTimeouts } from './http/connection-timeouts.js'
 import { mountFormApi } from './http/form-api.js'
+import { HostPolicy } from './http/host-policy.js'
 import { mountJsonApi } from './http/json-api.js'
 import { OriginPolicy } from './http/origin-policy.js'
 import { createRequestHandler } from './http/request-handler.js'
@@ -49,6 +51,23 @@ export interface ServerOptions {
    * are always allowed; `['*']` allows any (only sensible with tokens). Default: none.
    */
   allowedOrigins?: readonly string[]
+  /**
+   * Host names served without a token, besides the loopback names (`localhost`, `127.x.x.x`,
+   * `[::1]`) and the bound address (on a wildcard bind: any IP literal). Guards against DNS
+   * rebinding; with tokens configured any Host is served. `['*']` allows any. Default: none.
+   */
+  allowedHosts?: readonly string[]
+  /** A client must send its request head within this, ms (default 10 s). */
+  headersTimeoutMs?: number
+  /** A client must send its whole request within this, ms (default 30 s). */
+  requestTimeoutMs?: number
+  /** Pause pushing while a socket buffers more than this many bytes (default 1 MiB). */
+  socketBufferLimit?: number
+  /**
+   * A socket whose buffer stays over `socketBufferLimit` this long is a slow consumer: its leases
+   * are given back and it is closed with code 4408, ms (default 5 s).
+   */
+  slowSocketGraceMs?: number
   /** Most subscriptions per socket (default 64). */
   maxSubscriptionsPerSocket?: number
   /** WebSocket ping interval, ms (default 30 s); a peer silent for two intervals is dropped. */
@@ -132,6 +151,11 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
     },
   }
   const origins = new OriginPolicy(options.allowedOrigins)
+  const hosts = new HostPolicy({
+    tokenRequired: auth.required,
+    bindHost: host,
+    allowedHosts: options.allowedHosts,
+  })
 
   const router = new Router()
   mountJsonApi(router, ctx)
@@ -157,6 +181,7 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
     router,
     auth,
     origins,
+    hosts,
     metrics,
     logger,
     // Probes and discovery answer without a token.
@@ -173,7 +198,8 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
   })
 
   const inflight = new Set<Promise<void>>()
-  const server: Server = createHttpServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
+  const timeouts = connectionTimeouts(options)
+  const server: Server = createHttpServer(timeouts, (req, res) => {
     const p = handle(req, res).catch((error: unknown) => {
       logger.error({ err: error }, 'request crashed')
       if (!res.headersSent) sendProblem(res, toPandoraError(error))
@@ -191,9 +217,14 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
     maxPayload: WS_MAX_CLIENT_FRAME_BYTES,
     maxSubscriptions: options.maxSubscriptionsPerSocket ?? WS_MAX_SUBSCRIPTIONS,
     heartbeatMs: options.heartbeatMs ?? 30_000,
-    bufferLimit: 1024 * 1024,
+    bufferLimit: options.socketBufferLimit ?? 1024 * 1024,
+    slowSocketGraceMs: options.slowSocketGraceMs ?? 5000,
     authTimeoutMs: 10_000,
-    originAllowed: (origin, hostHeader) => origins.allows(origin, hostHeader),
+    // The upgrade passes the same gate as every HTTP request: Host first, then Origin.
+    admit: (req) => {
+      hosts.check(req.headers.host)
+      origins.check(req)
+    },
     onError: (error) => logger.error({ err: error }, 'socket failed'),
   })
   server.on('upgrade', (req, socket, head) => {
@@ -205,10 +236,7 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
     }
   })
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable)
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
-  })
+  server.on('clientError', answerClientError)
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

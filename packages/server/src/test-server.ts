@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemoryStore, type Store } from '@pandora/core'
@@ -63,4 +64,51 @@ export async function json(
   })
   const text = await res.text()
   return { status: res.status, body: text ? JSON.parse(text) : {}, headers: res.headers }
+}
+
+/** What {@link rawRequest} sends: any method, path, headers (Host and Origin included) and bytes. */
+export interface RawRequest {
+  method?: string
+  path: string
+  headers?: Record<string, string>
+  body?: string | Buffer
+}
+
+/**
+ * An HTTP request with exactly the given headers (fetch would add a content type, and cannot set
+ * Host): no `content-type` unless given, `host` overridable. Returns status, headers and text.
+ */
+export async function rawRequest(
+  baseUrl: string,
+  r: RawRequest,
+): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+  const url = new URL(baseUrl)
+  const headers: Record<string, string | number> = { host: url.host, ...r.headers }
+  if (r.body !== undefined) headers['content-length'] = Buffer.byteLength(r.body)
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        hostname: url.hostname,
+        port: url.port,
+        method: r.method ?? 'GET',
+        path: r.path,
+        headers,
+        setHost: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text: Buffer.concat(chunks).toString(),
+          }),
+        )
+        res.on('error', reject)
+      },
+    )
+    req.on('error', reject)
+    req.end(r.body)
+  })
 }

@@ -34,6 +34,11 @@ export const WS_CLOSE = {
   heartbeatTimeout: 4001,
   /** No valid token in time (no `auth` frame, or a wrong one). */
   unauthorized: 4401,
+  /**
+   * A slow consumer: the socket's send buffer stayed over its limit for the grace period. Its
+   * leases were given back first; reconnect, and read faster or take a smaller `prefetch`.
+   */
+  slowConsumer: 4408,
 } as const
 
 /** Optional frames a server of this version understands, announced in its welcome. */

@@ -180,6 +180,7 @@ function jsonHandlers(ctx: ServerContext): Record<JsonRouteId, Handler> {
 
     purge: async (c) => {
       permit(c.principal.admin, 'purge')
+      await json(c) // takes no body, but one that is there must be JSON like every other
       sendJson(c.res, 200, { count: await store.purge(c.params.receiver!) })
     },
   }

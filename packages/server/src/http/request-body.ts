@@ -1,9 +1,12 @@
 import type { IncomingMessage } from 'node:http'
 import { PandoraError } from '@pandora/core'
+import { assertJsonContentType, mediaType } from './json-content-type.js'
+import { assertUtf8Escapes, decodeUtf8 } from './strict-utf8.js'
 
 /**
- * Reads a request body up to `limit` bytes. A larger body (by Content-Length or as it streams) is
- * refused with 413 before it is read whole.
+ * Reads a request body up to `limit` bytes, as UTF-8 (`invalid_encoding` otherwise). A larger body
+ * (by Content-Length or as it streams) is refused with 413 before it is read whole. A client that
+ * goes away mid-body is `client_closed_request` (499): its own doing, not a server error.
  */
 export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0)
@@ -13,29 +16,28 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
   }
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > limit) {
-      req.resume()
-      throw new PandoraError('payload_too_large', `request body is larger than ${limit} bytes`)
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > limit) {
+        req.resume()
+        throw new PandoraError('payload_too_large', `request body is larger than ${limit} bytes`)
+      }
+      chunks.push(chunk)
     }
-    chunks.push(chunk)
+  } catch (error) {
+    if (error instanceof PandoraError) throw error
+    // The only other way reading fails: the connection dropped before the body was complete.
+    throw new PandoraError('client_closed_request', 'the client went away before its body arrived', {
+      cause: error,
+    })
   }
-  const text = Buffer.concat(chunks).toString('utf8')
-  return text
+  return decodeUtf8(Buffer.concat(chunks))
 }
 
-/** The media type of a request, lower-case, without parameters. */
-export function mediaType(req: IncomingMessage): string {
-  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
-}
-
-/** Parses a JSON body; an empty body reads as `{}`. */
+/** Parses a JSON body (`application/json` only); an empty body reads as `{}`. */
 export function parseJson(req: IncomingMessage, text: string): unknown {
-  const type = mediaType(req)
-  if (text.length > 0 && type !== 'application/json' && type !== '') {
-    throw new PandoraError('unsupported_media_type', 'send JSON with Content-Type: application/json')
-  }
+  assertJsonContentType(req, text.length)
   if (text.trim().length === 0) return {}
   try {
     return JSON.parse(text)
@@ -44,7 +46,10 @@ export function parseJson(req: IncomingMessage, text: string): unknown {
   }
 }
 
-/** Parses a form body (`application/x-www-form-urlencoded`) into a multi-map, keeping value order. */
+/**
+ * Parses a form body (`application/x-www-form-urlencoded`) into a multi-map, keeping value order.
+ * Escapes that do not decode to UTF-8 (`k=%FF`) are refused rather than read as U+FFFD.
+ */
 export function parseForm(req: IncomingMessage, text: string): Map<string, string[]> {
   const type = mediaType(req)
   if (text.length > 0 && type !== 'application/x-www-form-urlencoded' && type !== '') {
@@ -53,6 +58,7 @@ export function parseForm(req: IncomingMessage, text: string): Map<string, strin
       'send a form with Content-Type: application/x-www-form-urlencoded',
     )
   }
+  assertUtf8Escapes(text, 'form body')
   return toMultiMap(new URLSearchParams(text))
 }
 

@@ -3,16 +3,19 @@ import { PandoraError, toPandoraError } from '@pandora/core'
 import type { Logger } from 'pino'
 import { TokenAuth } from '../auth.js'
 import type { Metrics } from '../metrics.js'
-import type { OriginPolicy } from './origin-policy.js'
+import type { HostPolicy } from './host-policy.js'
+import { type OriginPolicy, schemeOf } from './origin-policy.js'
 import { sendFormError, sendProblem } from './responses.js'
 import type { Router } from './router.js'
 import { serveStatic } from './static-files.js'
+import { assertUtf8Escapes } from './strict-utf8.js'
 
 /** What the request pipeline needs. */
 export interface RequestHandlerOptions {
   router: Router
   auth: TokenAuth
   origins: OriginPolicy
+  hosts: HostPolicy
   metrics: Metrics
   logger: Logger
   /** Routes anyone may call, token or not. */
@@ -42,8 +45,12 @@ export function createRequestHandler(o: RequestHandlerOptions) {
         throw new PandoraError('invalid_input', 'bad request target')
       }
       style = url.pathname.startsWith('/v1/') ? 'json' : 'form'
+      // The trust boundary, before anything else, on every route (docs/security.md).
+      o.hosts.check(req.headers.host)
+      o.origins.check(req)
+      assertUtf8Escapes(url.search, 'query string')
       const origin = req.headers.origin
-      if (o.origins.needsCors(origin, req.headers.host)) {
+      if (o.origins.needsCors(origin, req.headers.host, schemeOf(req))) {
         res.setHeader('access-control-allow-origin', origin)
         res.setHeader('vary', 'Origin')
         if (req.method === 'OPTIONS') {
@@ -85,6 +92,7 @@ export function createRequestHandler(o: RequestHandlerOptions) {
     } catch (error) {
       const e = toPandoraError(error)
       if (e.code === 'internal' || e.status >= 500) o.logger.error({ err: error, route }, 'request failed')
+      else if (e.code === 'client_closed_request') o.logger.debug({ route }, e.message)
       if (res.headersSent) res.destroy()
       else if (style === 'form') sendFormError(res, e)
       else sendProblem(res, e)

@@ -16,6 +16,7 @@ import {
 import type { WebSocket } from 'ws'
 import type { Principal, TokenAuth } from '../auth.js'
 import type { Metrics } from '../metrics.js'
+import { BackPressure } from './back-pressure.js'
 import type { PushHub } from './push-hub.js'
 import { Subscription, type SubscriptionOwner } from './subscription.js'
 
@@ -30,6 +31,8 @@ export interface SessionSettings {
   heartbeatMs: number
   /** Pause pushing while the socket buffers more than this many bytes. */
   bufferLimit: number
+  /** Cut a socket whose buffer stays over `bufferLimit` this long (a slow consumer), ms. */
+  slowSocketGraceMs: number
   /** How long an unauthenticated socket may wait before sending its `auth` frame. */
   authTimeoutMs: number
   onError(error: unknown): void
@@ -50,12 +53,26 @@ export class SocketSession implements SubscriptionOwner {
   #corked = false
   #closed = false
   #authTimer: ReturnType<typeof setTimeout> | undefined
-  #drainTimer: ReturnType<typeof setInterval> | undefined
+  readonly #pressure: BackPressure
 
   constructor(ws: WebSocket, principal: Principal | null, settings: SessionSettings) {
     this.#ws = ws
     this.#s = settings
     this.#principal = principal
+    this.#pressure = new BackPressure(
+      () => ws.bufferedAmount,
+      { limit: settings.bufferLimit, graceMs: settings.slowSocketGraceMs },
+      {
+        // Drained: let the hub push again.
+        onDrain: () => {
+          for (const sub of this.#subs.values()) this.#s.hub.kick(sub.receiver)
+        },
+        // A peer that takes no data holds its leases hostage: give them back now, not at the
+        // next missed heartbeat. The close frame waits behind the buffered data; ws destroys the
+        // socket if the peer never reads it.
+        onStuck: () => void this.close(WS_CLOSE.slowConsumer, 'slow consumer: send buffer over its limit'),
+      },
+    )
     ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary))
     ws.on('pong', () => {
       this.#alive = true
@@ -87,9 +104,7 @@ export class SocketSession implements SubscriptionOwner {
   }
 
   get congested(): boolean {
-    const over = this.#ws.bufferedAmount > this.#s.bufferLimit
-    if (over && !this.#drainTimer) this.#watchDrain()
-    return over
+    return this.#pressure.check()
   }
 
   /** Number of subscriptions, for metrics. */
@@ -107,6 +122,8 @@ export class SocketSession implements SubscriptionOwner {
     } else {
       for (const message of messages) this.#send({ type: 'message', sub, message: leasedToWire(message) })
     }
+    // Start watching the buffer now: a peer that never reads may never ask for more.
+    this.#pressure.check()
   }
 
   /** Heartbeat tick: a peer that did not answer the last ping is dropped. */
@@ -125,7 +142,7 @@ export class SocketSession implements SubscriptionOwner {
     if (this.#closed) return
     this.#closed = true
     clearTimeout(this.#authTimer)
-    clearInterval(this.#drainTimer)
+    this.#pressure.stop()
     const leases: { mid: string; lid: string }[] = []
     for (const sub of this.#subs.values()) {
       this.#s.hub.detach(sub)
@@ -136,16 +153,6 @@ export class SocketSession implements SubscriptionOwner {
     if (this.#ws.readyState === this.#ws.OPEN || this.#ws.readyState === this.#ws.CONNECTING)
       this.#ws.close(code, reason)
     await this.#s.hub.giveBack(leases)
-  }
-
-  #watchDrain(): void {
-    // ws has no 'drain' event: poll only while congested, then let the hub push again.
-    this.#drainTimer = setInterval(() => {
-      if (this.#ws.bufferedAmount > this.#s.bufferLimit && this.open) return
-      clearInterval(this.#drainTimer)
-      this.#drainTimer = undefined
-      for (const sub of this.#subs.values()) this.#s.hub.kick(sub.receiver)
-    }, 20)
   }
 
   #send(frame: ServerFrame): void {

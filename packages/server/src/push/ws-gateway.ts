@@ -1,8 +1,9 @@
-import type { IncomingMessage } from 'node:http'
+import { type IncomingMessage, STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { WS_CLOSE, WS_PROTOCOL } from '@pandora/core'
+import { toPandoraError, WS_CLOSE, WS_PROTOCOL } from '@pandora/core'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { TokenAuth } from '../auth.js'
+import { problemOf } from '../http/responses.js'
 import { type SessionSettings, SocketSession } from './socket-session.js'
 
 /** How long peers get to answer the close handshake at shutdown before they are cut off. */
@@ -14,12 +15,12 @@ export interface GatewayOptions extends SessionSettings {
   path: string
   /** Largest frame a client may send, bytes. */
   maxPayload: number
-  /** May a browser page from this origin connect? */
-  originAllowed(origin: string | undefined, host: string | undefined): boolean
+  /** Checks the upgrade request's Host and Origin; throws a PandoraError to refuse it. */
+  admit(req: IncomingMessage): void
 }
 
 /**
- * Accepts WebSocket upgrades on one path: checks the Origin, takes a bearer token from the
+ * Accepts WebSocket upgrades on one path: checks the Host and Origin, takes a bearer token from the
  * `Authorization` header when present (Node clients), or else lets the socket authenticate with
  * its first frame (browsers, which cannot set headers, and must not put tokens in URLs).
  */
@@ -52,11 +53,17 @@ export class WsGateway {
   /** Handles an HTTP upgrade; returns false when the path is not ours. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, pathname: string): boolean {
     if (pathname !== this.#o.path) return false
-    const refuse = (status: number, text: string) => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+    const refuse = (status: number, text: string, body = '') => {
+      const type = body ? 'Content-Type: application/problem+json; charset=utf-8\r\n' : ''
+      socket.end(
+        `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${type}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      )
     }
-    if (!this.#o.originAllowed(req.headers.origin, req.headers.host)) {
-      refuse(403, 'Forbidden')
+    try {
+      this.#o.admit(req)
+    } catch (error) {
+      const e = toPandoraError(error)
+      refuse(e.status, STATUS_CODES[e.status] ?? 'Forbidden', JSON.stringify(problemOf(e)))
       return true
     }
     const token = TokenAuth.bearer(req.headers.authorization)

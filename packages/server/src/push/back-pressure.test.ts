@@ -1,0 +1,109 @@
+import { FETCH_MAX_BATCH, MemoryStore, WS_CLOSE, WS_PROTOCOL } from '@pandora/core'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import WebSocket from 'ws'
+import type { PandoraServer } from '../create-server.js'
+import { json, startServer, uniqueMailbox } from '../test-server.js'
+import { BackPressure } from './back-pressure.js'
+
+let server: PandoraServer
+afterEach(async () => {
+  vi.useRealTimers()
+  await server?.close()
+})
+
+describe('back-pressure', () => {
+  it('back-pressure - reports a drain when the buffer falls under the limit in time', () => {
+    vi.useFakeTimers()
+    let buffered = 2000
+    const events: string[] = []
+    const bp = new BackPressure(
+      () => buffered,
+      { limit: 1000, graceMs: 500 },
+      {
+        onDrain: () => events.push('drain'),
+        onStuck: () => events.push('stuck'),
+      },
+    )
+    expect(bp.check()).toBe(true)
+    vi.advanceTimersByTime(300)
+    expect(events).toEqual([])
+    buffered = 10
+    vi.advanceTimersByTime(100)
+    expect(events).toEqual(['drain'])
+    expect(bp.check()).toBe(false)
+    vi.advanceTimersByTime(5000)
+    expect(events).toEqual(['drain'])
+  })
+
+  it('back-pressure - reports a stuck socket once its buffer stayed over the limit for the grace period', () => {
+    vi.useFakeTimers()
+    const events: string[] = []
+    const bp = new BackPressure(
+      () => 5000,
+      { limit: 1000, graceMs: 500 },
+      {
+        onDrain: () => events.push('drain'),
+        onStuck: () => events.push('stuck'),
+      },
+    )
+    expect(bp.check()).toBe(true)
+    expect(bp.check()).toBe(true)
+    vi.advanceTimersByTime(450)
+    expect(events).toEqual([])
+    vi.advanceTimersByTime(100)
+    expect(events).toEqual(['stuck'])
+    vi.advanceTimersByTime(5000)
+    expect(events).toEqual(['stuck'])
+  })
+
+  it('slow consumer - a subscriber that never reads gives its leases back and is closed with the documented code', async () => {
+    const maxSize = 64 * 1024
+    server = await startServer({
+      store: new MemoryStore({ maxSize }),
+      maxSize,
+      socketBufferLimit: 16 * 1024,
+      slowSocketGraceMs: 200,
+    })
+    const box = uniqueMailbox('slow')
+    const total = FETCH_MAX_BATCH
+    // ~15 MB in all: far more than the kernel buffers of a socket whose peer never reads.
+    const filler = 'x'.repeat(60_000)
+    await server.store.sendBatch(
+      Array.from({ length: total }, (_, i) => ({
+        sender: 'a@test',
+        receiver: box,
+        fields: { i: [String(i)], filler: [filler] },
+      })),
+    )
+    const slow = new WebSocket(`${server.url.replace(/^http/, 'ws')}/v1/ws`, WS_PROTOCOL)
+    await new Promise<void>((resolve, reject) => {
+      slow.once('open', () => resolve())
+      slow.once('error', reject)
+    })
+    const socket = (slow as unknown as { _socket: import('node:net').Socket })._socket
+    socket.pause()
+    const closed = new Promise<number>((resolve) => slow.once('close', (code) => resolve(code)))
+    slow.send(
+      JSON.stringify({ type: 'subscribe', sub: 's', receiver: box, prefetch: total, leaseTime: 600_000 }),
+    )
+
+    // Another consumer long-polls: it gets what the slow one never took, then, once the slow one
+    // is cut off, what it held.
+    const got = new Set<string>()
+    while (got.size < total) {
+      const r = await json(`${server.url}/v1/mailboxes/${encodeURIComponent(box)}/fetch`, 'POST', {
+        max: FETCH_MAX_BATCH,
+        wait: 10_000,
+        leaseTime: 600_000,
+      })
+      const messages = r.body.messages as { mid: string }[]
+      if (messages.length === 0) break
+      for (const m of messages) got.add(m.mid)
+    }
+    expect(got.size).toBe(total)
+    expect((await server.store.stats(box)).leased).toBe(total)
+
+    socket.resume()
+    expect(await closed).toBe(WS_CLOSE.slowConsumer)
+  }, 30_000)
+})
