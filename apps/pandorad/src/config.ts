@@ -16,6 +16,8 @@ export interface Config {
   allowOrigins: string[]
   allowHosts: string[]
   logLevel: string
+  /** `pretty` for people, `json` for machines; undefined: pretty on a terminal. */
+  logFormat: 'json' | 'pretty' | undefined
   webui: boolean
 }
 
@@ -76,7 +78,12 @@ export const OPTIONS: Option[] = [
     flag: 'log-level',
     env: 'PANDORA_LOG_LEVEL',
     default: 'info',
-    help: 'trace | debug | info | warn | error | silent',
+    help: 'trace | debug | info | warn | error | silent (debug adds a line per request)',
+  },
+  {
+    flag: 'log-format',
+    env: 'PANDORA_LOG_FORMAT',
+    help: 'json | pretty (default: pretty on a terminal, JSON lines otherwise)',
   },
   { flag: 'no-webui', env: 'PANDORA_NO_WEBUI', help: 'do not serve the web console' },
 ]
@@ -161,6 +168,9 @@ export function parseConfig(
   if (store === 'postgres' && !postgresUrl)
     throw new ConfigError('--store postgres needs --postgres-url (or PANDORA_POSTGRES_URL)')
   const noWebui = get('no-webui')
+  const logFormat = get('log-format')
+  if (logFormat !== undefined && logFormat !== 'json' && logFormat !== 'pretty')
+    throw new ConfigError('--log-format must be json or pretty')
   return {
     port: int('port', get('port')!, 0, 65535),
     host: get('host')!,
@@ -176,6 +186,7 @@ export function parseConfig(
     allowOrigins: list(get('allow-origin')),
     allowHosts: list(get('allow-host')),
     logLevel: get('log-level')!,
+    logFormat,
     webui: !(noWebui === 'true' || noWebui === '1'),
   }
 }

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createServer, readTokenFile, type TokenEntry, VERSION } from '@pandora/server'
-import { pino } from 'pino'
 import { ConfigError, helpText, parseConfig } from './config.js'
+import { createLogger } from './logger.js'
 import { openStore } from './open-store.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   if (config === 'help') return console.log(helpText())
   if (config === 'version') return console.log(VERSION)
 
-  const logger = pino({ name: 'pandorad', level: config.logLevel })
+  const logger = createLogger(config.logLevel, config.logFormat)
   const tokens: TokenEntry[] = config.tokenFile ? readTokenFile(config.tokenFile) : []
   const store = await openStore(config, (error) => logger.warn({ err: error }, 'store error'))
   const webRoot = join(here, 'webui')

@@ -1,10 +1,14 @@
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { type RunningPandorad, spawnPandorad } from './spawn-pandorad.js'
+
+const bin = fileURLToPath(new URL('../bin/pandorad.js', import.meta.url))
 
 const running: RunningPandorad[] = []
 const dirs: string[] = []
@@ -135,6 +139,35 @@ describe('pandorad', () => {
     writeFileSync(file, '{"tokens": [{"token": "x"}]}')
     await expect(spawnPandorad(['--store', 'memory', '--token-file', file])).rejects.toThrow(
       /needs "token" and "scopes"/,
+    )
+  })
+
+  it('logs - --log-format pretty prints readable lines for a person; the default off a terminal is JSON lines', async () => {
+    const json = await start(['--store', 'memory'])
+    expect(json.output().split('\n')[0]).toMatch(/^\{"level":30,/)
+    const child = spawn(
+      process.execPath,
+      [bin, '--store', 'memory', '--port', '0', '--log-format', 'pretty'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let out = ''
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        out += c
+        if (/pandorad listening on http:\/\/127\.0\.0\.1:\d+/.test(out)) resolve()
+      })
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)))
+    })
+    child.kill('SIGKILL')
+    expect(out).toMatch(/INFO.*pandorad listening on/)
+    expect(out).not.toMatch(/^\{/m)
+  })
+
+  it('logs - a bad --log-format is refused with a clear message', async () => {
+    await expect(spawnPandorad(['--store', 'memory', '--log-format', 'xml'])).rejects.toThrow(
+      /--log-format must be json or pretty/,
     )
   })
 })

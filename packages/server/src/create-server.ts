@@ -24,6 +24,7 @@ import { Metrics } from './metrics.js'
 import { openApiDocument } from './openapi.js'
 import { PushHub } from './push/push-hub.js'
 import { WsGateway } from './push/ws-gateway.js'
+import { RefusalLog } from './refusal-log.js'
 import type { ServerContext } from './server-context.js'
 import { VERSION } from './version.js'
 
@@ -177,7 +178,9 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
     c.res.writeHead(200, { 'content-type': metrics.registry.contentType })
     c.res.end(text)
   })
+  const refusals = new RefusalLog(logger)
   const handle = createRequestHandler({
+    refusals,
     router,
     auth,
     origins,
@@ -222,8 +225,14 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
     authTimeoutMs: 10_000,
     // The upgrade passes the same gate as every HTTP request: Host first, then Origin.
     admit: (req) => {
-      hosts.check(req.headers.host)
-      origins.check(req)
+      try {
+        hosts.check(req.headers.host)
+        origins.check(req)
+      } catch (error) {
+        const where = { route: '/v1/ws', origin: req.headers.origin, host: req.headers.host }
+        refusals.note(toPandoraError(error), where)
+        throw error
+      }
     },
     onError: (error) => logger.error({ err: error }, 'socket failed'),
   })

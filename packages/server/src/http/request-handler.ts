@@ -3,6 +3,7 @@ import { PandoraError, toPandoraError } from '@pandora/core'
 import type { Logger } from 'pino'
 import { TokenAuth } from '../auth.js'
 import type { Metrics } from '../metrics.js'
+import type { RefusalLog } from '../refusal-log.js'
 import type { HostPolicy } from './host-policy.js'
 import { type OriginPolicy, schemeOf } from './origin-policy.js'
 import { sendFormError, sendProblem } from './responses.js'
@@ -22,6 +23,8 @@ export interface RequestHandlerOptions {
   openRoutes: ReadonlySet<string>
   /** Routes that need an admin token even when tokens are configured for everything else. */
   adminRoutes: ReadonlySet<string>
+  /** Where refused requests are logged (rate-limited). */
+  refusals: RefusalLog
   /** Folder of the web console, served for GETs no route matched. */
   webRoot?: string | undefined
 }
@@ -93,14 +96,17 @@ export function createRequestHandler(o: RequestHandlerOptions) {
       const e = toPandoraError(error)
       if (e.code === 'internal' || e.status >= 500) o.logger.error({ err: error, route }, 'request failed')
       else if (e.code === 'client_closed_request') o.logger.debug({ route }, e.message)
+      else o.refusals.note(e, { route, origin: req.headers.origin, host: req.headers.host })
       if (res.headersSent) res.destroy()
       else if (style === 'form') sendFormError(res, e)
       else sendProblem(res, e)
     } finally {
-      o.metrics.requestDuration.observe(
-        { method: req.method ?? 'GET', route, status: String(res.statusCode) },
-        (performance.now() - started) / 1000,
-      )
+      const seconds = (performance.now() - started) / 1000
+      const labels = { method: req.method ?? 'GET', route, status: String(res.statusCode) }
+      o.metrics.requestDuration.observe(labels, seconds)
+      // The request log: the route's pattern, never the concrete path, a body or a token.
+      if (o.logger.isLevelEnabled('debug'))
+        o.logger.debug({ ...labels, ms: Math.round(seconds * 1e4) / 10 }, 'request')
     }
   }
 }
