@@ -31,7 +31,12 @@ describe('auth', () => {
     expect(auth.authenticate('admin-token-01')!.admin).toBe(true)
     expect(auth.authenticate('wrong')).toBeNull()
     expect(auth.authenticate(undefined)).toBeNull()
-    expect(() => new TokenAuth([{ token: 'short', scopes: {} }])).toThrow(/at least 8/)
+    expect(() => new TokenAuth([{ token: 'short', scopes: {} }])).toThrow(
+      'token #1 must be at least 8 characters',
+    )
+    expect(() => new TokenAuth([{ name: 'ci', token: 'short', scopes: {} }])).toThrow(
+      'token "ci" must be at least 8 characters',
+    )
   })
 
   it('http - with a token every route needs it; health stays open', async () => {

@@ -57,7 +57,8 @@ export class TokenAuth {
   constructor(entries: readonly TokenEntry[]) {
     this.#entries = entries.map((e, i) => {
       if (typeof e.token !== 'string' || e.token.length < 8) {
-        throw new PandoraError('invalid_input', `token ${e.name ?? i + 1} must be at least 8 characters`)
+        const which = e.name === undefined ? `token #${i + 1}` : `token "${e.name}"`
+        throw new PandoraError('invalid_input', `${which} must be at least 8 characters`)
       }
       const send = (e.scopes.send ?? []).map(globToRegExp)
       const receive = (e.scopes.receive ?? []).map(globToRegExp)

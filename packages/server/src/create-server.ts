@@ -115,7 +115,7 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
   if (options.token)
     entries.push({
       token: options.token,
-      name: 'token',
+      name: 'shared',
       scopes: { admin: true, send: ['*'], receive: ['*'] },
     })
   const auth = new TokenAuth(entries)

@@ -47,6 +47,20 @@ if (unreachable !== null) {
   }
 }
 
+describe('postgres store - without a server', () => {
+  it('open - an unreachable database is named (host, port, database) with the cause, never the password', async () => {
+    const error = await openPostgresStore({
+      connectionString: 'postgres://pandora:secret-pw@127.0.0.1:1/orders',
+    }).then(
+      () => null,
+      (e: unknown) => e as Error & { code: string },
+    )
+    expect(error?.code).toBe('unavailable')
+    expect(error?.message).toMatch(/127\.0\.0\.1:1\/orders is unreachable: .*ECONNREFUSED/)
+    expect(error?.message).not.toContain('secret-pw')
+  })
+})
+
 describe.skipIf(unreachable !== null)('postgres store', () => {
   const admin = new pg.Pool({ connectionString: url, max: 2 })
   admin.on('error', () => {})

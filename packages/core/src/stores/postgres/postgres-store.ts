@@ -455,7 +455,7 @@ export class PostgresStore implements Store {
   #start(): Promise<void> {
     this.#starting ??= this.#connect().catch((error: unknown) => {
       this.#starting = undefined
-      throw toStoreError(error)
+      throw toStoreError(error, this.#connectionString)
     })
     return this.#starting
   }
@@ -508,7 +508,7 @@ export class PostgresStore implements Store {
       return await work(this.#pool!)
     } catch (error) {
       if (this.#closed && !(error instanceof PandoraError)) throw new PandoraError('store_closed')
-      throw toStoreError(error)
+      throw toStoreError(error, this.#connectionString)
     }
   }
 
@@ -548,12 +548,29 @@ async function retryDeadlock<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-function toStoreError(error: unknown): unknown {
+function toStoreError(error: unknown, connectionString: string): unknown {
   if (error instanceof PandoraError) return error
   if (isConnectionError(error)) {
-    return new PandoraError('unavailable', 'the PostgreSQL database is unreachable', { cause: error })
+    // Node reports a refused "localhost" (two addresses) as an AggregateError without a message.
+    const detail = (error as Error).message || (error as { code?: string }).code
+    const reason = detail ? `: ${detail}` : ''
+    return new PandoraError(
+      'unavailable',
+      `the PostgreSQL database at ${describeDatabase(connectionString)} is unreachable${reason}`,
+      { cause: error },
+    )
   }
   return error
+}
+
+/** `host:port/database` of a connection string, never its password. */
+export function describeDatabase(connectionString: string): string {
+  try {
+    const u = new URL(connectionString)
+    return `${u.hostname || 'localhost'}:${u.port || '5432'}${u.pathname || ''}`
+  } catch {
+    return 'the configured address'
+  }
 }
 
 /** The statements as named queries: each connection parses and plans one once, not on every call. */
