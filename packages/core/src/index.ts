@@ -56,6 +56,7 @@ export {
 } from './message.js'
 export { isActiveStatus, Status, type StatusCode, type StatusName, statusName } from './status.js'
 export type {
+  AckItem,
   AvailabilityListener,
   BlobStore,
   FetchOptions,

@@ -40,6 +40,28 @@ export function checkAck(
   }
 }
 
+/**
+ * Each item of an `ackMany` checked as {@link checkAck} checks one: a valid item, or the error that
+ * item alone fails with (a batch is not refused for one bad item).
+ */
+export function checkAcks(
+  items: unknown,
+): ({ ok: true; ack: ReturnType<typeof checkAck> } | { ok: false; error: PandoraError })[] {
+  if (!Array.isArray(items)) throw new PandoraError('invalid_input', 'expected a list of acks')
+  return items.map((item: unknown) => {
+    try {
+      const i = (item ?? {}) as { mid?: unknown; lid?: unknown; status?: unknown; delay?: number }
+      return {
+        ok: true as const,
+        ack: checkAck(i.mid, i.lid, i.status, { ...(i.delay !== undefined ? { delay: i.delay } : {}) }),
+      }
+    } catch (error) {
+      if (error instanceof PandoraError) return { ok: false as const, error }
+      throw error
+    }
+  })
+}
+
 /** Validated arguments of a renew. */
 export function checkRenew(
   mid: unknown,

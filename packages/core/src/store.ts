@@ -1,5 +1,6 @@
 import type { Fields } from './body.js'
 import type { Clock } from './clock.js'
+import type { PandoraError } from './errors.js'
 import type { LeasedMessage, MessageHeader, SendInput, SendResult, StoredMessage } from './message.js'
 import type { StatusCode } from './status.js'
 
@@ -16,6 +17,16 @@ export interface BlobStore {
   updateRefCount(key: string, delta: number): Promise<number>
   /** Deletes every blob whose count is 0 or less; returns how many went. */
   collectBlobs(): Promise<number>
+}
+
+/** One lease to end, as {@link MessageStore.ackMany} takes it. */
+export interface AckItem {
+  mid: string
+  lid: string
+  /** `confirmed` (1) or `rejected` (2). */
+  status: StatusCode
+  /** For a reject: due again after this many ms (default 0). */
+  delay?: number
 }
 
 /** Options of a fetch. Durations are milliseconds. */
@@ -93,6 +104,12 @@ export interface MessageStore {
    * Throws `unable_to_change_status` for a wrong or stale lid or an expired lease.
    */
   ack(mid: string, lid: string, status: StatusCode, options?: { delay?: number }): Promise<void>
+  /**
+   * Ends several leases at once — in one transaction where the store has them, so a consumer's
+   * batch of acks costs one commit. Each item succeeds or fails alone: the result has, per item in
+   * order, `null` or the error `ack` would have thrown (`unable_to_change_status`, `invalid_key`, …).
+   */
+  ackMany(items: readonly AckItem[]): Promise<(PandoraError | null)[]>
   /** Extends a live lease to `leaseTime` ms from now; returns the new end. */
   renew(mid: string, lid: string, leaseTime: number): Promise<number>
 

@@ -302,6 +302,54 @@ export function runStoreConformance(options: ConformanceOptions): void {
     })
   })
 
+  describe('ackMany', () => {
+    it('ackMany - confirms and rejects in one call; each item succeeds or fails alone, in order', async () => {
+      const h = await open()
+      const { store } = h
+      const box = mailbox()
+      await store.sendBatch([1, 2, 3, 4].map((i) => msg(box, { i: String(i) })))
+      const [a, b, c, d] = await store.fetch(box, { leaseTime: LEASE, max: 4 })
+      const results = await store.ackMany([
+        { mid: a!.mid, lid: a!.lid, status: Status.confirmed },
+        { mid: b!.mid, lid: c!.lid, status: Status.confirmed },
+        { mid: c!.mid, lid: c!.lid, status: Status.rejected, delay: 5000 },
+        { mid: 'zz', lid: d!.lid, status: Status.confirmed },
+        { mid: a!.mid, lid: a!.lid, status: Status.confirmed },
+        { mid: d!.mid, lid: d!.lid, status: Status.rejected },
+      ])
+      expect(results.map((r) => r?.code ?? null)).toEqual([
+        null,
+        'unable_to_change_status',
+        null,
+        'input_too_short',
+        'unable_to_change_status',
+        null,
+      ])
+      expect(await store.stats(box)).toMatchObject({ confirmed: 1, leased: 1, delayed: 1, pending: 1 })
+      expect(await store.getBlob(a!.mid)).toBeNull()
+      // d was given back at once, c after its delay; b keeps its lease.
+      const [again] = await store.fetch(box, { leaseTime: LEASE })
+      expect(again).toMatchObject({ mid: d!.mid, status: Status.rejected, deliveryCount: 2 })
+      h.advance(5000)
+      const [later] = await store.fetch(box, { leaseTime: LEASE })
+      expect(later!.mid).toBe(c!.mid)
+      expect(await store.ackMany([])).toEqual([])
+    })
+
+    it('ackMany - a batch after the leases expired changes nothing', async () => {
+      const h = await open()
+      const box = mailbox()
+      await h.store.sendBatch([msg(box), msg(box)])
+      const leased = await h.store.fetch(box, { leaseTime: LEASE, max: 2 })
+      h.advance(LEASE)
+      const results = await h.store.ackMany(
+        leased.map((m) => ({ mid: m.mid, lid: m.lid, status: Status.confirmed })),
+      )
+      expect(results.map((r) => r?.code)).toEqual(['unable_to_change_status', 'unable_to_change_status'])
+      expect(await h.store.stats(box)).toMatchObject({ pending: 2, confirmed: 0 })
+    })
+  })
+
   describe('ack', () => {
     it('ack - confirmed is final and drops the body, in the same step', async () => {
       const { store } = await open()

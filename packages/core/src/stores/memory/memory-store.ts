@@ -14,6 +14,7 @@ import {
 } from '../../message.js'
 import { isActiveStatus, Status, type StatusCode } from '../../status.js'
 import type {
+  AckItem,
   AvailabilityListener,
   FetchOptions,
   HeadersQuery,
@@ -22,7 +23,7 @@ import type {
   StoreLimits,
   StoreOptions,
 } from '../../store.js'
-import { checkAck, checkFetch, checkHeaders, checkMids, checkRenew } from '../../store-input.js'
+import { checkAck, checkAcks, checkFetch, checkHeaders, checkMids, checkRenew } from '../../store-input.js'
 import { DueHeap } from '../due-heap.js'
 import {
   assertDelta,
@@ -188,7 +189,24 @@ export class MemoryStore implements Store {
 
   async ack(mid: string, lid: string, status: StatusCode, options?: { delay?: number }): Promise<void> {
     this.#open()
-    const a = checkAck(mid, lid, status, options)
+    this.#ack(checkAck(mid, lid, status, options))
+  }
+
+  async ackMany(items: readonly AckItem[]): Promise<(PandoraError | null)[]> {
+    this.#open()
+    return checkAcks(items).map((c) => {
+      if (!c.ok) return c.error
+      try {
+        this.#ack(c.ack)
+        return null
+      } catch (error) {
+        if (error instanceof PandoraError) return error
+        throw error
+      }
+    })
+  }
+
+  #ack(a: ReturnType<typeof checkAck>): void {
     const rec = this.#leased(a.mid, a.lid)
     const box = this.#mailbox(rec.receiver)
     rec.lid = null

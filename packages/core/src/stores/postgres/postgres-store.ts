@@ -14,6 +14,7 @@ import {
 } from '../../message.js'
 import { Status, type StatusCode } from '../../status.js'
 import type {
+  AckItem,
   AvailabilityListener,
   FetchOptions,
   HeadersQuery,
@@ -22,7 +23,7 @@ import type {
   StoreLimits,
   StoreOptions,
 } from '../../store.js'
-import { checkAck, checkFetch, checkHeaders, checkMids, checkRenew } from '../../store-input.js'
+import { checkAck, checkAcks, checkFetch, checkHeaders, checkMids, checkRenew } from '../../store-input.js'
 import { assertDelta, byReceiver, resolveStoreOptions } from '../store-rules.js'
 import { assertIntact, leasedFields, verifiedFields } from '../stored-view.js'
 import { DatabaseClock } from './database-clock.js'
@@ -289,6 +290,63 @@ export class PostgresStore implements Store {
       ])
       if (rows.length === 0) throw new PandoraError('unable_to_change_status')
     })
+  }
+
+  async ackMany(items: readonly AckItem[]): Promise<(PandoraError | null)[]> {
+    this.#open()
+    const checked = checkAcks(items)
+    const results: (PandoraError | null)[] = checked.map((c) => (c.ok ? null : c.error))
+    // The same mid twice in one batch: only its first item may act, as two acks in a row would.
+    const seen = new Set<string>()
+    const confirms: { i: number; mid: string; lid: string }[] = []
+    const rejects: { i: number; mid: string; lid: string; delay: number }[] = []
+    checked.forEach((c, i) => {
+      if (!c.ok) return
+      if (seen.has(c.ack.mid)) {
+        results[i] = new PandoraError('unable_to_change_status')
+        return
+      }
+      seen.add(c.ack.mid)
+      if (c.ack.status === Status.confirmed) confirms.push({ i, mid: c.ack.mid, lid: c.ack.lid })
+      else rejects.push({ i, mid: c.ack.mid, lid: c.ack.lid, delay: c.ack.delay })
+    })
+    await this.#run(async (pool) => {
+      const work: Promise<void>[] = []
+      if (confirms.length > 0) {
+        work.push(
+          this.#transaction(pool, async (client) => {
+            const { rows } = await client.query<{ confirmed: string[]; unreferenced: string[] }>(
+              this.#sql.confirmMany,
+              [this.#now(), confirms.map((x) => x.mid), confirms.map((x) => x.lid)],
+            )
+            const done = new Set(rows[0]?.confirmed ?? [])
+            for (const x of confirms)
+              if (!done.has(x.mid)) results[x.i] = new PandoraError('unable_to_change_status')
+            const gone = rows[0]?.unreferenced ?? []
+            if (gone.length > 0) await client.query(this.#sql.deleteUnreferenced, [gone])
+          }),
+        )
+      }
+      if (rejects.length > 0) {
+        work.push(
+          (async () => {
+            const { rows } = await pool.query<{ changed: string[] }>(this.#sql.rejectMany, [
+              this.#now(),
+              rejects.map((x) => x.mid),
+              rejects.map((x) => x.lid),
+              this.#maxDeliveries,
+              rejects.map((x) => x.delay),
+              this.#channel,
+            ])
+            const done = new Set(rows[0]?.changed ?? [])
+            for (const x of rejects)
+              if (!done.has(x.mid)) results[x.i] = new PandoraError('unable_to_change_status')
+          })(),
+        )
+      }
+      await Promise.all(work)
+    })
+    return results
   }
 
   async renew(mid: string, lid: string, leaseTime: number): Promise<number> {

@@ -107,6 +107,41 @@ export function statements(s: string) {
       dec AS (UPDATE ${b} b SET refs = b.refs - 1 FROM upd WHERE b.key = upd.mid RETURNING b.refs)
       SELECT (SELECT refs FROM dec) AS refs FROM upd`,
 
+    /**
+     * Confirms every ($2 mids, $3 lids) pair whose lease holds and drops their blob references;
+     * returns the mids it confirmed and the blobs left without a reference (to delete in the same
+     * transaction). One statement for a whole batch of acks.
+     */
+    confirmMany: `${now},
+      input AS (SELECT * FROM unnest($2::text[], $3::text[]) AS x(mid, lid)),
+      upd AS (
+        UPDATE ${m} m SET status = 1, lid = NULL, leased_until = NULL
+        FROM input i, c WHERE m.mid = i.mid AND m.lid = i.lid AND ${live}
+        RETURNING m.mid
+      ),
+      dec AS (UPDATE ${b} b SET refs = b.refs - 1 FROM upd WHERE b.key = upd.mid RETURNING b.key, b.refs)
+      SELECT (SELECT coalesce(array_agg(mid), '{}') FROM upd) AS confirmed,
+        (SELECT coalesce(array_agg(key), '{}') FROM dec WHERE refs <= 0) AS unreferenced`,
+
+    /**
+     * Rejects every ($2 mids, $3 lids, $5 delays) whose lease holds, as reject does one;
+     * returns the mids it changed. Notifies channel $6 once per receiver given a message back.
+     */
+    rejectMany: `${now},
+      input AS (SELECT * FROM unnest($2::text[], $3::text[], $5::bigint[]) AS x(mid, lid, delay)),
+      upd AS (
+        UPDATE ${m} m SET
+          lid = NULL,
+          leased_until = NULL,
+          status = CASE WHEN $4::int > 0 AND m.delivery_count >= $4::int THEN 16 ELSE 2 END,
+          visible_at = CASE WHEN $4::int > 0 AND m.delivery_count >= $4::int THEN m.visible_at
+            ELSE c.t + i.delay END
+        FROM input i, c WHERE m.mid = i.mid AND m.lid = i.lid AND ${live}
+        RETURNING m.mid, m.receiver, m.status
+      ),
+      n AS (SELECT pg_notify($6, r.receiver) FROM (SELECT DISTINCT receiver FROM upd WHERE status = 2) r)
+      SELECT (SELECT coalesce(array_agg(mid), '{}') FROM upd) AS changed, (SELECT count(*) FROM n) AS notified`,
+
     /** Deletes blob $1 if no reference is left (same transaction as the drop). */
     deleteUnreferenced: `DELETE FROM ${b} WHERE key = ANY($1::text[]) AND refs <= 0`,
 

@@ -16,6 +16,7 @@ import {
 } from '../../message.js'
 import { Status, type StatusCode } from '../../status.js'
 import type {
+  AckItem,
   AvailabilityListener,
   FetchOptions,
   HeadersQuery,
@@ -24,7 +25,7 @@ import type {
   StoreLimits,
   StoreOptions,
 } from '../../store.js'
-import { checkAck, checkFetch, checkHeaders, checkMids, checkRenew } from '../../store-input.js'
+import { checkAck, checkAcks, checkFetch, checkHeaders, checkMids, checkRenew } from '../../store-input.js'
 import {
   assertDelta,
   assertLeaseHolds,
@@ -217,23 +218,50 @@ export class SqliteStore implements Store {
   async ack(mid: string, lid: string, status: StatusCode, options?: { delay?: number }): Promise<void> {
     this.#open()
     const a = checkAck(mid, lid, status, options)
-    const rejected = await this.#write({ durable: false }, () => {
-      if (a.status === Status.confirmed) {
-        // The usual ack: check the lease and confirm in one statement.
-        const hit = this.#sql.confirmLeased.get({ mid: a.mid, lid: a.lid, now: this.#clock.now() })
-        if (hit === undefined) throw new PandoraError('unable_to_change_status')
-        this.#dropBlob(a.mid)
-        return null
-      }
-      const row = this.#leased(a.mid, a.lid)
-      if (isExhausted(row.delivery_count, this.#maxDeliveries)) {
-        this.#sql.kill.run(row.seq)
-        return null
-      }
-      this.#sql.reject.run({ seq: row.seq, visibleAt: this.#clock.now() + a.delay })
-      return row.receiver
-    })
+    const rejected = await this.#write({ durable: false }, () => this.#ack(a))
     if (rejected !== null) this.#signal.notify(rejected)
+  }
+
+  async ackMany(items: readonly AckItem[]): Promise<(PandoraError | null)[]> {
+    this.#open()
+    const checked = checkAcks(items)
+    // One operation of the group commit for the whole batch. An item that fails does so before it
+    // writes anything, so catching it here leaves the others' writes whole.
+    const { results, rejected } = await this.#write({ durable: false }, () => {
+      const rejected = new Set<string>()
+      const results = checked.map((c) => {
+        if (!c.ok) return c.error
+        try {
+          const receiver = this.#ack(c.ack)
+          if (receiver !== null) rejected.add(receiver)
+          return null
+        } catch (error) {
+          if (error instanceof PandoraError) return error
+          throw error
+        }
+      })
+      return { results, rejected }
+    })
+    for (const receiver of rejected) this.#signal.notify(receiver)
+    return results
+  }
+
+  /** Ends one lease inside a write; returns the receiver to signal when it was given back. */
+  #ack(a: ReturnType<typeof checkAck>): string | null {
+    if (a.status === Status.confirmed) {
+      // The usual ack: check the lease and confirm in one statement.
+      const hit = this.#sql.confirmLeased.get({ mid: a.mid, lid: a.lid, now: this.#clock.now() })
+      if (hit === undefined) throw new PandoraError('unable_to_change_status')
+      this.#dropBlob(a.mid)
+      return null
+    }
+    const row = this.#leased(a.mid, a.lid)
+    if (isExhausted(row.delivery_count, this.#maxDeliveries)) {
+      this.#sql.kill.run(row.seq)
+      return null
+    }
+    this.#sql.reject.run({ seq: row.seq, visibleAt: this.#clock.now() + a.delay })
+    return row.receiver
   }
 
   async renew(mid: string, lid: string, leaseTime: number): Promise<number> {
