@@ -12,4 +12,6 @@ export default defineConfig({
   sourcemap: true,
   target: 'es2022',
   external: ['better-sqlite3', 'pg'],
+  // import.meta.url in the CommonJS build too (the SQLite read worker resolves its driver from it).
+  shims: true,
 })

@@ -1,9 +1,12 @@
-import { Status, type StatusCode, type Store } from '@pandora/core'
+import { type MailboxStats, Status, type StatusCode, type Store } from '@pandora/core'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+
+const STATES = ['pending', 'leased', 'delayed', 'dead', 'confirmed'] as const
 
 /**
  * The server's Prometheus metrics, in a registry of its own (so several servers in one process,
- * as in tests, do not collide). Per-mailbox gauges are read from the store when scraped.
+ * as in tests, do not collide). Message counts are read from the store when scraped, once per
+ * scrape however many gauges use them.
  */
 export class Metrics {
   readonly registry = new Registry()
@@ -52,18 +55,33 @@ export class Metrics {
         this.set(subscribers())
       },
     })
+    // Totals by state, not per mailbox: label sets stay bounded however many mailboxes there are
+    // (per-mailbox counts are in GET /v1/mailboxes). The store reads the counts off the event loop
+    // where it can (SQLite: on its read worker; PostgreSQL: in the database).
+    let mailboxes: Promise<MailboxStats[]> | undefined
+    const latest = () => {
+      mailboxes ??= store.mailboxes().finally(() => {
+        mailboxes = undefined
+      })
+      return mailboxes
+    }
     new Gauge({
-      name: 'pandora_mailbox_messages',
-      help: 'Messages per mailbox and state (pending, leased, delayed, dead, confirmed)',
-      labelNames: ['mailbox', 'state'],
+      name: 'pandora_messages',
+      help: 'Messages in every mailbox by state (pending, leased, delayed, dead, confirmed)',
+      labelNames: ['state'],
       registers,
       async collect() {
-        this.reset()
-        for (const s of await store.mailboxes()) {
-          for (const state of ['pending', 'leased', 'delayed', 'dead', 'confirmed'] as const) {
-            this.set({ mailbox: s.receiver, state }, s[state])
-          }
-        }
+        const totals = { pending: 0, leased: 0, delayed: 0, dead: 0, confirmed: 0 }
+        for (const s of await latest()) for (const state of STATES) totals[state] += s[state]
+        for (const state of STATES) this.set({ state }, totals[state])
+      },
+    })
+    new Gauge({
+      name: 'pandora_mailboxes',
+      help: 'Mailboxes holding at least one message',
+      registers,
+      async collect() {
+        this.set((await latest()).length)
       },
     })
   }

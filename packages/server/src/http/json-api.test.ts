@@ -216,7 +216,10 @@ describe.each(STORE_KINDS)('JSON API (%s store)', (kind) => {
     await json(v1('/messages'), 'POST', { sender: 'a@test', receiver: box, fields: {} })
     const text = await (await fetch(`${server.url}/metrics`)).text()
     expect(text).toMatch(/pandora_messages_sent_total 1/)
-    expect(text).toContain(`pandora_mailbox_messages{mailbox="${box}",state="pending"} 1`)
+    expect(text).toContain('pandora_messages{state="pending"} 1')
+    expect(text).toContain('pandora_mailboxes 1')
+    // Bounded labels: no series names a mailbox.
+    expect(text).not.toContain(box)
     expect(text).toMatch(/pandora_http_request_duration_seconds_bucket\{.*route="\/v1\/messages"/)
     expect(text).toContain('pandora_subscribers_connected 0')
   })

@@ -2,6 +2,7 @@ import { PandoraError } from '../../errors.js'
 import { resolveStoreOptions } from '../store-rules.js'
 import {
   openSqliteDatabase,
+  readWorkerFor,
   type SqliteDriver,
   SqliteStore,
   type SqliteStoreOptions,
@@ -33,7 +34,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     )
   }
   const { db, synchronous } = openSqliteDatabase(options, Database)
-  return new SqliteStore(db, { ...resolved, synchronous })
+  const reader = readWorkerFor(options.path, options.busyTimeout, options.readWorker ?? true)
+  return new SqliteStore(db, { ...resolved, synchronous, reader })
 }
 
 export { SCHEMA_VERSION } from './migrations.js'

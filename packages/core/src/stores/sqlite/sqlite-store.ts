@@ -37,7 +37,8 @@ import {
 import { assertIntact, headerAt, leasedFields, verifiedFields } from '../stored-view.js'
 import { GroupCommit } from './group-commit.js'
 import { migrate } from './migrations.js'
-import { type MessageRow, prepareStatements, type Statements } from './statements.js'
+import { type ReadStep, ReadWorker, resolveDriver } from './read-worker.js'
+import { type MessageRow, prepareStatements, SQL, type Statements } from './statements.js'
 
 /**
  * The better-sqlite3 `Database` class (the module's default export), injected so nothing loads it
@@ -62,6 +63,12 @@ export interface SqliteStoreOptions extends StoreOptions {
    *   a power cut or an OS crash. Faster on disks with slow fsync; the file is never corrupted.
    */
   synchronous?: 'full' | 'normal'
+  /**
+   * Run the reads that grow with the store (counts, listings) on a worker thread with a read-only
+   * connection of its own, so they never stall the event loop (default true; ignored for
+   * `':memory:'`).
+   */
+  readWorker?: boolean
   /** How long a writer waits for another process's lock before failing, in ms (default 5000). */
   busyTimeout?: number
 }
@@ -99,14 +106,15 @@ export class SqliteStore implements Store {
   readonly #signal: AvailabilitySignal
   /** Header and body read in one snapshot, so another process cannot confirm in between. */
   readonly #readMessage: (mid: string) => StoredMessage | null
-  /** Runs several reads in one snapshot (a read transaction), so counts add up. */
-  readonly #snapshot: <T>(read: () => T) => T
+  /** Runs reads in one snapshot (a read transaction), so counts add up: on the worker when there is one. */
+  readonly #read: (steps: readonly ReadStep[]) => Promise<unknown[]>
+  readonly #reader: ReadWorker | undefined
   #closed = false
 
   /** @internal Use {@link openSqliteStore}: it opens `db` and resolves `options`. */
   constructor(
     db: BetterSqlite3.Database,
-    options: ResolvedStoreOptions & { synchronous: 'full' | 'normal' },
+    options: ResolvedStoreOptions & { synchronous: 'full' | 'normal'; reader?: ReadWorker | undefined },
   ) {
     this.clock = this.#clock = options.clock
     this.#maxSize = options.maxSize
@@ -116,8 +124,19 @@ export class SqliteStore implements Store {
     this.#sql = prepareStatements(db)
     this.#db = db
     this.#group = new GroupCommit(db, { fsync: options.synchronous === 'full' })
-    const snapshot = db.transaction((read: () => unknown) => read())
-    this.#snapshot = <T>(read: () => T) => snapshot(read) as T
+    this.#reader = options.reader
+    const byText = new Map<string, BetterSqlite3.Statement>(
+      Object.entries(SQL).map(([name, sql]) => [sql, this.#sql[name as keyof Statements]]),
+    )
+    const snapshot = db.transaction((steps: readonly ReadStep[]) =>
+      steps.map(([sql, mode, params]) => {
+        const statement = byText.get(sql)!
+        return mode === 'all' ? statement.all(params ?? {}) : statement.get(params ?? {})
+      }),
+    )
+    this.#read = options.reader
+      ? (steps) => options.reader!.read(steps)
+      : async (steps) => snapshot(steps) as unknown[]
     this.#readMessage = db.transaction((mid: string) => {
       const row = this.#sql.byMid.get(mid) as MessageRow | undefined
       return row
@@ -141,6 +160,7 @@ export class SqliteStore implements Store {
     this.#signal.clear()
     // Operations already queued were promised an answer: let them commit first.
     await this.#group.drained()
+    await this.#reader?.close()
     this.#db.close()
   }
 
@@ -279,12 +299,10 @@ export class SqliteStore implements Store {
     this.#open()
     const q = checkHeaders(receiver, query)
     const now = this.#clock.now()
-    const statement = q.order === 'desc' ? this.#sql.headersDesc : this.#sql.headers
-    const rows = statement.all({
-      receiver: q.receiver,
-      since: q.since,
-      limit: q.limit,
-    }) as MessageRow[]
+    const sql = q.order === 'desc' ? SQL.headersDesc : SQL.headers
+    const [rows] = (await this.#read([
+      [sql, 'all', { receiver: q.receiver, since: q.since, limit: q.limit }],
+    ])) as [MessageRow[]]
     return rows.map((row) => headerAt(toHeader(row), row.lid !== null, now))
   }
 
@@ -295,19 +313,15 @@ export class SqliteStore implements Store {
 
   async stats(receiver: string): Promise<MailboxStats> {
     this.#open()
-    const name = assertMailbox(receiver)
-    return this.#snapshot(() =>
-      this.#counts(name, (this.#sql.countAll.get({ receiver: name }) as { n: number }).n),
-    )
+    const [stats] = await this.#counts([assertMailbox(receiver)])
+    return stats!
   }
 
   async mailboxes(): Promise<MailboxStats[]> {
     this.#open()
-    const all = this.#snapshot(() =>
-      (this.#sql.receivers.all() as { receiver: string; n: number }[]).map((row) =>
-        this.#counts(row.receiver, row.n),
-      ),
-    )
+    const [rows] = (await this.#read([[SQL.receivers, 'all']])) as [{ receiver: string }[]]
+    // A mailbox emptied between the two reads has nothing left: leave it out.
+    const all = (await this.#counts(rows.map((r) => r.receiver))).filter((s) => countedTotal(s) > 0)
     // Sorted here, not in SQL, to match the other stores' JavaScript string order exactly.
     return all.sort(byReceiver)
   }
@@ -315,7 +329,10 @@ export class SqliteStore implements Store {
   async dead(receiver: string, limit = 100): Promise<MessageHeader[]> {
     this.#open()
     const q = checkHeaders(receiver, { limit })
-    return (this.#sql.dead.all({ receiver: q.receiver, limit: q.limit }) as MessageRow[]).map(toHeader)
+    const [rows] = (await this.#read([[SQL.dead, 'all', { receiver: q.receiver, limit: q.limit }]])) as [
+      MessageRow[],
+    ]
+    return rows.map(toHeader)
   }
 
   async redrive(receiver: string, mids?: readonly string[]): Promise<number> {
@@ -414,17 +431,39 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * The counts of a mailbox holding `total` messages, as seen now. A live lease has visible_at =
-   * leased_until > now, so every active message at or past its visible_at is pending (an expired
-   * lease included), and those after it are leased (a lid) or delayed (none).
+   * The counts of mailboxes as seen now, read together in one snapshot. A live lease has
+   * visible_at = leased_until > now, so every active message at or past its visible_at is pending
+   * (an expired lease included), and those after it are leased (a lid) or delayed (none).
    */
-  #counts(receiver: string, total: number): MailboxStats {
-    const at = { receiver, now: this.#clock.now() }
-    const pending = (this.#sql.countDue.get(at) as { n: number }).n
-    const later = this.#sql.countLater.get(at) as { leased: number; delayed: number }
-    const dead = (this.#sql.countDead.get(at) as { n: number }).n
-    const confirmed = total - pending - later.leased - later.delayed - dead
-    return { receiver, pending, leased: later.leased, delayed: later.delayed, dead, confirmed }
+  async #counts(receivers: readonly string[]): Promise<MailboxStats[]> {
+    const now = this.#clock.now()
+    const steps = receivers.flatMap((receiver): ReadStep[] => {
+      const at = { receiver, now }
+      return [
+        [SQL.countAll, 'get', { receiver }],
+        [SQL.countDue, 'get', at],
+        [SQL.countLater, 'get', at],
+        [SQL.countDead, 'get', { receiver }],
+      ]
+    })
+    const results = await this.#read(steps)
+    return receivers.map((receiver, i) => {
+      const [all, due, later, dead] = results.slice(i * 4, i * 4 + 4) as [
+        { n: number },
+        { n: number },
+        { leased: number; delayed: number },
+        { n: number },
+      ]
+      const confirmed = all.n - due.n - later.leased - later.delayed - dead.n
+      return {
+        receiver,
+        pending: due.n,
+        leased: later.leased,
+        delayed: later.delayed,
+        dead: dead.n,
+        confirmed,
+      }
+    })
   }
 
   #dropBlob(key: string): void {
@@ -499,4 +538,21 @@ export function openSqliteDatabase(
       cause: error,
     })
   }
+}
+
+const countedTotal = (s: MailboxStats): number => s.pending + s.leased + s.delayed + s.dead + s.confirmed
+
+/**
+ * A read worker for a database file; none for a private in-memory database (nothing to share), or
+ * where the driver cannot be found by path from here (e.g. this module bundled elsewhere): the
+ * reads then run on the store's own connection, as they would without the option.
+ */
+export function readWorkerFor(
+  path: string,
+  busyTimeout: number | undefined,
+  enabled: boolean,
+): ReadWorker | undefined {
+  if (!enabled || path === ':memory:' || path === '' || path.startsWith('file::memory:')) return undefined
+  const driver = resolveDriver()
+  return driver === undefined ? undefined : new ReadWorker(path, { driver, timeout: busyTimeout ?? 5000 })
 }

@@ -1,0 +1,105 @@
+import { createRequire } from 'node:module'
+import { Worker } from 'node:worker_threads'
+import { PandoraError } from '../../errors.js'
+
+/** One read: an SQL text, whether it returns every row or the first, and its named parameters. */
+export type ReadStep = [sql: string, mode: 'all' | 'get', params?: Record<string, unknown>]
+
+// The worker is a few lines of plain JavaScript, evaluated (not a file), so the same code runs from
+// the TypeScript sources in tests and from the built package. It opens its own read-only connection
+// (WAL lets it read while the store's connection writes) and runs each request's reads in one read
+// transaction, so counts taken together add up.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads')
+const Database = require(workerData.driver)
+const db = new Database(workerData.path, { readonly: true, fileMustExist: true, timeout: workerData.timeout })
+const statements = new Map()
+const prepared = (sql) => {
+  let s = statements.get(sql)
+  if (!s) statements.set(sql, (s = db.prepare(sql)))
+  return s
+}
+const run = db.transaction((steps) =>
+  steps.map(([sql, mode, params]) => (mode === 'all' ? prepared(sql).all(params || {}) : prepared(sql).get(params || {}))),
+)
+parentPort.on('message', (m) => {
+  if (m === 'close') {
+    db.close()
+    parentPort.close()
+    return
+  }
+  try {
+    parentPort.postMessage({ id: m.id, result: run(m.steps) })
+  } catch (e) {
+    parentPort.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) })
+  }
+})
+`
+
+/** The file better-sqlite3 loads from, as seen from this module; undefined when it cannot be found. */
+export function resolveDriver(): string | undefined {
+  try {
+    return createRequire(import.meta.url).resolve('better-sqlite3')
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The SQLite store's reads that grow with the store — mailbox counts, header listings, dead
+ * letters — on a worker thread with a read-only connection of its own. better-sqlite3 is
+ * synchronous: counting a million rows on the main thread would stall every socket and request for
+ * as long; here the event loop only waits for a message.
+ */
+export class ReadWorker {
+  readonly #worker: Worker
+  readonly #pending = new Map<number, { resolve: (r: unknown[]) => void; reject: (e: Error) => void }>()
+  #next = 0
+  #closed = false
+
+  constructor(path: string, options: { driver: string; timeout: number }) {
+    this.#worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { path, driver: options.driver, timeout: options.timeout },
+    })
+    // An idle reader must not keep a process alive that has nothing else to do.
+    this.#worker.unref()
+    this.#worker.on('message', (m: { id: number; result?: unknown[]; error?: string }) => {
+      const p = this.#pending.get(m.id)
+      if (!p) return
+      this.#pending.delete(m.id)
+      if (this.#pending.size === 0) this.#worker.unref()
+      if (m.error !== undefined) p.reject(new PandoraError('unavailable', `SQLite: ${m.error}`))
+      else p.resolve(m.result ?? [])
+    })
+    this.#worker.on('error', (error) => this.#failAll(error))
+    this.#worker.on('exit', () => this.#failAll(new PandoraError('store_closed')))
+  }
+
+  /** Runs `steps` in one read transaction on the worker; resolves with each step's result. */
+  read(steps: readonly ReadStep[]): Promise<unknown[]> {
+    if (this.#closed) return Promise.reject(new PandoraError('store_closed'))
+    const id = ++this.#next
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject })
+      // Keep the process alive while a read is on its way.
+      this.#worker.ref()
+      this.#worker.postMessage({ id, steps })
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()))
+    this.#worker.postMessage('close')
+    await exited
+  }
+
+  #failAll(error: unknown): void {
+    this.#closed = true
+    const e = error instanceof Error ? error : new Error(String(error))
+    for (const p of this.#pending.values()) p.reject(e)
+    this.#pending.clear()
+  }
+}
