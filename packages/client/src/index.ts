@@ -6,20 +6,19 @@
  */
 export { type ErrorCode, ErrorCodes, PandoraError } from '@pandora/core'
 export { type BackoffOptions, backoffDelay, type RetryDelayOptions, retryDelay } from './backoff.js'
-export {
-  type BatchMessage,
-  type FetchManyOptions,
-  type FetchOptions,
-  type HeadersOptions,
-  type MailboxStats,
-  PandoraClient,
-  type PandoraClientEvents,
-  type PandoraClientOptions,
-  type SendOptions,
-  type SendResult,
-  type ServerInfo,
-} from './client.js'
-export type { ConnectionState, ReconnectEvent, ReconnectOptions } from './connection.js'
+export { PandoraClient } from './client.js'
+export type {
+  BatchMessage,
+  FetchManyOptions,
+  FetchOptions,
+  HeadersOptions,
+  MailboxStats,
+  PandoraClientEvents,
+  PandoraClientOptions,
+  SendOptions,
+  SendResult,
+} from './client-options.js'
+export type { ConnectionState } from './connection.js'
 export { FieldMap } from './field-map.js'
 export type { FetchFunction } from './http-api.js'
 export {
@@ -37,6 +36,8 @@ export {
   type Settlement,
   type StoredMessage,
 } from './message.js'
+export type { ReconnectEvent, ReconnectOptions } from './reconnect-policy.js'
+export type { ServerInfo } from './server-info.js'
 export {
   type CloseOptions,
   type MessageHandler,
