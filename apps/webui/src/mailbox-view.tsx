@@ -1,4 +1,4 @@
-import type { MessageHeader } from '@pandora/client'
+import type { MessageSummary } from '@pandora/client'
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { serverNow } from './clock-offset.js'
 import { ConfirmDialog } from './confirm-dialog.js'
@@ -41,7 +41,7 @@ export function MailboxView(props: { receiver: string; mid?: string | undefined 
   const { client, track, notify } = ctx
   // Server time: lease ends and due times are on the server's clock; fresh marks are kept on it too.
   const now = useServerNow()
-  const [list, setList] = useState<{ headers: MessageHeader[]; truncated: boolean } | undefined>()
+  const [list, setList] = useState<{ headers: MessageSummary[]; truncated: boolean } | undefined>()
   const [loadError, setLoadError] = useState<string | undefined>()
   const [fresh, setFresh] = useState<ReadonlyMap<string, number>>(new Map())
   const [announce, setAnnounce] = useState('')

@@ -9,7 +9,7 @@ import { mailboxPath, messagePath } from './api-paths.js'
 import type { HeadersOptions, MailboxStats } from './client-options.js'
 import { FieldMap } from './field-map.js'
 import type { HttpApi, ReplySchema } from './http-api.js'
-import { headerFromWire, type MessageHeader, type StoredMessage } from './message.js'
+import { headerFromWire, type MessageRecord, type MessageSummary } from './message.js'
 
 /** Options every admin call takes. */
 interface SignalOption {
@@ -39,7 +39,7 @@ export class AdminApi {
   }
 
   /** Headers of a mailbox's messages, oldest received first (newest first with `order: 'desc'`). */
-  async headers(receiver: string, options: HeadersOptions = {}): Promise<MessageHeader[]> {
+  async headers(receiver: string, options: HeadersOptions = {}): Promise<MessageSummary[]> {
     const base = mailboxPath(receiver, '/headers')
     const query = new URLSearchParams()
     if (options.since !== undefined) {
@@ -53,13 +53,13 @@ export class AdminApi {
   }
 
   /** One stored message with its body (null once collected); `not_found` when the mid is unknown. */
-  async getMessage(mid: string, options: SignalOption = {}): Promise<StoredMessage> {
+  async getMessage(mid: string, options: SignalOption = {}): Promise<MessageRecord> {
     const w = await this.#get(messagePath(mid), storedMessageSchema, options.signal)
     return { ...headerFromWire(w), fields: w.fields === null ? null : new FieldMap(w.fields) }
   }
 
   /** Headers of a mailbox's dead letters. */
-  async dead(receiver: string, options: { limit?: number } & SignalOption = {}): Promise<MessageHeader[]> {
+  async dead(receiver: string, options: { limit?: number } & SignalOption = {}): Promise<MessageSummary[]> {
     const base = mailboxPath(receiver, '/dead')
     const qs = options.limit === undefined ? '' : `?limit=${options.limit}`
     const r = await this.#get(`${base}${qs}`, headersResponseSchema, options.signal)

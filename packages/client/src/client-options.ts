@@ -65,16 +65,8 @@ export interface BatchMessage {
   delay?: number
 }
 
-/** The outcome of a send. */
-export interface SendResult {
-  /** Message id: SHA-1 of the canonical body. */
-  mid: string
-  /** True when the very same body was stored before: nothing new was enqueued. */
-  duplicate: boolean
-}
-
 /** Options of {@link PandoraClient.fetch}. */
-export interface FetchOptions {
+export interface ClientFetchOptions {
   /** Lease length in ms (1 s – 12 h). Default: the server's (5 min). */
   leaseTime?: number
   /** Long poll: wait up to this many ms (at most 60 000) for a message when none is due. Default 0. */
@@ -83,7 +75,7 @@ export interface FetchOptions {
 }
 
 /** Options of {@link PandoraClient.fetchMany}. */
-export interface FetchManyOptions extends FetchOptions {
+export interface FetchManyOptions extends ClientFetchOptions {
   /** Most messages to lease (1–256). Default 1. */
   max?: number
 }

@@ -1,26 +1,31 @@
-import { fetchResponseSchema, PandoraError, sendBatchResponseSchema, sendResponseSchema } from '@pandora/core'
+import {
+  fetchResponseSchema,
+  PandoraError,
+  type SendResult,
+  sendBatchResponseSchema,
+  sendResponseSchema,
+} from '@pandora/core'
 import { AdminApi } from './admin-api.js'
 import { assertReceiver, mailboxPath } from './api-paths.js'
 import type {
   BatchMessage,
+  ClientFetchOptions,
   FetchManyOptions,
-  FetchOptions,
   HeadersOptions,
   MailboxStats,
   PandoraClientEvents,
   PandoraClientOptions,
   SendOptions,
-  SendResult,
 } from './client-options.js'
 import { Connection, type ConnectionState } from './connection.js'
 import { Emitter } from './emitter.js'
 import { HttpApi, webSocketUrl } from './http-api.js'
 import { httpLeaseOps, socketLeaseOps } from './lease-ops.js'
-import { type LeaseOps, Message, type MessageHeader, type StoredMessage } from './message.js'
+import type { MailboxSubscription, MessageHandler, SubscribeOptions } from './mailbox-subscription.js'
+import { type LeaseOps, Message, type MessageRecord, type MessageSummary } from './message.js'
 import { messageStream } from './message-iterator.js'
 import { toSendRequest } from './send-request.js'
 import { type ServerInfo, serverInfoSchema } from './server-info.js'
-import type { MessageHandler, SubscribeOptions, Subscription } from './subscription.js'
 import { SubscriptionRegistry } from './subscription-registry.js'
 import { type WebSocketConstructor, WebSocketTransport } from './websocket-transport.js'
 
@@ -158,7 +163,7 @@ export class PandoraClient {
    * if (msg) { await handle(msg); await msg.ack() }
    * ```
    */
-  async fetch(receiver: string, options: FetchOptions = {}): Promise<Message | null> {
+  async fetch(receiver: string, options: ClientFetchOptions = {}): Promise<Message | null> {
     const [first] = await this.fetchMany(receiver, { ...options, max: 1 })
     return first ?? null
   }
@@ -194,7 +199,7 @@ export class PandoraClient {
    * await sub.close()
    * ```
    */
-  subscribe(receiver: string, handler: MessageHandler, options: SubscribeOptions = {}): Subscription {
+  subscribe(receiver: string, handler: MessageHandler, options: SubscribeOptions = {}): MailboxSubscription {
     assertReceiver(receiver)
     if (typeof handler !== 'function') throw new PandoraError('invalid_input', 'handler must be a function')
     if (this.#socket().state === 'closed') throw new PandoraError('connection_lost', 'client closed')
@@ -216,7 +221,7 @@ export class PandoraClient {
   messages(
     receiver: string,
     options: Omit<SubscribeOptions, 'autoAck' | 'retryDelay'> = {},
-  ): AsyncIterable<Message> & { subscription: Subscription } {
+  ): AsyncIterable<Message> & { subscription: MailboxSubscription } {
     return messageStream((handler) => this.subscribe(receiver, handler, { ...options, autoAck: false }))
   }
 
@@ -240,17 +245,17 @@ export class PandoraClient {
    * const latest = await pandora.headers('orders@shop', { order: 'desc', limit: 50 })
    * ```
    */
-  headers(receiver: string, options: HeadersOptions = {}): Promise<MessageHeader[]> {
+  headers(receiver: string, options: HeadersOptions = {}): Promise<MessageSummary[]> {
     return this.#admin.headers(receiver, options)
   }
 
   /** One stored message with its body (null once collected); `not_found` when the mid is unknown. */
-  getMessage(mid: string, options: { signal?: AbortSignal } = {}): Promise<StoredMessage> {
+  getMessage(mid: string, options: { signal?: AbortSignal } = {}): Promise<MessageRecord> {
     return this.#admin.getMessage(mid, options)
   }
 
   /** Headers of a mailbox's dead letters. */
-  dead(receiver: string, options: { limit?: number; signal?: AbortSignal } = {}): Promise<MessageHeader[]> {
+  dead(receiver: string, options: { limit?: number; signal?: AbortSignal } = {}): Promise<MessageSummary[]> {
     return this.#admin.dead(receiver, options)
   }
 

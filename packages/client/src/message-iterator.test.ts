@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import type { MailboxSubscription, MessageHandler } from './mailbox-subscription.js'
 import { Message } from './message.js'
 import { messageStream } from './message-iterator.js'
-import type { MessageHandler, Subscription } from './subscription.js'
 import { wireMessage } from './testing/fake-server.js'
 
 const noOps = {
@@ -28,10 +28,10 @@ function fakeSubscription() {
     },
   }
   return {
-    subscription: sub as unknown as Subscription,
+    subscription: sub as unknown as MailboxSubscription,
     subscribe: (h: MessageHandler) => {
       handler = h
-      return sub as unknown as Subscription
+      return sub as unknown as MailboxSubscription
     },
     push: (mid: string) => handler(new Message(wireMessage({ mid }), noOps)),
     get closeCalls() {

@@ -1,8 +1,8 @@
+import type { MailboxSubscription, MessageHandler } from './mailbox-subscription.js'
 import type { Message } from './message.js'
-import type { MessageHandler, Subscription } from './subscription.js'
 
 /** An async iterable of pushed messages, with the subscription that feeds it. */
-export type MessageStream = AsyncIterable<Message> & { subscription: Subscription }
+export type MessageStream = AsyncIterable<Message> & { subscription: MailboxSubscription }
 
 /**
  * Turns a subscription into an async iterable: `subscribe` is called once, at once, with a handler
@@ -15,7 +15,7 @@ export type MessageStream = AsyncIterable<Message> & { subscription: Subscriptio
  * for await (const msg of stream) await msg.ack()
  * ```
  */
-export function messageStream(subscribe: (handler: MessageHandler) => Subscription): MessageStream {
+export function messageStream(subscribe: (handler: MessageHandler) => MailboxSubscription): MessageStream {
   const queue: Message[] = []
   let wake: (() => void) | undefined
   const sub = subscribe((msg) => {

@@ -1,7 +1,7 @@
 import { PandoraError, type WireLeasedMessage } from '@pandora/core'
 import type { Connection } from './connection.js'
+import { MailboxSubscription, type MessageHandler, type SubscribeOptions } from './mailbox-subscription.js'
 import type { LeaseOps } from './message.js'
-import { type MessageHandler, type SubscribeOptions, Subscription } from './subscription.js'
 
 /** What a {@link SubscriptionRegistry} needs from its client. */
 export interface SubscriptionRegistryHost {
@@ -19,7 +19,7 @@ export interface SubscriptionRegistryHost {
  */
 export class SubscriptionRegistry {
   readonly #host: SubscriptionRegistryHost
-  readonly #subs = new Map<string, Subscription>()
+  readonly #subs = new Map<string, MailboxSubscription>()
   #nextId = 0
 
   constructor(host: SubscriptionRegistryHost) {
@@ -27,10 +27,10 @@ export class SubscriptionRegistry {
   }
 
   /** Creates a subscription and subscribes it now if the socket is open, else starts the socket. */
-  add(receiver: string, handler: MessageHandler, options: SubscribeOptions): Subscription {
+  add(receiver: string, handler: MessageHandler, options: SubscribeOptions): MailboxSubscription {
     const connection = this.#host.connection()
     const id = `s${++this.#nextId}`
-    const sub = new Subscription(id, receiver, handler, options, {
+    const sub = new MailboxSubscription(id, receiver, handler, options, {
       ops: this.#host.ops,
       subscribe: (s) => this.#sendSubscribe(s),
       unsubscribe: async (s) => {
@@ -70,7 +70,7 @@ export class SubscriptionRegistry {
     await Promise.all([...this.#subs.values()].map((s) => s.close(options)))
   }
 
-  #sendSubscribe(sub: Subscription): void {
+  #sendSubscribe(sub: MailboxSubscription): void {
     if (sub.closed) return
     this.#host
       .connection()
