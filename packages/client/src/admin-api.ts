@@ -5,7 +5,7 @@ import {
   mailboxStatsSchema,
   storedMessageSchema,
 } from '@pandora/core'
-import { mailboxPath, messagePath } from './api-paths.js'
+import { mailboxPath, messagePath, plainPath } from './api-paths.js'
 import type { HeadersOptions, MailboxStats } from './client-options.js'
 import { FieldMap } from './field-map.js'
 import type { HttpApi, ReplySchema } from './http-api.js'
@@ -29,18 +29,18 @@ export class AdminApi {
 
   /** Counts of every mailbox. */
   async mailboxes(options: SignalOption = {}): Promise<MailboxStats[]> {
-    const r = await this.#get('/v1/mailboxes', mailboxesResponseSchema, options.signal)
+    const r = await this.#get(plainPath('mailboxes'), mailboxesResponseSchema, options.signal)
     return r.mailboxes
   }
 
   /** Counts of one mailbox. */
   stats(receiver: string, options: SignalOption = {}): Promise<MailboxStats> {
-    return this.#get(mailboxPath(receiver), mailboxStatsSchema, options.signal)
+    return this.#get(mailboxPath('stats', receiver), mailboxStatsSchema, options.signal)
   }
 
   /** Headers of a mailbox's messages, oldest received first (newest first with `order: 'desc'`). */
   async headers(receiver: string, options: HeadersOptions = {}): Promise<MessageSummary[]> {
-    const base = mailboxPath(receiver, '/headers')
+    const base = mailboxPath('headers', receiver)
     const query = new URLSearchParams()
     if (options.since !== undefined) {
       query.set('since', typeof options.since === 'string' ? options.since : options.since.toISOString())
@@ -54,13 +54,13 @@ export class AdminApi {
 
   /** One stored message with its body (null once collected); `not_found` when the mid is unknown. */
   async getMessage(mid: string, options: SignalOption = {}): Promise<MessageRecord> {
-    const w = await this.#get(messagePath(mid), storedMessageSchema, options.signal)
+    const w = await this.#get(messagePath('message', mid), storedMessageSchema, options.signal)
     return { ...headerFromWire(w), fields: w.fields === null ? null : new FieldMap(w.fields) }
   }
 
   /** Headers of a mailbox's dead letters. */
   async dead(receiver: string, options: { limit?: number } & SignalOption = {}): Promise<MessageSummary[]> {
-    const base = mailboxPath(receiver, '/dead')
+    const base = mailboxPath('dead', receiver)
     const qs = options.limit === undefined ? '' : `?limit=${options.limit}`
     const r = await this.#get(`${base}${qs}`, headersResponseSchema, options.signal)
     return r.headers.map(headerFromWire)
@@ -68,7 +68,7 @@ export class AdminApi {
 
   /** Makes dead letters deliverable again (all of the mailbox's, or only `mids`); resolves with how many. */
   async redrive(receiver: string, mids?: readonly string[], options: SignalOption = {}): Promise<number> {
-    const path = mailboxPath(receiver, '/redrive')
+    const path = mailboxPath('redrive', receiver)
     const body = mids === undefined ? {} : { mids: [...mids] }
     const r = await this.#http.call({
       method: 'POST',
@@ -84,7 +84,7 @@ export class AdminApi {
   async purge(receiver: string, options: SignalOption = {}): Promise<number> {
     const r = await this.#http.call({
       method: 'DELETE',
-      path: mailboxPath(receiver),
+      path: mailboxPath('purge', receiver),
       schema: countResponseSchema,
       signal: options.signal,
     })

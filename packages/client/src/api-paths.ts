@@ -1,17 +1,30 @@
-import { isValidMailbox, PandoraError } from '@pandora/core'
+import { isValidMailbox, type JsonRouteId, PandoraError, routePath } from '@pandora/core'
 
 /** Throws `invalid_mailbox` before anything leaves when `receiver` cannot be a mailbox name. */
 export function assertReceiver(receiver: string): void {
   if (!isValidMailbox(receiver)) throw new PandoraError('invalid_mailbox')
 }
 
-/** The JSON API path of a mailbox, e.g. `/v1/mailboxes/orders%40shop/fetch`; checks the name first. */
-export function mailboxPath(receiver: string, rest = ''): string {
+/**
+ * The path of a mailbox route of core's route table, e.g. `/v1/mailboxes/orders%40shop/fetch`
+ * for `'fetch'`; checks the name first.
+ */
+export function mailboxPath(
+  id: 'fetch' | 'stats' | 'headers' | 'dead' | 'redrive' | 'purge',
+  receiver: string,
+): string {
   assertReceiver(receiver)
-  return `/v1/mailboxes/${encodeURIComponent(receiver)}${rest}`
+  return routePath(id, { receiver })
 }
 
-/** The JSON API path of a message, e.g. `/v1/messages/<mid>/ack`. */
-export function messagePath(mid: string, rest = ''): string {
-  return `/v1/messages/${encodeURIComponent(mid)}${rest}`
+/** The path of a message route of core's route table, e.g. `/v1/messages/<mid>/ack` for `'ack'`. */
+export function messagePath(id: 'ack' | 'reject' | 'renew' | 'message', mid: string): string {
+  return routePath(id, { mid })
+}
+
+/** The path of a route without parameters (`'send'`, `'info'`, ...). */
+export function plainPath(
+  id: Exclude<JsonRouteId, Parameters<typeof mailboxPath>[0] | Parameters<typeof messagePath>[0]>,
+): string {
+  return routePath(id)
 }

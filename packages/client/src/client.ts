@@ -6,7 +6,7 @@ import {
   sendResponseSchema,
 } from '@pandora/core'
 import { AdminApi } from './admin-api.js'
-import { assertReceiver, mailboxPath } from './api-paths.js'
+import { assertReceiver, mailboxPath, plainPath } from './api-paths.js'
 import type {
   BatchMessage,
   ClientFetchOptions,
@@ -128,7 +128,7 @@ export class PandoraClient {
     const body = toSendRequest({ receiver, fields, ...rest }, this.#options.from, clientTime)
     return this.#http.call({
       method: 'POST',
-      path: '/v1/messages',
+      path: plainPath('send'),
       body,
       schema: sendResponseSchema,
       signal: options.signal,
@@ -144,7 +144,7 @@ export class PandoraClient {
     const body = { messages: messages.map((m) => toSendRequest(m, this.#options.from)) }
     const reply = await this.#http.call({
       method: 'POST',
-      path: '/v1/messages/batch',
+      path: plainPath('sendBatch'),
       body,
       schema: sendBatchResponseSchema,
       signal: options.signal,
@@ -170,7 +170,7 @@ export class PandoraClient {
 
   /** Leases up to `max` due messages of `receiver`; an empty list when there are none. */
   async fetchMany(receiver: string, options: FetchManyOptions = {}): Promise<Message[]> {
-    const path = mailboxPath(receiver, '/fetch')
+    const path = mailboxPath('fetch', receiver)
     const body: Record<string, number> = {}
     if (options.leaseTime !== undefined) body.leaseTime = options.leaseTime
     if (options.max !== undefined) body.max = options.max
@@ -277,7 +277,7 @@ export class PandoraClient {
   info(options: { signal?: AbortSignal } = {}): Promise<ServerInfo> {
     return this.#http.call({
       method: 'GET',
-      path: '/v1/info',
+      path: plainPath('info'),
       schema: serverInfoSchema,
       signal: options.signal,
       idempotent: true,

@@ -10,7 +10,7 @@ export function httpLeaseOps(http: HttpApi): LeaseOps {
     ack: async (mid, lid) => {
       await http.call({
         method: 'POST',
-        path: messagePath(mid, '/ack'),
+        path: messagePath('ack', mid),
         body: { lid },
         schema: okResponseSchema,
       })
@@ -18,7 +18,7 @@ export function httpLeaseOps(http: HttpApi): LeaseOps {
     reject: async (mid, lid, delay) => {
       await http.call({
         method: 'POST',
-        path: messagePath(mid, '/reject'),
+        path: messagePath('reject', mid),
         body: { lid, delay },
         schema: okResponseSchema,
       })
@@ -26,7 +26,7 @@ export function httpLeaseOps(http: HttpApi): LeaseOps {
     renew: async (mid, lid, leaseTime) => {
       const r = await http.call({
         method: 'POST',
-        path: messagePath(mid, '/renew'),
+        path: messagePath('renew', mid),
         body: { lid, leaseTime },
         schema: renewResponseSchema,
       })
