@@ -1,4 +1,4 @@
-import type { StoredMessage } from '@pandora/client'
+import type { MessageRecord } from '@pandora/client'
 import { PandoraError, RESERVED_FIELDS } from '@pandora/core'
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { useConsole } from './console-context.js'
@@ -20,7 +20,7 @@ export function MessageDetail(props: { receiver: string; mid: string; onChanged:
   const ctx = useConsole()
   const { client, track, notify } = ctx
   const now = useServerNow(250)
-  const [message, setMessage] = useState<StoredMessage | undefined>()
+  const [message, setMessage] = useState<MessageRecord | undefined>()
   const [missing, setMissing] = useState(false)
   const [error, setError] = useState<string | undefined>()
   const [busy, setBusy] = useState(false)

@@ -10,6 +10,9 @@ export interface HeaderTimes {
 /** Where a message stands right now, as the mailbox counts group them. */
 export type MessageState = 'pending' | 'leased' | 'delayed' | 'dead' | 'confirmed'
 
+/** Every {@link MessageState}, in the order the console shows them. */
+export const MESSAGE_STATES: readonly MessageState[] = ['pending', 'leased', 'delayed', 'dead', 'confirmed']
+
 /**
  * A message's state at `now`. A live lease wins over the previous outcome the status records;
  * a message not yet due is delayed.

@@ -1,15 +1,17 @@
 import {
-  type ClientFrame,
   PandoraError,
-  type ServerFrame,
   serverFrameSchema,
   type WireLeasedMessage,
   WS_MAX_ACKS,
   WS_PROTOCOL,
 } from '@pandora/core'
-import { type BackoffOptions, backoffDelay } from './backoff.js'
+import { AckBatcher } from './ack-batcher.js'
 import { Emitter } from './emitter.js'
+import { handshake, isFinalHandshakeError, toPandoraError, type Welcome } from './handshake.js'
+import { Heartbeat } from './heartbeat.js'
+import { PendingReplies, type Reply, type RequestFrame } from './pending-replies.js'
 import { frameToError } from './problem.js'
+import { type ReconnectEvent, type ReconnectOptions, ReconnectPolicy } from './reconnect-policy.js'
 import type { Transport, TransportCloseInfo, TransportFactory } from './transport.js'
 
 /**
@@ -19,35 +21,12 @@ import type { Transport, TransportCloseInfo, TransportFactory } from './transpor
  */
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
 
-/** Reconnection policy: the {@link BackoffOptions} of the waits, and when to give up. */
-export interface ReconnectOptions extends BackoffOptions {
-  /** Failed attempts in a row after which the client stops trying and goes `closed`. Default: never. */
-  maxAttempts?: number
-}
-
-/** Reported before each reconnection attempt. */
-export interface ReconnectEvent {
-  /** 1 for the first retry after a drop. */
-  attempt: number
-  /** Wait before this attempt, in ms. */
-  delay: number
-}
-
 /** Events of a {@link Connection}. */
 export interface ConnectionEvents extends Record<string, unknown> {
   state: ConnectionState
   error: PandoraError
   reconnect: ReconnectEvent
 }
-
-type Reply = Exclude<ServerFrame, { type: 'welcome' | 'message' | 'messages' }>
-type Welcome = Extract<ServerFrame, { type: 'welcome' }>
-/** A client frame before the connection assigns its `ref`. */
-export type RequestFrame = ClientFrame extends infer F
-  ? F extends ClientFrame
-    ? Omit<F, 'ref'>
-    : never
-  : never
 
 /** Settings of a {@link Connection}. */
 export interface ConnectionOptions {
@@ -68,49 +47,31 @@ export interface ConnectionOptions {
   onSubscriptionError(sub: string, error: PandoraError): void
 }
 
-/** An ack waiting for the end of the tick, to leave with the others in one `acks` frame. */
-interface QueuedAck {
-  mid: string
-  lid: string
-  resolve: () => void
-  reject: (error: unknown) => void
-}
-
-// Node's setImmediate runs after the I/O of this turn, so every handler that settles during one
-// burst of frames lands in the same batch; elsewhere a zero timeout does the same job.
-const nextTurn: (run: () => void) => void =
-  typeof globalThis.setImmediate === 'function'
-    ? (run) => globalThis.setImmediate(run)
-    : (run) => setTimeout(run, 0)
-
-interface Pending {
-  resolve: (frame: Reply) => void
-  reject: (error: unknown) => void
-  timer: ReturnType<typeof setTimeout>
-}
-
 /**
- * One WebSocket shared by everything a client does over push: the welcome/auth handshake,
- * request/reply matching by `ref`, heartbeats, and reconnection with exponential backoff and jitter.
+ * One WebSocket shared by everything a client does over push. It owns the socket's life — connect,
+ * open, drop, retry, close — and routes frames; the pieces it composes each do one job: the
+ * {@link handshake}, {@link PendingReplies} (request/reply by `ref`), the {@link AckBatcher}, the
+ * {@link Heartbeat} and the {@link ReconnectPolicy}.
  */
 export class Connection extends Emitter<ConnectionEvents> {
   readonly #options: ConnectionOptions
+  readonly #replies: PendingReplies
+  readonly #reconnect: ReconnectPolicy
+  readonly #acks: AckBatcher
   #state: ConnectionState = 'idle'
   #transport: Transport | undefined
-  #pending = new Map<string, Pending>()
-  #nextRef = 0
-  #failures = 0
   #retryTimer: ReturnType<typeof setTimeout> | undefined
-  #heartbeatTimer: ReturnType<typeof setInterval> | undefined
-  #lastFrameAt = 0
+  #heartbeat: Heartbeat | undefined
   #welcome: { resolve: (w: Welcome) => void; reject: (e: unknown) => void } | undefined
   /** Optional frames the server announced in its welcome. */
   #features = new Set<string>()
-  #acks: QueuedAck[] = []
 
   constructor(options: ConnectionOptions) {
     super()
     this.#options = options
+    this.#replies = new PendingReplies(options.requestTimeout)
+    this.#reconnect = new ReconnectPolicy(options.reconnect, options.random)
+    this.#acks = new AckBatcher({ request: (frame) => this.request(frame), maxBatch: WS_MAX_ACKS })
   }
 
   get state(): ConnectionState {
@@ -148,7 +109,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.#state !== 'open' || !this.#transport) {
       return Promise.reject(new PandoraError('connection_lost', 'the WebSocket is not open'))
     }
-    return this.#send(this.#transport, frame)
+    return this.#replies.send(this.#transport, frame)
   }
 
   /**
@@ -157,34 +118,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    */
   ack(mid: string, lid: string): Promise<void> {
     if (!this.#features.has('acks')) return this.request({ type: 'ack', mid, lid }).then(() => {})
-    return new Promise<void>((resolve, reject) => {
-      if (this.#acks.length === 0) nextTurn(() => this.#flushAcks())
-      this.#acks.push({ mid, lid, resolve, reject })
-    })
-  }
-
-  #flushAcks(): void {
-    const all = this.#acks
-    this.#acks = []
-    for (let start = 0; start < all.length; start += WS_MAX_ACKS) {
-      const batch = all.slice(start, start + WS_MAX_ACKS)
-      const items = batch.map(({ mid, lid }) => ({ mid, lid }))
-      this.request({ type: 'acks', items }).then(
-        (reply) => {
-          const failed = new Map<number, PandoraError>()
-          if (reply.type === 'ok')
-            for (const e of reply.errors ?? []) failed.set(e.index, frameToError(e.code, e.message))
-          batch.forEach((a, i) => {
-            const error = failed.get(i)
-            if (error) a.reject(error)
-            else a.resolve()
-          })
-        },
-        (error: unknown) => {
-          for (const a of batch) a.reject(error)
-        },
-      )
-    }
+    return this.#acks.add(mid, lid)
   }
 
   /** Closes the socket for good: pending requests fail, no reconnection. */
@@ -194,26 +128,6 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.#teardown(new PandoraError('connection_lost', 'client closed'))
     transport?.close(1000, 'client closed')
     this.#setState('closed')
-  }
-
-  #send(transport: Transport, frame: RequestFrame): Promise<Reply> {
-    const ref = String(++this.#nextRef)
-    return new Promise<Reply>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(ref)
-        reject(
-          new PandoraError('timeout', `no reply to ${frame.type} within ${this.#options.requestTimeout} ms`),
-        )
-      }, this.#options.requestTimeout)
-      this.#pending.set(ref, { resolve, reject, timer })
-      try {
-        transport.send(JSON.stringify({ ...frame, ref }))
-      } catch (cause) {
-        clearTimeout(timer)
-        this.#pending.delete(ref)
-        reject(new PandoraError('connection_lost', 'cannot send on the WebSocket', { cause }))
-      }
-    })
   }
 
   async #attempt(): Promise<void> {
@@ -233,24 +147,23 @@ export class Connection extends Emitter<ConnectionEvents> {
           if (this.#transport === transport) this.#onDrop(info)
         },
       })
-      const hello = await withTimeout(welcome, this.#options.requestTimeout, 'no welcome from the server')
+      const hello = await handshake({
+        welcome,
+        token: this.#options.token,
+        timeout: this.#options.requestTimeout,
+        authenticate: (token) => this.#replies.send(transport, { type: 'auth', token }),
+      })
       this.#features = new Set(hello.features ?? [])
-      if (hello.authRequired) {
-        if (!this.#options.token) {
-          throw new PandoraError('unauthorized', 'the server requires a token: pass the token option')
-        }
-        await this.#send(transport, { type: 'auth', token: this.#options.token })
-      }
       if (this.#transport !== transport) return
-      this.#failures = 0
+      this.#reconnect.reset()
       this.#startHeartbeat(transport, hello.heartbeat)
       this.#setState('open')
       this.#options.onOpen()
     } catch (error) {
       if (this.#transport !== transport) return
-      const err = toError(error)
+      const err = toPandoraError(error)
       transport.close(4000, 'handshake failed')
-      if (err.code === 'unauthorized' || err.code === 'forbidden') {
+      if (isFinalHandshakeError(err)) {
         // The same token will be refused again: retrying would only hammer the server.
         this.emit('error', err)
         this.#teardown(err)
@@ -262,7 +175,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   #onFrame(data: string): void {
-    this.#lastFrameAt = Date.now()
+    this.#heartbeat?.alive()
     let json: unknown
     try {
       json = JSON.parse(data)
@@ -290,14 +203,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       default:
         break
     }
-    const pending = frame.ref === undefined ? undefined : this.#pending.get(frame.ref)
-    if (pending && frame.ref !== undefined) {
-      this.#pending.delete(frame.ref)
-      clearTimeout(pending.timer)
-      if (frame.type === 'error') pending.reject(frameToError(frame.code, frame.message))
-      else pending.resolve(frame)
-      return
-    }
+    if (this.#replies.settle(frame)) return
     if (frame.type === 'error') {
       const error = frameToError(frame.code, frame.message)
       if (frame.sub !== undefined) this.#options.onSubscriptionError(frame.sub, error)
@@ -320,26 +226,24 @@ export class Connection extends Emitter<ConnectionEvents> {
     } else {
       // Still in the handshake: let #attempt fail and schedule the retry.
       this.#welcome?.reject(error)
-      this.#rejectPending(error)
+      this.#replies.rejectAll(error)
     }
   }
 
   #scheduleRetry(error: PandoraError): void {
     this.#transport = undefined
-    const { maxAttempts } = this.#options.reconnect
-    if (maxAttempts !== undefined && this.#failures >= maxAttempts) {
+    const next = this.#reconnect.next()
+    if (next === undefined) {
       this.emit('error', new PandoraError('connection_lost', 'gave up reconnecting', { cause: error }))
       this.#setState('closed')
       return
     }
-    const delay = backoffDelay(this.#failures, this.#options.reconnect, this.#options.random)
-    this.#failures++
     this.#setState('reconnecting')
-    this.emit('reconnect', { attempt: this.#failures, delay })
+    this.emit('reconnect', next)
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined
       void this.#attempt()
-    }, delay)
+    }, next.delay)
   }
 
   #startHeartbeat(transport: Transport, serverInterval: number): void {
@@ -347,37 +251,26 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (option === false) return
     const interval = option ?? serverInterval
     if (!(interval > 0)) return
-    this.#lastFrameAt = Date.now()
-    this.#heartbeatTimer = setInterval(() => {
-      if (Date.now() - this.#lastFrameAt > 2 * interval) {
+    this.#heartbeat = new Heartbeat({
+      interval,
+      ping: () => this.#replies.send(transport, { type: 'ping' }),
+      onSilence: () => {
         // A dead peer may never complete a closing handshake: treat the socket as gone right away.
         transport.close(4001, 'heartbeat timeout')
         this.#onDrop({ code: 4001, reason: 'heartbeat timeout' })
-        return
-      }
-      this.#send(transport, { type: 'ping' }).catch(() => {
-        // A missing pong shows up as silence, which the check above handles.
-      })
-    }, interval)
+      },
+    })
   }
 
   #teardown(error: PandoraError): void {
     this.#transport = undefined
-    if (this.#heartbeatTimer !== undefined) clearInterval(this.#heartbeatTimer)
-    this.#heartbeatTimer = undefined
+    this.#heartbeat?.stop()
+    this.#heartbeat = undefined
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer)
     this.#retryTimer = undefined
     this.#welcome?.reject(error)
     this.#welcome = undefined
-    this.#rejectPending(error)
-  }
-
-  #rejectPending(error: PandoraError): void {
-    for (const [ref, p] of this.#pending) {
-      clearTimeout(p.timer)
-      p.reject(error)
-      this.#pending.delete(ref)
-    }
+    this.#replies.rejectAll(error)
   }
 
   #setState(state: ConnectionState): void {
@@ -385,24 +278,4 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.#state = state
     this.emit('state', state)
   }
-}
-
-function toError(error: unknown): PandoraError {
-  return error instanceof PandoraError ? error : new PandoraError('unavailable', undefined, { cause: error })
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new PandoraError('timeout', message)), ms)
-    promise.then(
-      (v) => {
-        clearTimeout(timer)
-        resolve(v)
-      },
-      (e) => {
-        clearTimeout(timer)
-        reject(e)
-      },
-    )
-  })
 }

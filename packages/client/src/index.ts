@@ -4,22 +4,20 @@
  * Node without a global WebSocket gets the `ws` package through the package's `node` entry.
  * @packageDocumentation
  */
-export { type ErrorCode, ErrorCodes, PandoraError } from '@pandora/core'
+export { type ErrorCode, ErrorCodes, PandoraError, type SendResult } from '@pandora/core'
 export { type BackoffOptions, backoffDelay, type RetryDelayOptions, retryDelay } from './backoff.js'
-export {
-  type BatchMessage,
-  type FetchManyOptions,
-  type FetchOptions,
-  type HeadersOptions,
-  type MailboxStats,
-  PandoraClient,
-  type PandoraClientEvents,
-  type PandoraClientOptions,
-  type SendOptions,
-  type SendResult,
-  type ServerInfo,
-} from './client.js'
-export type { ConnectionState, ReconnectEvent, ReconnectOptions } from './connection.js'
+export { PandoraClient } from './client.js'
+export type {
+  BatchMessage,
+  ClientFetchOptions,
+  FetchManyOptions,
+  HeadersOptions,
+  MailboxStats,
+  PandoraClientEvents,
+  PandoraClientOptions,
+  SendOptions,
+} from './client-options.js'
+export type { ConnectionState } from './connection.js'
 export { FieldMap } from './field-map.js'
 export type { FetchFunction } from './http-api.js'
 export {
@@ -28,20 +26,22 @@ export {
   type LeaseKeeperEvent,
   type LeaseKeeperOptions,
 } from './lease-keeper.js'
+export {
+  type CloseOptions,
+  MailboxSubscription,
+  type MessageHandler,
+  type SubscribeOptions,
+} from './mailbox-subscription.js'
 export { MemoryConnection, MemoryHub, MemoryTransport } from './memory-transport.js'
 export {
   type LeaseOps,
   Message,
-  type MessageHeader,
+  type MessageRecord,
+  type MessageSummary,
   type RejectOptions,
   type Settlement,
-  type StoredMessage,
 } from './message.js'
-export {
-  type CloseOptions,
-  type MessageHandler,
-  type SubscribeOptions,
-  Subscription,
-} from './subscription.js'
+export type { ReconnectEvent, ReconnectOptions } from './reconnect-policy.js'
+export type { ServerInfo } from './server-info.js'
 export type { Transport, TransportCloseInfo, TransportFactory, TransportHandlers } from './transport.js'
 export { type WebSocketConstructor, WebSocketTransport } from './websocket-transport.js'

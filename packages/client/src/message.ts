@@ -16,7 +16,7 @@ export interface RejectOptions {
 }
 
 /** A message header as admins see it: everything but the body. */
-export interface MessageHeader {
+export interface MessageSummary {
   mid: string
   sender: string
   receiver: string
@@ -36,12 +36,12 @@ export interface MessageHeader {
 }
 
 /** A stored message as admins see it: header and body (null once the body was collected). */
-export interface StoredMessage extends MessageHeader {
+export interface MessageRecord extends MessageSummary {
   fields: FieldMap | null
 }
 
-/** A wire header as a {@link MessageHeader} with dates. */
-export function headerFromWire(w: WireMessageHeader): MessageHeader {
+/** A wire header as a {@link MessageSummary} with dates. */
+export function headerFromWire(w: WireMessageHeader): MessageSummary {
   return {
     mid: w.mid,
     sender: w.sender,

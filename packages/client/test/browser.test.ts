@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { MemoryStore } from '@pandora/core'
+// The browser test drives Chromium from Node: it lives outside src/, where Node built-ins are banned.
+import { createServer, type PandoraServer } from '@pandora/server'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { haveChromium, launchChromium, requireChromiumUnderCi } from '../../../test-support/chromium.js'
-// The browser test drives Chromium from Node: it lives outside src/, where Node built-ins are banned.
-import { createServer, type PandoraServer } from '../../server/src/index.js'
 import { PandoraClient } from '../src/index.js'
 
 requireChromiumUnderCi('the browser test')

@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { MemoryStore } from '@pandora/core'
+import { createServer, type PandoraServer } from '@pandora/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createServer, type PandoraServer } from '../../server/src/index.js'
 
 // Runs the built package the way a Node user gets it: `import '@pandora/client'` picks the `node`
 // condition, and a Node without a global WebSocket falls back to `ws`. Lives outside src/, where

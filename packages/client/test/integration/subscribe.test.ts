@@ -1,7 +1,7 @@
 import { MemoryStore } from '@pandora/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { PandoraClient } from '../index.js'
-import type { Message } from '../message.js'
+import { PandoraClient } from '../../src/index.js'
+import type { Message } from '../../src/message.js'
 import { serverAndClient, startServer, uniqueMailbox } from './server-and-client.js'
 
 const cleanups: (() => Promise<void>)[] = []

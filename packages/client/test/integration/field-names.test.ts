@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import type { Message } from '../message.js'
+import type { Message } from '../../src/message.js'
 import { serverAndClient, uniqueMailbox } from './server-and-client.js'
 
 const cleanups: (() => Promise<void>)[] = []

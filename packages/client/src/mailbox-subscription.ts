@@ -28,7 +28,7 @@ export interface SubscribeOptions {
   retryDelay?: RetryDelayOptions | ((message: Message, error: unknown) => number)
   /** Share of the lease after which it is renewed (0.05–0.95). Default 0.5. */
   renewAt?: number
-  /** Aborting closes the subscription, as {@link Subscription.close} does. */
+  /** Aborting closes the subscription, as {@link MailboxSubscription.close} does. */
   signal?: AbortSignal
   /**
    * Told about every failure the subscription handles by itself: handler errors (the message is
@@ -37,20 +37,20 @@ export interface SubscribeOptions {
   onError?: (error: unknown, message?: Message) => void
 }
 
-/** Options of {@link Subscription.close}. */
+/** Options of {@link MailboxSubscription.close}. */
 export interface CloseOptions {
   /** Longest wait for running handlers, in ms; then their messages are given back. Default 30 000. */
   timeout?: number
 }
 
-/** What a {@link Subscription} needs from its client. */
-export interface SubscriptionHost {
+/** What a {@link MailboxSubscription} needs from its client. */
+export interface MailboxSubscriptionHost {
   /** Lease operations over the socket the messages came on (credit returns only there). */
   readonly ops: LeaseOps
   /** Sends `subscribe` if the socket is open (otherwise the next open does it). */
-  subscribe(sub: Subscription): void
+  subscribe(sub: MailboxSubscription): void
   /** Sends `unsubscribe` if the socket is open, and forgets the subscription. */
-  unsubscribe(sub: Subscription): Promise<void>
+  unsubscribe(sub: MailboxSubscription): Promise<void>
   /** Where errors go when the subscription has no `onError`. */
   reportError(error: unknown): void
 }
@@ -67,8 +67,8 @@ export interface SubscriptionHost {
  * await sub.close()
  * ```
  */
-export class Subscription {
-  /** Subscription id on the socket, chosen by the client. */
+export class MailboxSubscription {
+  /** Id on the socket, chosen by the client. */
   readonly id: string
   readonly receiver: string
   readonly prefetch: number
@@ -76,7 +76,7 @@ export class Subscription {
   readonly autoAck: boolean
   /** Resolves once the server confirmed the subscription the first time. */
   readonly ready: Promise<void>
-  readonly #host: SubscriptionHost
+  readonly #host: MailboxSubscriptionHost
   readonly #handler: MessageHandler
   readonly #options: SubscribeOptions
   readonly #running = new Set<Promise<void>>()
@@ -95,7 +95,7 @@ export class Subscription {
     receiver: string,
     handler: MessageHandler,
     options: SubscribeOptions,
-    host: SubscriptionHost,
+    host: MailboxSubscriptionHost,
   ) {
     this.id = id
     this.receiver = receiver

@@ -1,7 +1,6 @@
 import { MemoryStore, type Store } from '@pandora/core'
-// @pandora/server is not a dependency of this package yet; its source is reached by path.
-import { createServer, type PandoraServer } from '../../../server/src/index.js'
-import { PandoraClient, type PandoraClientOptions } from '../index.js'
+import { createServer, type PandoraServer } from '@pandora/server'
+import { PandoraClient, type PandoraClientOptions } from '../../src/index.js'
 
 let counter = 0
 /** A mailbox name unique to this run, so tests never see each other's messages. */

@@ -1,0 +1,58 @@
+import { okResponseSchema, renewResponseSchema } from '@pandora/core'
+import { messagePath } from './api-paths.js'
+import type { Connection } from './connection.js'
+import type { HttpApi } from './http-api.js'
+import type { LeaseOps } from './message.js'
+
+/** Ack, reject and renew over HTTP: for messages leased with a fetch. */
+export function httpLeaseOps(http: HttpApi): LeaseOps {
+  return {
+    ack: async (mid, lid) => {
+      await http.call({
+        method: 'POST',
+        path: messagePath('ack', mid),
+        body: { lid },
+        schema: okResponseSchema,
+      })
+    },
+    reject: async (mid, lid, delay) => {
+      await http.call({
+        method: 'POST',
+        path: messagePath('reject', mid),
+        body: { lid, delay },
+        schema: okResponseSchema,
+      })
+    },
+    renew: async (mid, lid, leaseTime) => {
+      const r = await http.call({
+        method: 'POST',
+        path: messagePath('renew', mid),
+        body: { lid, leaseTime },
+        schema: renewResponseSchema,
+      })
+      return new Date(r.leasedUntil)
+    },
+  }
+}
+
+/**
+ * Ack, reject and renew over the socket the messages came on: for pushed messages, whose
+ * subscription credit returns only there. `socket` is asked on each call, so a reconnect is used.
+ */
+export function socketLeaseOps(socket: () => Connection): LeaseOps {
+  return {
+    ack: async (mid, lid) => {
+      await socket().ack(mid, lid)
+    },
+    reject: async (mid, lid, delay) => {
+      await socket().request(
+        delay === undefined ? { type: 'reject', mid, lid } : { type: 'reject', mid, lid, delay },
+      )
+    },
+    renew: async (mid, lid, leaseTime) => {
+      const reply = await socket().request({ type: 'renew', mid, lid, leaseTime })
+      const until = reply.type === 'ok' ? reply.leasedUntil : undefined
+      return until === undefined ? new Date(Date.now() + leaseTime) : new Date(until)
+    },
+  }
+}
