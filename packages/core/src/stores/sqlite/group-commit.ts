@@ -1,3 +1,4 @@
+import { closeSync, fsync, openSync } from 'node:fs'
 import type BetterSqlite3 from 'better-sqlite3'
 
 interface Pending {
@@ -12,8 +13,15 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
 
 /**
  * Group commit: every write submitted during one tick runs in ONE transaction, flushed on the
- * next macrotask. With `synchronous=FULL` each commit costs an fsync, so sharing it between all
- * concurrent callers multiplies throughput; no caller is answered before the commit is durable.
+ * next macrotask, so concurrent callers share one commit.
+ *
+ * Durability without blocking the event loop: SQLite runs with `synchronous=NORMAL` (a commit
+ * writes the write-ahead log into the OS page cache, no fsync), and when a group holds a durable
+ * operation this class fsyncs the WAL file itself on libuv's thread pool, answering that group's
+ * callers only once the fsync is done — the guarantee of `synchronous=FULL` (in WAL mode FULL is
+ * exactly "fsync the WAL at commit"), without the event loop waiting for the disk. While one fsync
+ * runs, further groups commit; one more fsync then covers all of them, so a busy queue shares each
+ * fsync between many messages.
  *
  * A group first runs without savepoints (a savepoint per operation cost ~20 % of a busy drain).
  * If any operation throws, that attempt is rolled back whole and the group runs again with each
@@ -30,14 +38,24 @@ export class GroupCommit {
   /** How many group transactions were attempted; for tests and metrics. */
   groups = 0
 
-  readonly #db: BetterSqlite3.Database
-  /** Whether commits fsync at all (`synchronous=full`); when false every commit is NORMAL. */
-  readonly #fsync: boolean
-  #level: 'FULL' | 'NORMAL' | undefined
+  /** How many fsyncs of the WAL ran; with {@link durableOps}, messages per fsync. */
+  fsyncs = 0
+  /** How many durable operations were committed. */
+  durableOps = 0
 
-  constructor(db: BetterSqlite3.Database, options: { fsync: boolean } = { fsync: true }) {
+  readonly #db: BetterSqlite3.Database
+  /** The WAL file to fsync after a durable group; undefined: never fsync (NORMAL, or in memory). */
+  readonly #walPath: string | undefined
+  #walFd: number | undefined
+  #syncRunning: Promise<void> | undefined
+  #syncQueued: Promise<void> | undefined
+  /** Groups committed but waiting for their fsync, so `drained()` can wait for them too. */
+  readonly #syncing = new Set<Promise<void>>()
+
+  constructor(db: BetterSqlite3.Database, options: { walPath?: string | undefined } = {}) {
     this.#db = db
-    this.#fsync = options.fsync
+    this.#walPath = options.walPath
+    db.pragma('synchronous = NORMAL')
     this.#runFast = db.transaction((group: readonly Pending[]) =>
       group.map((p) => {
         try {
@@ -84,9 +102,45 @@ export class GroupCommit {
     })
   }
 
-  /** Resolves once every operation submitted so far has been committed (or failed). */
+  /** Resolves once every operation submitted so far has been committed (and synced), or failed. */
   async drained(): Promise<void> {
-    while (this.#idle) await this.#idle
+    while (this.#idle || this.#syncing.size > 0) {
+      if (this.#idle) await this.#idle
+      await Promise.allSettled([...this.#syncing])
+    }
+  }
+
+  /** Closes the WAL file this class opened to fsync it; call after {@link drained}. */
+  close(): void {
+    if (this.#walFd !== undefined) closeSync(this.#walFd)
+    this.#walFd = undefined
+  }
+
+  /** Fsyncs the WAL off the event loop; a call made while one runs waits for the next one. */
+  #sync(): Promise<void> {
+    if (!this.#syncRunning) {
+      this.#walFd ??= openSync(this.#walPath!, 'r+')
+      const fd = this.#walFd
+      this.fsyncs++
+      this.#syncRunning = new Promise<void>((resolve, reject) =>
+        fsync(fd, (error) => (error ? reject(error) : resolve())),
+      ).finally(() => {
+        this.#syncRunning = undefined
+      })
+      return this.#syncRunning
+    }
+    // The running fsync may have started before this group's commit: wait for the next one.
+    this.#syncQueued ??= this.#syncRunning.then(
+      () => {
+        this.#syncQueued = undefined
+        return this.#sync()
+      },
+      () => {
+        this.#syncQueued = undefined
+        return this.#sync()
+      },
+    )
+    return this.#syncQueued
   }
 
   #flush(): void {
@@ -94,11 +148,6 @@ export class GroupCommit {
     this.#queue = []
     this.groups++
     let outcomes: Outcome[]
-    const level = this.#fsync && group.some((p) => p.durable) ? 'FULL' : 'NORMAL'
-    if (level !== this.#level) {
-      this.#db.pragma(`synchronous = ${level}`)
-      this.#level = level
-    }
     try {
       // IMMEDIATE takes the write lock up front (waiting busy_timeout for another process) rather
       // than failing with SQLITE_BUSY at the first write.
@@ -114,11 +163,29 @@ export class GroupCommit {
       for (const p of group) p.reject(error)
       return
     }
-    group.forEach((p, i) => {
-      const outcome = outcomes[i]!
-      if (outcome.ok) p.resolve(outcome.value)
-      else p.reject(outcome.error)
+    const answer = () =>
+      group.forEach((p, i) => {
+        const outcome = outcomes[i]!
+        if (outcome.ok) p.resolve(outcome.value)
+        else p.reject(outcome.error)
+      })
+    const durable = group.filter((p) => p.durable).length
+    if (durable === 0 || this.#walPath === undefined) return answer()
+    this.durableOps += durable
+    // Committed; answered once on disk. A failed fsync leaves it unknown whether the group
+    // survives a power cut: its callers get the error (a retried send is idempotent).
+    let synced: Promise<void>
+    try {
+      synced = this.#sync()
+    } catch (error) {
+      for (const p of group) p.reject(error)
+      return
+    }
+    const waiting = synced.then(answer, (error: unknown) => {
+      for (const p of group) p.reject(error)
     })
+    this.#syncing.add(waiting)
+    void waiting.finally(() => this.#syncing.delete(waiting))
   }
 }
 

@@ -236,6 +236,24 @@ describe('sqlite store - own cases', () => {
     expect(store.commits - before).toBeLessThanOrEqual(5)
   })
 
+  it('fsync - sends are answered after one shared fsync of the log; leases and acks need none; normal never fsyncs', async () => {
+    const store = await newStore()
+    const box = mailbox()
+    const sent = await Promise.all(
+      Array.from({ length: 64 }, (_, i) =>
+        store.send({ sender: 's@test', receiver: box, fields: { i: String(i) } }),
+      ),
+    )
+    expect(sent).toHaveLength(64)
+    expect(store.fsyncs).toEqual({ fsyncs: 1, durableOps: 64 })
+    const leased = await store.fetch(box, { leaseTime: 30_000, max: 64 })
+    await store.ackMany(leased.map((m) => ({ mid: m.mid, lid: m.lid, status: Status.confirmed })))
+    expect(store.fsyncs).toEqual({ fsyncs: 1, durableOps: 64 })
+    const relaxed = await newStore(undefined, { synchronous: 'normal' })
+    await relaxed.send({ sender: 's@test', receiver: box, fields: {} })
+    expect(relaxed.fsyncs.fsyncs).toBe(0)
+  })
+
   it('group commit - an invalid batch stores nothing while a send of the same tick succeeds', async () => {
     const store = await newStore()
     const box = mailbox()
