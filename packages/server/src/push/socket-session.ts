@@ -1,14 +1,8 @@
 import {
-  type ClientFrame,
-  clientFrameSchema,
-  LEASE_DEFAULT_MS,
   type LeasedMessage,
   leasedToWire,
-  PandoraError,
   type ServerFrame,
-  Status,
   type Store,
-  toPandoraError,
   WS_CLOSE,
   WS_FEATURES,
   WS_PROTOCOL,
@@ -16,9 +10,14 @@ import {
 import type { WebSocket } from 'ws'
 import type { Principal, TokenAuth } from '../auth.js'
 import type { Metrics } from '../metrics.js'
+import { AuthGate } from './auth-gate.js'
 import { BackPressure } from './back-pressure.js'
+import { decodeFrame } from './frame-decoder.js'
+import { type FrameContext, handleFrame } from './frame-handlers.js'
+import { LeaseBook } from './lease-book.js'
 import type { PushHub } from './push-hub.js'
-import { Subscription, type SubscriptionOwner } from './subscription.js'
+import { SocketWriter } from './socket-writer.js'
+import type { SubscriptionOwner } from './subscription.js'
 
 /** Settings shared by every socket of a server. */
 export interface SessionSettings {
@@ -40,32 +39,36 @@ export interface SessionSettings {
 
 /**
  * One WebSocket connection: its authentication, its subscriptions and the leases pushed to them.
- * Closing it gives every unacknowledged lease back at once.
+ * Closing it gives every unacknowledged lease back at once. It only wires its parts together and
+ * owns the socket's lifecycle (heartbeat, close): reading frames is {@link decodeFrame}'s job,
+ * answering them the frame handlers', writing them {@link SocketWriter}'s, the send buffer
+ * {@link BackPressure}'s, the leases {@link LeaseBook}'s and the auth deadline {@link AuthGate}'s.
  */
 export class SocketSession implements SubscriptionOwner {
   readonly #ws: WebSocket
   readonly #s: SessionSettings
-  readonly #subs = new Map<string, Subscription>()
-  /** mid → the subscription holding its lease. */
-  readonly #holders = new Map<string, Subscription>()
-  #principal: Principal | null
-  #alive = true
-  #corked = false
-  #closed = false
-  #authTimer: ReturnType<typeof setTimeout> | undefined
+  readonly #leases = new LeaseBook()
+  readonly #writer: SocketWriter
+  readonly #gate: AuthGate
   readonly #pressure: BackPressure
+  readonly #ctx: FrameContext
+  #alive = true
+  #closed = false
 
   constructor(ws: WebSocket, principal: Principal | null, settings: SessionSettings) {
     this.#ws = ws
     this.#s = settings
-    this.#principal = principal
+    this.#writer = new SocketWriter(ws)
+    this.#gate = new AuthGate(principal, settings.auth, settings.authTimeoutMs, () =>
+      this.#refuse('no auth frame in time'),
+    )
     this.#pressure = new BackPressure(
       () => ws.bufferedAmount,
       { limit: settings.bufferLimit, graceMs: settings.slowSocketGraceMs },
       {
         // Drained: let the hub push again.
         onDrain: () => {
-          for (const sub of this.#subs.values()) this.#s.hub.kick(sub.receiver)
+          for (const sub of this.#leases.subscriptions()) this.#s.hub.kick(sub.receiver)
         },
         // A peer that takes no data holds its leases hostage: give them back now, not at the
         // next missed heartbeat. The close frame waits behind the buffered data; ws destroys the
@@ -73,7 +76,23 @@ export class SocketSession implements SubscriptionOwner {
         onStuck: () => void this.close(WS_CLOSE.slowConsumer, 'slow consumer: send buffer over its limit'),
       },
     )
-    ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary))
+    this.#ctx = {
+      store: settings.store,
+      hub: settings.hub,
+      metrics: settings.metrics,
+      leases: this.#leases,
+      owner: this,
+      maxSubscriptions: settings.maxSubscriptions,
+      gate: this.#gate,
+      send: (frame) => this.#send(frame),
+      refuse: (message) => this.#refuse(message),
+      onError: (error) => settings.onError(error),
+    }
+    ws.on('message', (data, isBinary) => {
+      const decoded = decodeFrame(data as Buffer, isBinary)
+      if (decoded.ok) void handleFrame(this.#ctx, decoded.frame)
+      else this.#send(decoded.reply)
+    })
     ws.on('pong', () => {
       this.#alive = true
     })
@@ -87,12 +106,6 @@ export class SocketSession implements SubscriptionOwner {
       heartbeat: settings.heartbeatMs,
       features: [...WS_FEATURES],
     })
-    if (principal === null) {
-      this.#authTimer = setTimeout(
-        () => this.#fail(WS_CLOSE.unauthorized, 'unauthorized', 'no auth frame in time'),
-        settings.authTimeoutMs,
-      )
-    }
   }
 
   now(): number {
@@ -109,12 +122,11 @@ export class SocketSession implements SubscriptionOwner {
 
   /** Number of subscriptions, for metrics. */
   get subscriptions(): number {
-    return this.#subs.size
+    return this.#leases.size
   }
 
   push(sub: string, messages: LeasedMessage[], batch: boolean): void {
-    const holder = this.#subs.get(sub)!
-    for (const message of messages) this.#holders.set(message.mid, holder)
+    this.#leases.pushed(sub, messages)
     this.#s.metrics.delivered(messages)
     this.#s.metrics.pushed.inc(messages.length)
     if (batch) {
@@ -141,195 +153,22 @@ export class SocketSession implements SubscriptionOwner {
   async close(code = 1001, reason = 'closing'): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    clearTimeout(this.#authTimer)
+    this.#gate.stop()
     this.#pressure.stop()
-    const leases: { mid: string; lid: string }[] = []
-    for (const sub of this.#subs.values()) {
-      this.#s.hub.detach(sub)
-      leases.push(...sub.drain())
-    }
-    this.#subs.clear()
-    this.#holders.clear()
+    const { subscriptions, leases } = this.#leases.clear()
+    for (const sub of subscriptions) this.#s.hub.detach(sub)
     if (this.#ws.readyState === this.#ws.OPEN || this.#ws.readyState === this.#ws.CONNECTING)
       this.#ws.close(code, reason)
     await this.#s.hub.giveBack(leases)
   }
 
   #send(frame: ServerFrame): void {
-    if (this.#ws.readyState !== this.#ws.OPEN) return
-    this.#cork()
-    this.#ws.send(JSON.stringify(frame))
+    this.#writer.send(frame)
   }
 
-  /**
-   * Frames sent in one tick (a burst of pushes, the replies to a burst of acks) leave in one write:
-   * under load one syscall per frame cost more than the frames. `_socket` is ws's underlying
-   * net.Socket; cork/uncork on the next tick is Node's own idiom for coalescing writes.
-   */
-  #cork(): void {
-    if (this.#corked) return
-    const socket = (this.#ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
-    if (!socket) return
-    this.#corked = true
-    socket.cork()
-    process.nextTick(() => {
-      this.#corked = false
-      socket.uncork()
-    })
-  }
-
-  #fail(code: number, errorCode: 'unauthorized', message: string): void {
-    this.#send({ type: 'error', code: errorCode, message })
-    void this.close(code, message)
-  }
-
-  #onMessage(data: Buffer, isBinary: boolean): void {
-    let frame: ClientFrame
-    let ref: string | undefined
-    try {
-      if (isBinary) throw new PandoraError('invalid_input', 'frames are JSON text')
-      const raw: unknown = JSON.parse(data.toString('utf8'))
-      ref = typeof (raw as { ref?: unknown })?.ref === 'string' ? (raw as { ref: string }).ref : undefined
-      const parsed = clientFrameSchema.safeParse(raw)
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]
-        const code = issue?.message === 'invalid mailbox' ? 'invalid_mailbox' : 'invalid_input'
-        throw new PandoraError(
-          code,
-          `${issue?.path.join('.') || 'frame'}: ${issue?.message ?? 'invalid frame'}`,
-        )
-      }
-      frame = parsed.data
-    } catch (error) {
-      const e =
-        error instanceof SyntaxError
-          ? new PandoraError('invalid_input', 'frame is not valid JSON')
-          : toPandoraError(error)
-      this.#send({ type: 'error', ...(ref ? { ref } : {}), code: e.code, message: e.message })
-      return
-    }
-    this.#handle(frame).catch((error: unknown) => {
-      const e = toPandoraError(error)
-      if (e.code === 'internal') this.#s.onError(error)
-      const sub = frame.type === 'subscribe' ? { sub: frame.sub } : {}
-      this.#send({
-        type: 'error',
-        ...(frame.ref ? { ref: frame.ref } : {}),
-        ...sub,
-        code: e.code,
-        message: e.message,
-      })
-    })
-  }
-
-  async #handle(frame: ClientFrame): Promise<void> {
-    const ref = frame.ref ? { ref: frame.ref } : {}
-    if (frame.type === 'auth') {
-      const principal = this.#principal ?? this.#s.auth.authenticate(frame.token)
-      if (!principal) return this.#fail(WS_CLOSE.unauthorized, 'unauthorized', 'invalid token')
-      this.#principal = principal
-      clearTimeout(this.#authTimer)
-      return this.#send({ type: 'authenticated', ...ref })
-    }
-    if (frame.type === 'ping') return this.#send({ type: 'pong', ...ref })
-    const principal = this.#principal
-    if (!principal) return this.#fail(WS_CLOSE.unauthorized, 'unauthorized', 'authenticate first')
-    switch (frame.type) {
-      case 'subscribe': {
-        if (!principal.canReceive(frame.receiver))
-          throw new PandoraError('forbidden', `this token may not receive from ${frame.receiver}`)
-        if (this.#subs.has(frame.sub))
-          throw new PandoraError('invalid_input', `subscription ${frame.sub} exists already`)
-        if (this.#subs.size >= this.#s.maxSubscriptions) throw new PandoraError('too_many_subscriptions')
-        const sub = new Subscription(
-          frame.sub,
-          frame.receiver,
-          frame.leaseTime ?? LEASE_DEFAULT_MS,
-          frame.prefetch ?? 1,
-          this,
-          frame.batch === true,
-        )
-        this.#subs.set(frame.sub, sub)
-        this.#send({ type: 'subscribed', sub: frame.sub, ...ref })
-        this.#s.hub.attach(sub)
-        return
-      }
-      case 'unsubscribe': {
-        const sub = this.#subs.get(frame.sub)
-        if (sub) {
-          this.#subs.delete(frame.sub)
-          this.#s.hub.detach(sub)
-          const leases = sub.drain()
-          for (const l of leases) this.#holders.delete(l.mid)
-          await this.#s.hub.giveBack(leases)
-        }
-        return this.#send({ type: 'unsubscribed', sub: frame.sub, ...ref })
-      }
-      case 'ack':
-      case 'reject': {
-        if (!principal.receives) throw new PandoraError('forbidden', 'this token may not receive')
-        const status = frame.type === 'ack' ? Status.confirmed : Status.rejected
-        const delay =
-          frame.type === 'reject' && frame.delay !== undefined ? { delay: frame.delay } : undefined
-        try {
-          await this.#s.store.ack(frame.mid, frame.lid, status, delay)
-          if (status === Status.confirmed) this.#s.metrics.acked.inc()
-          else this.#s.metrics.rejected.inc()
-        } finally {
-          this.#release(frame.mid.toLowerCase(), frame.lid.toLowerCase())
-        }
-        return this.#send({ type: 'ok', ...ref })
-      }
-      case 'acks': {
-        if (!principal.receives) throw new PandoraError('forbidden', 'this token may not receive')
-        // Every item goes to the store at once (one group commit); each fails or succeeds alone.
-        const outcomes = await Promise.all(
-          frame.items.map((item) =>
-            this.#s.store.ack(item.mid, item.lid, Status.confirmed).then(
-              () => null,
-              (error: unknown) => error,
-            ),
-          ),
-        )
-        const errors: { index: number; code: string; message: string }[] = []
-        // Credit comes back for all of them before the hub is kicked, so it fetches once for all.
-        const freed = new Set<string>()
-        outcomes.forEach((error, index) => {
-          const item = frame.items[index]!
-          const receiver = this.#release(item.mid.toLowerCase(), item.lid.toLowerCase(), false)
-          if (receiver !== null) freed.add(receiver)
-          if (error === null) {
-            this.#s.metrics.acked.inc()
-            return
-          }
-          const e = toPandoraError(error)
-          if (e.code === 'internal') this.#s.onError(error)
-          errors.push({ index, code: e.code, message: e.message })
-        })
-        for (const receiver of freed) this.#s.hub.kick(receiver)
-        return this.#send({ type: 'ok', ...ref, ...(errors.length > 0 ? { errors } : {}) })
-      }
-      case 'renew': {
-        if (!principal.receives) throw new PandoraError('forbidden', 'this token may not receive')
-        const until = await this.#s.store.renew(frame.mid, frame.lid, frame.leaseTime)
-        const holder = this.#holders.get(frame.mid.toLowerCase())
-        const lease = holder?.inflight.get(frame.mid.toLowerCase())
-        if (lease && lease.lid === frame.lid.toLowerCase()) lease.leasedUntil = until
-        return this.#send({ type: 'ok', ...ref, leasedUntil: new Date(until).toISOString() })
-      }
-    }
-  }
-
-  /**
-   * Forgets a lease after its ack (or a failed one) and lets its subscription take another
-   * (kicking the hub unless `kick` is false). Returns the receiver whose credit came back, if any.
-   */
-  #release(mid: string, lid: string, kick = true): string | null {
-    const holder = this.#holders.get(mid)
-    if (!holder || holder.inflight.get(mid)?.lid !== lid) return null
-    holder.inflight.delete(mid)
-    this.#holders.delete(mid)
-    if (kick) this.#s.hub.kick(holder.receiver)
-    return holder.receiver
+  /** Answers `unauthorized` and closes: the client must not retry without a new token. */
+  #refuse(message: string): void {
+    this.#send({ type: 'error', code: 'unauthorized', message })
+    void this.close(WS_CLOSE.unauthorized, message)
   }
 }

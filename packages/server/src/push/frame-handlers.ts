@@ -1,0 +1,192 @@
+import {
+  type ClientFrame,
+  LEASE_DEFAULT_MS,
+  PandoraError,
+  type ServerFrame,
+  Status,
+  type Store,
+  toPandoraError,
+} from '@pandora/core'
+import type { Principal } from '../auth.js'
+import type { Metrics } from '../metrics.js'
+import type { AuthGate } from './auth-gate.js'
+import type { LeaseBook } from './lease-book.js'
+import type { PushHub } from './push-hub.js'
+import { Subscription, type SubscriptionOwner } from './subscription.js'
+
+type FrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>
+
+/**
+ * What the frame handlers need of their socket: narrow enough that a test can hand them fakes,
+ * and that a handler cannot reach the socket itself (only {@link FrameContext.send}).
+ */
+export interface FrameContext {
+  readonly store: Pick<Store, 'ack' | 'renew'>
+  readonly hub: Pick<PushHub, 'attach' | 'detach' | 'kick' | 'giveBack'>
+  readonly metrics: Pick<Metrics, 'acked' | 'rejected'>
+  readonly gate: Pick<AuthGate, 'principal' | 'authenticate'>
+  readonly leases: LeaseBook
+  /** The socket new subscriptions push through. */
+  readonly owner: SubscriptionOwner
+  readonly maxSubscriptions: number
+  send(frame: ServerFrame): void
+  /** Answers an `unauthorized` error and closes the socket. */
+  refuse(message: string): void
+  /** Failures no client caused (a store fault): the server logs them. */
+  onError(error: unknown): void
+}
+
+/**
+ * Handles one decoded client frame. Never rejects: a failure is answered with an `error` frame
+ * carrying the frame's `ref` (and `sub` for a subscribe), and the socket stays open.
+ *
+ * @example
+ * const decoded = decodeFrame(data, isBinary)
+ * if (decoded.ok) void handleFrame(ctx, decoded.frame)
+ */
+export async function handleFrame(ctx: FrameContext, frame: ClientFrame): Promise<void> {
+  try {
+    await dispatch(ctx, frame)
+  } catch (error) {
+    const e = toPandoraError(error)
+    if (e.code === 'internal') ctx.onError(error)
+    ctx.send({
+      type: 'error',
+      ...(frame.ref ? { ref: frame.ref } : {}),
+      ...(frame.type === 'subscribe' ? { sub: frame.sub } : {}),
+      code: e.code,
+      message: e.message,
+    })
+  }
+}
+
+async function dispatch(ctx: FrameContext, frame: ClientFrame): Promise<void> {
+  if (frame.type === 'auth') return handleAuth(ctx, frame)
+  if (frame.type === 'ping') return ctx.send({ type: 'pong', ...refOf(frame) })
+  const principal = ctx.gate.principal
+  if (!principal) return ctx.refuse('authenticate first')
+  switch (frame.type) {
+    case 'subscribe':
+      return handleSubscribe(ctx, principal, frame)
+    case 'unsubscribe':
+      return handleUnsubscribe(ctx, frame)
+    case 'ack':
+    case 'reject':
+      return handleSettle(ctx, principal, frame)
+    case 'acks':
+      return handleAcks(ctx, principal, frame)
+    case 'renew':
+      return handleRenew(ctx, principal, frame)
+  }
+}
+
+/** `auth`: the token decides who the socket speaks for; a bad one closes it. */
+export function handleAuth(ctx: FrameContext, frame: FrameOf<'auth'>): void {
+  if (ctx.gate.authenticate(frame.token)) ctx.send({ type: 'authenticated', ...refOf(frame) })
+  else ctx.refuse('invalid token')
+}
+
+/** `subscribe`: answers `subscribed` before the hub pushes, so a client sees them in that order. */
+export function handleSubscribe(ctx: FrameContext, principal: Principal, frame: FrameOf<'subscribe'>): void {
+  if (!principal.canReceive(frame.receiver))
+    throw new PandoraError('forbidden', `this token may not receive from ${frame.receiver}`)
+  if (ctx.leases.has(frame.sub))
+    throw new PandoraError('invalid_input', `subscription ${frame.sub} exists already`)
+  if (ctx.leases.size >= ctx.maxSubscriptions) throw new PandoraError('too_many_subscriptions')
+  const sub = new Subscription(
+    frame.sub,
+    frame.receiver,
+    frame.leaseTime ?? LEASE_DEFAULT_MS,
+    frame.prefetch ?? 1,
+    ctx.owner,
+    frame.batch === true,
+  )
+  ctx.leases.add(sub)
+  ctx.send({ type: 'subscribed', sub: frame.sub, ...refOf(frame) })
+  ctx.hub.attach(sub)
+}
+
+/** `unsubscribe`: stops pushing and gives its leases back before answering; unknown ids are fine. */
+export async function handleUnsubscribe(ctx: FrameContext, frame: FrameOf<'unsubscribe'>): Promise<void> {
+  const removed = ctx.leases.remove(frame.sub)
+  if (removed) {
+    ctx.hub.detach(removed.subscription)
+    await ctx.hub.giveBack(removed.leases)
+  }
+  ctx.send({ type: 'unsubscribed', sub: frame.sub, ...refOf(frame) })
+}
+
+/** `ack` / `reject` of one message. Credit comes back even when the store refuses (a stale lid). */
+export async function handleSettle(
+  ctx: FrameContext,
+  principal: Principal,
+  frame: FrameOf<'ack'> | FrameOf<'reject'>,
+): Promise<void> {
+  mayReceive(principal)
+  const status = frame.type === 'ack' ? Status.confirmed : Status.rejected
+  const delay = frame.type === 'reject' && frame.delay !== undefined ? { delay: frame.delay } : undefined
+  try {
+    await ctx.store.ack(frame.mid, frame.lid, status, delay)
+    if (status === Status.confirmed) ctx.metrics.acked.inc()
+    else ctx.metrics.rejected.inc()
+  } finally {
+    const receiver = ctx.leases.release(frame.mid.toLowerCase(), frame.lid.toLowerCase())
+    if (receiver !== null) ctx.hub.kick(receiver)
+  }
+  ctx.send({ type: 'ok', ...refOf(frame) })
+}
+
+/** `acks`: many confirmations in one frame; each item fails or succeeds alone. */
+export async function handleAcks(
+  ctx: FrameContext,
+  principal: Principal,
+  frame: FrameOf<'acks'>,
+): Promise<void> {
+  mayReceive(principal)
+  // Every item goes to the store at once (one group commit).
+  const outcomes = await Promise.all(
+    frame.items.map((item) =>
+      ctx.store.ack(item.mid, item.lid, Status.confirmed).then(
+        () => null,
+        (error: unknown) => error,
+      ),
+    ),
+  )
+  const errors: { index: number; code: string; message: string }[] = []
+  // Credit comes back for all of them before the hub is kicked, so it fetches once for all.
+  const freed = new Set<string>()
+  outcomes.forEach((error, index) => {
+    const item = frame.items[index]!
+    const receiver = ctx.leases.release(item.mid.toLowerCase(), item.lid.toLowerCase())
+    if (receiver !== null) freed.add(receiver)
+    if (error === null) {
+      ctx.metrics.acked.inc()
+      return
+    }
+    const e = toPandoraError(error)
+    if (e.code === 'internal') ctx.onError(error)
+    errors.push({ index, code: e.code, message: e.message })
+  })
+  for (const receiver of freed) ctx.hub.kick(receiver)
+  ctx.send({ type: 'ok', ...refOf(frame), ...(errors.length > 0 ? { errors } : {}) })
+}
+
+/** `renew`: the store moves the lease's end; the subscription's credit then waits for the new end. */
+export async function handleRenew(
+  ctx: FrameContext,
+  principal: Principal,
+  frame: FrameOf<'renew'>,
+): Promise<void> {
+  mayReceive(principal)
+  const until = await ctx.store.renew(frame.mid, frame.lid, frame.leaseTime)
+  ctx.leases.renewed(frame.mid.toLowerCase(), frame.lid.toLowerCase(), until)
+  ctx.send({ type: 'ok', ...refOf(frame), leasedUntil: new Date(until).toISOString() })
+}
+
+function mayReceive(principal: Principal): void {
+  if (!principal.receives) throw new PandoraError('forbidden', 'this token may not receive')
+}
+
+function refOf(frame: { ref?: string | undefined }): { ref: string } | Record<string, never> {
+  return frame.ref ? { ref: frame.ref } : {}
+}
