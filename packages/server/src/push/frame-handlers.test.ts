@@ -5,11 +5,11 @@ import { Metrics } from '../metrics.js'
 import { AuthGate } from './auth-gate.js'
 import { type FrameContext, handleFrame } from './frame-handlers.js'
 import { LeaseBook } from './lease-book.js'
-import { Subscription, type SubscriptionOwner } from './subscription.js'
+import { PushSubscription, type PushSubscriptionOwner } from './push-subscription.js'
 
 const mid = (n: number) => n.toString(16).padStart(40, '0')
 const lid = (n: number) => `f${n}`.padStart(40, '0')
-const owner: SubscriptionOwner = { open: true, congested: false, push: () => {}, now: () => 0 }
+const owner: PushSubscriptionOwner = { open: true, congested: false, push: () => {}, now: () => 0 }
 
 /** A context on fakes: a store whose ack fails for the mids in `refuse`, a hub that records calls. */
 function context(options: { principal?: boolean; refuse?: Map<string, Error> } = {}) {
@@ -53,8 +53,8 @@ function context(options: { principal?: boolean; refuse?: Map<string, Error> } =
   return { ctx, sent, calls, refused, errors }
 }
 
-function hold(ctx: FrameContext, id: string, receiver: string, n: number[]): Subscription {
-  const sub = new Subscription(id, receiver, 30_000, 10, owner)
+function hold(ctx: FrameContext, id: string, receiver: string, n: number[]): PushSubscription {
+  const sub = new PushSubscription(id, receiver, 30_000, 10, owner)
   const messages = n.map((i) => ({ mid: mid(i), lid: lid(i), leasedUntil: 60_000 }) as LeasedMessage)
   ctx.leases.add(sub)
   sub.deliver(messages)

@@ -12,7 +12,7 @@ import type { Metrics } from '../metrics.js'
 import type { AuthGate } from './auth-gate.js'
 import type { LeaseBook } from './lease-book.js'
 import type { PushHub } from './push-hub.js'
-import { Subscription, type SubscriptionOwner } from './subscription.js'
+import { PushSubscription, type PushSubscriptionOwner } from './push-subscription.js'
 
 type FrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>
 
@@ -27,7 +27,7 @@ export interface FrameContext {
   readonly gate: Pick<AuthGate, 'principal' | 'authenticate'>
   readonly leases: LeaseBook
   /** The socket new subscriptions push through. */
-  readonly owner: SubscriptionOwner
+  readonly owner: PushSubscriptionOwner
   readonly maxSubscriptions: number
   send(frame: ServerFrame): void
   /** Answers an `unauthorized` error and closes the socket. */
@@ -93,7 +93,7 @@ export function handleSubscribe(ctx: FrameContext, principal: Principal, frame: 
   if (ctx.leases.has(frame.sub))
     throw new PandoraError('invalid_input', `subscription ${frame.sub} exists already`)
   if (ctx.leases.size >= ctx.maxSubscriptions) throw new PandoraError('too_many_subscriptions')
-  const sub = new Subscription(
+  const sub = new PushSubscription(
     frame.sub,
     frame.receiver,
     frame.leaseTime ?? LEASE_DEFAULT_MS,

@@ -1,9 +1,9 @@
 import { type LeasedMessage, Status } from '@pandora/core'
 import { describe, expect, it } from 'vitest'
 import { LeaseBook } from './lease-book.js'
-import { Subscription, type SubscriptionOwner } from './subscription.js'
+import { PushSubscription, type PushSubscriptionOwner } from './push-subscription.js'
 
-const owner: SubscriptionOwner = { open: true, congested: false, push: () => {}, now: () => 0 }
+const owner: PushSubscriptionOwner = { open: true, congested: false, push: () => {}, now: () => 0 }
 
 function leased(mid: string, lid: string, leasedUntil = 60_000): LeasedMessage {
   return {
@@ -22,8 +22,8 @@ function leased(mid: string, lid: string, leasedUntil = 60_000): LeasedMessage {
 }
 
 /** A subscription holding `messages`, as after a push. */
-function holding(book: LeaseBook, id: string, receiver: string, messages: LeasedMessage[]): Subscription {
-  const sub = new Subscription(id, receiver, 30_000, 10, owner)
+function holding(book: LeaseBook, id: string, receiver: string, messages: LeasedMessage[]): PushSubscription {
+  const sub = new PushSubscription(id, receiver, 30_000, 10, owner)
   book.add(sub)
   sub.deliver(messages)
   book.pushed(id, messages)

@@ -1,5 +1,5 @@
 import type { LeasedMessage } from '@pandora/core'
-import type { Subscription } from './subscription.js'
+import type { PushSubscription } from './push-subscription.js'
 
 /** A lease to give back: the message and the lid that holds it. */
 export interface LeaseRef {
@@ -20,9 +20,9 @@ export interface LeaseRef {
  * const { subscriptions, leases } = book.clear() // socket closed: detach these, give those back
  */
 export class LeaseBook {
-  readonly #subs = new Map<string, Subscription>()
+  readonly #subs = new Map<string, PushSubscription>()
   /** mid → the subscription holding its lease. */
-  readonly #holders = new Map<string, Subscription>()
+  readonly #holders = new Map<string, PushSubscription>()
 
   /** Number of subscriptions. */
   get size(): number {
@@ -33,16 +33,16 @@ export class LeaseBook {
     return this.#subs.has(id)
   }
 
-  get(id: string): Subscription | undefined {
+  get(id: string): PushSubscription | undefined {
     return this.#subs.get(id)
   }
 
   /** Every subscription, in the order they were added. */
-  subscriptions(): IterableIterator<Subscription> {
+  subscriptions(): IterableIterator<PushSubscription> {
     return this.#subs.values()
   }
 
-  add(sub: Subscription): void {
+  add(sub: PushSubscription): void {
     this.#subs.set(sub.id, sub)
   }
 
@@ -55,7 +55,7 @@ export class LeaseBook {
   }
 
   /** Forgets a subscription; returns the leases it held, to be given back. */
-  remove(id: string): { subscription: Subscription; leases: LeaseRef[] } | undefined {
+  remove(id: string): { subscription: PushSubscription; leases: LeaseRef[] } | undefined {
     const sub = this.#subs.get(id)
     if (!sub) return undefined
     this.#subs.delete(id)
@@ -84,7 +84,7 @@ export class LeaseBook {
   }
 
   /** Forgets everything (the socket closed); returns the subscriptions and every lease they held. */
-  clear(): { subscriptions: Subscription[]; leases: LeaseRef[] } {
+  clear(): { subscriptions: PushSubscription[]; leases: LeaseRef[] } {
     const subscriptions = [...this.#subs.values()]
     const leases: LeaseRef[] = []
     for (const sub of subscriptions) leases.push(...sub.drain())

@@ -1,10 +1,10 @@
 import { type LeasedMessage, ManualClock, MemoryStore, Status } from '@pandora/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { PushHub } from './push-hub.js'
-import { Subscription, type SubscriptionOwner } from './subscription.js'
+import { PushSubscription, type PushSubscriptionOwner } from './push-subscription.js'
 
 /** A socket stand-in: records pushes; its congestion is set by the test. */
-class FakeSocket implements SubscriptionOwner {
+class FakeSocket implements PushSubscriptionOwner {
   open = true
   congested = false
   constructor(readonly now: () => number = () => Date.now()) {}
@@ -38,7 +38,7 @@ describe('push hub', () => {
     hub = new PushHub(store)
     const socket = new FakeSocket()
     socket.congested = true
-    hub.attach(new Subscription('s', 'slow@t', 30_000, 10, socket))
+    hub.attach(new PushSubscription('s', 'slow@t', 30_000, 10, socket))
     await store.sendBatch([1, 2, 3, 4, 5].map((i) => input('slow@t', i)))
     await settle()
     expect(socket.pushed).toEqual([])
@@ -53,7 +53,7 @@ describe('push hub', () => {
     const store = new MemoryStore()
     hub = new PushHub(store)
     const socket = new FakeSocket()
-    const sub = new Subscription('s', 'credit@t', 30_000, 3, socket)
+    const sub = new PushSubscription('s', 'credit@t', 30_000, 3, socket)
     hub.attach(sub)
     await store.sendBatch(Array.from({ length: 10 }, (_, i) => input('credit@t', i)))
     await socket.until(3)
@@ -75,7 +75,7 @@ describe('push hub', () => {
     const store = new MemoryStore({ clock })
     hub = new PushHub(store)
     const socket = new FakeSocket(() => store.clock.now())
-    hub.attach(new Subscription('s', 'clock@t', 30_000, 2, socket))
+    hub.attach(new PushSubscription('s', 'clock@t', 30_000, 2, socket))
     await store.sendBatch(Array.from({ length: 5 }, (_, i) => input('clock@t', i)))
     await socket.until(2)
     await settle()
@@ -93,8 +93,8 @@ describe('push hub', () => {
     hub = new PushHub(store)
     const a = new FakeSocket()
     const b = new FakeSocket()
-    hub.attach(new Subscription('a', 'shared@t', 30_000, 4, a))
-    hub.attach(new Subscription('b', 'shared@t', 30_000, 4, b))
+    hub.attach(new PushSubscription('a', 'shared@t', 30_000, 4, a))
+    hub.attach(new PushSubscription('b', 'shared@t', 30_000, 4, b))
     await store.sendBatch(Array.from({ length: 8 }, (_, i) => input('shared@t', i)))
     await Promise.all([a.until(4), b.until(4)])
     const mids = [...a.pushed, ...b.pushed].map((m) => m.mid)

@@ -16,8 +16,8 @@ import { decodeFrame } from './frame-decoder.js'
 import { type FrameContext, handleFrame } from './frame-handlers.js'
 import { LeaseBook } from './lease-book.js'
 import type { PushHub } from './push-hub.js'
+import type { PushSubscriptionOwner } from './push-subscription.js'
 import { SocketWriter } from './socket-writer.js'
-import type { SubscriptionOwner } from './subscription.js'
 
 /** Settings shared by every socket of a server. */
 export interface SessionSettings {
@@ -44,7 +44,7 @@ export interface SessionSettings {
  * answering them the frame handlers', writing them {@link SocketWriter}'s, the send buffer
  * {@link BackPressure}'s, the leases {@link LeaseBook}'s and the auth deadline {@link AuthGate}'s.
  */
-export class SocketSession implements SubscriptionOwner {
+export class SocketSession implements PushSubscriptionOwner {
   readonly #ws: WebSocket
   readonly #s: SessionSettings
   readonly #leases = new LeaseBook()

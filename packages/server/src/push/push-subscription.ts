@@ -2,7 +2,7 @@ import type { LeasedMessage } from '@pandora/core'
 import type { PushTarget } from './push-hub.js'
 
 /** What a subscription needs from its socket. */
-export interface SubscriptionOwner {
+export interface PushSubscriptionOwner {
   /** False once the socket is closing: nothing more may be pushed. */
   readonly open: boolean
   /** True while the socket's send buffer is over its limit (a slow consumer): pause pushing. */
@@ -16,9 +16,10 @@ export interface SubscriptionOwner {
 /**
  * One WebSocket subscription: a receiver, a lease time and a credit (`prefetch`). It never holds
  * more than `prefetch` unacknowledged messages; credit comes back on ack/reject on its socket, or
- * when a lease it holds expires.
+ * when a lease it holds expires. Named apart from the client SDK's `Subscription` (the consumer's
+ * handle), so a stack trace or a search names one side only.
  */
-export class Subscription implements PushTarget {
+export class PushSubscription implements PushTarget {
   /** Leases it holds: mid → { lid, leasedUntil }. */
   readonly inflight = new Map<string, { lid: string; leasedUntil: number }>()
 
@@ -27,7 +28,7 @@ export class Subscription implements PushTarget {
     readonly receiver: string,
     readonly leaseTime: number,
     readonly prefetch: number,
-    private readonly owner: SubscriptionOwner,
+    private readonly owner: PushSubscriptionOwner,
     /** The client takes `messages` frames (several messages each). */
     readonly batch = false,
   ) {}
