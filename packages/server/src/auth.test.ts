@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { json, postForm, startServer, uniqueMailbox } from '../../../test-support/server.js'
+import { TestSocket } from '../../../test-support/test-socket.js'
 import { TokenAuth } from './auth.js'
 import type { PandoraServer } from './create-server.js'
-import { json, postForm, startServer, uniqueMailbox } from './test-server.js'
-import { TestSocket } from './test-socket.js'
 
 let server: PandoraServer
 afterEach(async () => server?.close())

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { json, STORE_KINDS, startServer, uniqueMailbox } from '../../../test-support/server.js'
+import { TestSocket } from '../../../test-support/test-socket.js'
 import type { PandoraServer } from './create-server.js'
-import { json, STORE_KINDS, startServer, uniqueMailbox } from './test-server.js'
-import { TestSocket } from './test-socket.js'
 
 // Field names are chosen by users: names of Object.prototype's members are names like any other,
 // on every route (issue 9: such a message used to block its mailbox, and `__proto__` vanished).

@@ -1,8 +1,8 @@
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import { json, startServer, uniqueMailbox } from '../../../test-support/server.js'
 import type { PandoraServer } from './create-server.js'
-import { json, startServer, uniqueMailbox } from './test-server.js'
 
 let server: PandoraServer | undefined
 afterEach(async () => server?.close())

@@ -1,25 +1,7 @@
-import { MemoryStore, type Store } from '@pandora/core'
-import { createServer, type PandoraServer } from '@pandora/server'
+import type { PandoraServer } from '@pandora/server'
+// One unique-mailbox generator and one disposable server for every workspace's tests.
+import { startServer } from '../../../../test-support/server.js'
 import { PandoraClient, type PandoraClientOptions } from '../../src/index.js'
-
-let counter = 0
-/** A mailbox name unique to this run, so tests never see each other's messages. */
-export const uniqueMailbox = (tag = 'box'): string =>
-  `${tag}-${Date.now().toString(36)}-${(++counter).toString(36)}@client-test`
-
-/** Starts a disposable server on a free port (memory store unless one is given). */
-export function startServer(
-  options: { store?: Store; port?: number; token?: string; ownsStore?: boolean } = {},
-): Promise<PandoraServer> {
-  return createServer({
-    store: options.store ?? new MemoryStore(),
-    port: options.port ?? 0,
-    host: '127.0.0.1',
-    logger: false,
-    ...(options.token === undefined ? {} : { token: options.token }),
-    ...(options.ownsStore === undefined ? {} : { ownsStore: options.ownsStore }),
-  })
-}
 
 /** A server and a client talking to it; `close()` disposes of both. */
 export async function serverAndClient(options: Partial<PandoraClientOptions> & { token?: string } = {}) {
@@ -40,4 +22,5 @@ export async function serverAndClient(options: Partial<PandoraClientOptions> & {
   }
 }
 
+export { startServer, uniqueMailbox } from '../../../../test-support/server.js'
 export type { PandoraServer }

@@ -4,6 +4,7 @@
  * collect this file by itself (`*.case.test.ts` is excluded in vitest.config.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import { uniqueMailbox as mailbox } from '../../../../test-support/mailbox.js'
 import { encodeFields } from '../body.js'
 import { ManualClock } from '../clock.js'
 import { PandoraError } from '../errors.js'
@@ -43,9 +44,11 @@ export interface ConformanceOptions {
 }
 
 const LEASE = 30_000
+/** Makes each test message's body (so its mid) distinct. */
 let n = 0
-/** A mailbox name unique to this run, so tests never see each other's data. */
-export const mailbox = (tag = 'box'): string => `${tag}-${Date.now().toString(36)}-${++n}@test`
+
+/** A mailbox name unique to this run, so tests never see each other's data (one generator for all workspaces). */
+export { uniqueMailbox as mailbox } from '../../../../test-support/mailbox.js'
 
 const msg = (
   receiver: string,

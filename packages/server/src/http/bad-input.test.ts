@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startServer } from '../../../../test-support/server.js'
 import type { PandoraServer } from '../create-server.js'
-import { startServer } from '../test-server.js'
 
 let server: PandoraServer
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { startServer } from '../../../../test-support/server.js'
 import type { PandoraServer } from '../create-server.js'
-import { startServer } from '../test-server.js'
 import { connectionTimeouts } from './connection-timeouts.js'
 
 let server: PandoraServer

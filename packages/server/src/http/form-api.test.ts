@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { postForm, STORE_KINDS, startServer, uniqueMailbox } from '../../../../test-support/server.js'
 import type { PandoraServer } from '../create-server.js'
-import { postForm, STORE_KINDS, startServer, uniqueMailbox } from '../test-server.js'
 
 let server: PandoraServer
 afterEach(async () => server?.close())

@@ -1,8 +1,8 @@
 import { WS_PROTOCOL } from '@pandora/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import { rawRequest, startServer, uniqueMailbox } from '../../../../test-support/server.js'
 import type { PandoraServer } from '../create-server.js'
-import { rawRequest, startServer, uniqueMailbox } from '../test-server.js'
 import { HostPolicy } from './host-policy.js'
 
 let server: PandoraServer

@@ -7,9 +7,9 @@ import {
   routePath,
 } from '@pandora/core'
 import { afterEach, describe, expect, it } from 'vitest'
+import { json, STORE_KINDS, startServer, uniqueMailbox } from '../../../../test-support/server.js'
 import type { PandoraServer } from '../create-server.js'
 import { createServer } from '../create-server.js'
-import { json, STORE_KINDS, startServer, uniqueMailbox } from '../test-server.js'
 
 let server: PandoraServer
 afterEach(async () => server?.close())

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rawRequest, startServer, uniqueMailbox } from '../../../../test-support/server.js'
 import type { PandoraServer } from '../create-server.js'
-import { rawRequest, startServer, uniqueMailbox } from '../test-server.js'
 
 let server: PandoraServer
 beforeAll(async () => {

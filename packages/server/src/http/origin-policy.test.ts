@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { rawRequest, startServer, uniqueMailbox } from '../../../../test-support/server.js'
+import { TestSocket } from '../../../../test-support/test-socket.js'
 import type { PandoraServer } from '../create-server.js'
-import { rawRequest, startServer, uniqueMailbox } from '../test-server.js'
-import { TestSocket } from '../test-socket.js'
 import { OriginPolicy } from './origin-policy.js'
 
 let server: PandoraServer

@@ -4,8 +4,14 @@ import { join } from 'node:path'
 import { ManualClock, MemoryStore, type Store } from '@pandora/core'
 import { openSqliteStore } from '@pandora/core/sqlite'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import {
+  postForm,
+  STORE_KINDS,
+  type StoreKind,
+  startServer,
+  uniqueMailbox,
+} from '../../../../test-support/server.js'
 import type { PandoraServer } from '../create-server.js'
-import { postForm, STORE_KINDS, type StoreKind, startServer, uniqueMailbox } from '../test-server.js'
 
 // The original's routes as its handler (shared/interop/original/http/api.go) answered them.
 

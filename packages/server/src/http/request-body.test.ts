@@ -2,8 +2,8 @@ import { connect } from 'node:net'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
+import { startServer } from '../../../../test-support/server.js'
 import type { PandoraServer } from '../create-server.js'
-import { startServer } from '../test-server.js'
 
 let server: PandoraServer
 afterEach(async () => server?.close())

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rawRequest, startServer, uniqueMailbox } from '../../../../test-support/server.js'
 import type { PandoraServer } from '../create-server.js'
-import { rawRequest, startServer, uniqueMailbox } from '../test-server.js'
 import { decodeUtf8, percentEscapesAreUtf8 } from './strict-utf8.js'
 
 let server: PandoraServer

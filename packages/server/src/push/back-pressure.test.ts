@@ -1,8 +1,8 @@
 import { FETCH_MAX_BATCH, MemoryStore, WS_CLOSE, WS_PROTOCOL } from '@pandora/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import WebSocket from 'ws'
+import { json, startServer, uniqueMailbox } from '../../../../test-support/server.js'
 import type { PandoraServer } from '../create-server.js'
-import { json, startServer, uniqueMailbox } from '../test-server.js'
 import { BackPressure } from './back-pressure.js'
 
 let server: PandoraServer

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { json, startServer, uniqueMailbox } from '../../../../test-support/server.js'
+import { TestSocket } from '../../../../test-support/test-socket.js'
 import type { PandoraServer } from '../create-server.js'
-import { json, startServer, uniqueMailbox } from '../test-server.js'
-import { TestSocket } from '../test-socket.js'
 
 let server: PandoraServer
 beforeAll(async () => {

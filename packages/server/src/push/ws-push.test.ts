@@ -1,9 +1,9 @@
 import { ManualClock, MemoryStore, Status, WS_PROTOCOL } from '@pandora/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import { json, STORE_KINDS, startServer, uniqueMailbox } from '../../../../test-support/server.js'
+import { TestSocket } from '../../../../test-support/test-socket.js'
 import type { PandoraServer } from '../create-server.js'
-import { json, STORE_KINDS, startServer, uniqueMailbox } from '../test-server.js'
-import { TestSocket } from '../test-socket.js'
 
 let server: PandoraServer
 const sockets: TestSocket[] = []

@@ -1,11 +1,23 @@
+/**
+ * Disposable servers and raw HTTP helpers for the tests of every workspace that needs a running
+ * server (the server's own suites, the client's integration tests).
+ *
+ * Why here and not a `@pandora/server/testing` export: these helpers depend on vitest and on
+ * SQLite, and must not ship in (or be published with) the server package; a root folder that no
+ * package builds keeps them out of `dist`, out of publint's view and out of the product lint rules,
+ * and it is where the other shared helper (the Chromium launcher) already lives. They reach the
+ * server through its package name, `@pandora/server`, like any other user.
+ */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemoryStore, type Store } from '@pandora/core'
 import { openSqliteStore } from '@pandora/core/sqlite'
+import { createServer, type PandoraServer, type ServerOptions } from '@pandora/server'
 import { afterAll } from 'vitest'
-import { createServer, type PandoraServer, type ServerOptions } from './create-server.js'
+
+export { uniqueMailbox } from './mailbox.js'
 
 /** The stores the HTTP and WebSocket suites run against (PostgreSQL: see pandorad's scale-out test). */
 export const STORE_KINDS = ['memory', 'sqlite'] as const
@@ -23,10 +35,6 @@ export async function newStore(kind: StoreKind): Promise<Store> {
   dirs.push(dir)
   return openSqliteStore({ path: join(dir, 'pandora.db') })
 }
-
-let counter = 0
-/** A mailbox name unique to this test run. */
-export const uniqueMailbox = (tag = 'box'): string => `${tag}-${Date.now().toString(36)}-${++counter}@test`
 
 /** A disposable server on port 0, on the given store or a fresh one of `kind` (default memory). */
 export async function startServer(
