@@ -6,7 +6,10 @@ import { z } from 'zod'
 const compiled = new WeakMap<z.ZodType, z.ZodType>()
 function fast<S extends z.ZodType>(schema: S): S {
   let c = compiled.get(schema)
-  if (!c) compiled.set(schema, (c = z.compile(schema)))
+  if (!c) {
+    c = z.compile(schema)
+    compiled.set(schema, c)
+  }
   return c as S
 }
 

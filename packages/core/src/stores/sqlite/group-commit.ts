@@ -43,7 +43,6 @@ export class GroupCommit {
   /** How many durable operations were committed. */
   durableOps = 0
 
-  readonly #db: BetterSqlite3.Database
   /** The WAL file to fsync after a durable group; undefined: never fsync (NORMAL, or in memory). */
   readonly #walPath: string | undefined
   #walFd: number | undefined
@@ -53,7 +52,6 @@ export class GroupCommit {
   readonly #syncing = new Set<Promise<void>>()
 
   constructor(db: BetterSqlite3.Database, options: { walPath?: string | undefined } = {}) {
-    this.#db = db
     this.#walPath = options.walPath
     db.pragma('synchronous = NORMAL')
     this.#runFast = db.transaction((group: readonly Pending[]) =>
@@ -170,7 +168,10 @@ export class GroupCommit {
         else p.reject(outcome.error)
       })
     const durable = group.filter((p) => p.durable).length
-    if (durable === 0 || this.#walPath === undefined) return answer()
+    if (durable === 0 || this.#walPath === undefined) {
+      answer()
+      return
+    }
     this.durableOps += durable
     // Committed; answered once on disk. A failed fsync leaves it unknown whether the group
     // survives a power cut: its callers get the error (a retried send is idempotent).
