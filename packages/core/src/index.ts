@@ -97,7 +97,7 @@ export {
   type WireMessageHeader,
   type WireStoredMessage,
 } from './wire/common.js'
-export { headerToWire, leasedToWire, storedToWire } from './wire/convert.js'
+export { headerToWire, leasedToWire, sendRequestToInput, storedToWire } from './wire/convert.js'
 export {
   type AckRequest,
   ackRequestSchema,
@@ -147,6 +147,7 @@ export {
   WS_FEATURES,
   WS_MAX_ACKS,
   WS_MAX_CLIENT_FRAME_BYTES,
+  WS_MAX_SENDS,
   WS_MAX_SUBSCRIPTIONS,
   WS_PROTOCOL,
 } from './wire/ws.js'

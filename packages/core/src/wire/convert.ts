@@ -1,6 +1,7 @@
-import type { LeasedMessage, MessageHeader, StoredMessage } from '../message.js'
+import type { LeasedMessage, MessageHeader, SendInput, StoredMessage } from '../message.js'
 import { statusName } from '../status.js'
 import type { WireLeasedMessage, WireMessageHeader, WireStoredMessage } from './common.js'
+import type { SendRequest } from './http.js'
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
@@ -28,4 +29,15 @@ export function leasedToWire(m: LeasedMessage): WireLeasedMessage {
 /** A stored message as it travels. */
 export function storedToWire(m: StoredMessage): WireStoredMessage {
   return { ...headerToWire(m), fields: m.fields }
+}
+
+/** A send request off the wire (JSON API or a `send` frame) as the store takes it. */
+export function sendRequestToInput(r: SendRequest): SendInput {
+  return {
+    sender: r.sender,
+    receiver: r.receiver,
+    fields: r.fields,
+    ...(r.delay !== undefined ? { delay: r.delay } : {}),
+    ...(r.clientTime !== undefined ? { clientTime: r.clientTime } : {}),
+  }
 }

@@ -7,15 +7,21 @@ import {
   leaseTimeSchema,
   mailboxSchema,
 } from './common.js'
+import { sendRequestSchema } from './http.js'
 
 /** The WebSocket subprotocol of this version of the frames. */
 export const WS_PROTOCOL = 'pandora.v1'
 /** Most subscriptions one socket may hold unless the server is configured otherwise. */
 export const WS_MAX_SUBSCRIPTIONS = 64
-/** Most items one `acks` frame may carry (64 items stay well under the 8 KiB client frame limit). */
+/** Most items one `acks` frame may carry. */
 export const WS_MAX_ACKS = 64
-/** Largest frame a server accepts from a client, in bytes; a larger one closes the socket (1009). */
-export const WS_MAX_CLIENT_FRAME_BYTES = 8 * 1024
+/**
+ * Largest frame a server accepts from a client, in bytes; a larger one closes the socket (1009).
+ * Room for a `send` frame of many messages; each message is still held to the store's `maxSize`.
+ */
+export const WS_MAX_CLIENT_FRAME_BYTES = 1024 * 1024
+/** Most messages one `send` frame may carry. */
+export const WS_MAX_SENDS = 256
 
 /**
  * Close codes of the protocol: the standard ones Pandora uses and its own (4000–4999).
@@ -42,7 +48,7 @@ export const WS_CLOSE = {
 } as const
 
 /** Optional frames a server of this version understands, announced in its welcome. */
-export const WS_FEATURES = ['acks', 'messages'] as const
+export const WS_FEATURES = ['acks', 'messages', 'send'] as const
 
 // Any string, so that a client reads codes a newer server adds; servers send only ErrorCode values.
 const errorCode = z.string().meta({ description: 'A stable error code (see ErrorCodes)' })
@@ -73,6 +79,15 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
       .min(1)
       .max(WS_MAX_ACKS)
       .meta({ description: 'Leases to confirm; answered by one ok frame, failures listed in its errors' }),
+    ref,
+  }),
+  z.object({
+    type: z.literal('send'),
+    messages: z
+      .array(sendRequestSchema)
+      .min(1)
+      .max(WS_MAX_SENDS)
+      .meta({ description: 'Messages to send; answered by one `sent` frame with a result per message' }),
     ref,
   }),
   z.object({ type: z.literal('reject'), mid: keySchema, lid: keySchema, delay: delaySchema.optional(), ref }),
@@ -119,6 +134,18 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
     message: z.string(),
   }),
   z.object({ type: z.literal('pong'), ref }),
+  z.object({
+    type: z.literal('sent'),
+    ref,
+    results: z
+      .array(
+        z.union([
+          z.object({ mid: z.string(), duplicate: z.boolean() }),
+          z.object({ error: z.object({ code: errorCode, message: z.string() }) }),
+        ]),
+      )
+      .meta({ description: 'Per message of the `send` frame, in order: its mid, or why it was refused' }),
+  }),
 ])
 
 export type ClientFrame = z.infer<typeof clientFrameSchema>

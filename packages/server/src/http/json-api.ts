@@ -13,11 +13,10 @@ import {
   redriveRequestSchema,
   rejectRequestSchema,
   renewRequestSchema,
-  type SendInput,
-  type SendRequest,
   Status,
   sendBatchRequestSchema,
   sendRequestSchema,
+  sendRequestToInput,
   storedToWire,
 } from '@pandora/core'
 import { permit } from '../auth.js'
@@ -27,13 +26,7 @@ import { sendJson } from './responses.js'
 import type { Handler, RouteContext, Router } from './router.js'
 import { validate } from './validate.js'
 
-const toInput = (r: SendRequest): SendInput => ({
-  sender: r.sender,
-  receiver: r.receiver,
-  fields: r.fields,
-  ...(r.delay !== undefined ? { delay: r.delay } : {}),
-  ...(r.clientTime !== undefined ? { clientTime: r.clientTime } : {}),
-})
+const toInput = sendRequestToInput
 
 /**
  * Mounts the versioned JSON API under `/v1`: one handler per route of core's `JSON_ROUTES` (the

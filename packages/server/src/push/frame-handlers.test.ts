@@ -11,13 +11,18 @@ const mid = (n: number) => n.toString(16).padStart(40, '0')
 const lid = (n: number) => `f${n}`.padStart(40, '0')
 const owner: PushSubscriptionOwner = { open: true, congested: false, push: () => {}, now: () => 0 }
 
-/** A context on fakes: a store whose ack fails for the mids in `refuse`, a hub that records calls. */
-function context(options: { principal?: boolean; refuse?: Map<string, Error> } = {}) {
+/**
+ * A context on fakes: a store whose ack fails for the mids in `refuse` (a PandoraError fails that
+ * item alone; any other error fails the store's whole batch, as a failed transaction would), a hub
+ * that records calls.
+ */
+function context(options: { principal?: boolean; refuse?: Map<string, Error>; sender?: boolean } = {}) {
   const sent: ServerFrame[] = []
   const calls: string[] = []
   const refused: string[] = []
   const errors: unknown[] = []
-  const auth = new TokenAuth([{ name: 'reader', token: 'secret-token-1', scopes: { receive: ['*@b'] } }])
+  const scopes = options.sender ? { receive: ['*@b'], send: ['*@b'] } : { receive: ['*@b'] }
+  const auth = new TokenAuth([{ name: 'reader', token: 'secret-token-1', scopes }])
   const gate = new AuthGate(
     options.principal === false ? null : auth.authenticate('secret-token-1'),
     auth,
@@ -30,7 +35,17 @@ function context(options: { principal?: boolean; refuse?: Map<string, Error> } =
         const error = options.refuse?.get(m)
         if (error) throw error
       },
+      ackMany: async (items) => {
+        const outcomes = items.map((i) => options.refuse?.get(i.mid) ?? null)
+        const fault = outcomes.find((e) => e !== null && !(e instanceof PandoraError))
+        if (fault) throw fault
+        return outcomes as (PandoraError | null)[]
+      },
       renew: async () => 42_000,
+      send: async (input) => {
+        if (input.receiver === 'full@b') throw new PandoraError('message_too_big')
+        return { mid: `mid-of-${input.receiver}`, duplicate: input.receiver === 'dup@b' }
+      },
     },
     hub: {
       attach: (t) => calls.push(`attach ${t.receiver}`),
@@ -101,9 +116,9 @@ describe('frame handlers', () => {
     expect(ctx.leases.release(mid(1), lid(1))).toBeNull()
   })
 
-  it('frame handlers - acks answer per item, kick each receiver once, and report store faults', async () => {
-    const fault = new Error('disk on fire')
-    const { ctx, sent, calls, errors } = context({ refuse: new Map([[mid(3), fault]]) })
+  it('frame handlers - acks answer per item and kick each receiver once', async () => {
+    const stale = new PandoraError('unable_to_change_status')
+    const { ctx, sent, calls, errors } = context({ refuse: new Map([[mid(3), stale]]) })
     hold(ctx, 's1', 'a@b', [1, 2])
     hold(ctx, 's2', 'c@b', [3])
     await handleFrame(ctx, {
@@ -113,9 +128,54 @@ describe('frame handlers', () => {
     })
     expect(calls).toEqual(['kick a@b', 'kick c@b'])
     expect(sent).toEqual([
-      { type: 'ok', ref: 'b', errors: [{ index: 2, code: 'internal', message: expect.any(String) }] },
+      {
+        type: 'ok',
+        ref: 'b',
+        errors: [{ index: 2, code: 'unable_to_change_status', message: stale.message }],
+      },
+    ])
+    expect(errors).toEqual([])
+  })
+
+  it('frame handlers - a store fault fails every item of an acks frame and is reported once', async () => {
+    const fault = new Error('disk on fire')
+    const { ctx, sent, errors } = context({ refuse: new Map([[mid(3), fault]]) })
+    hold(ctx, 's1', 'a@b', [1, 2, 3])
+    await handleFrame(ctx, {
+      type: 'acks',
+      ref: 'f',
+      items: [1, 2, 3].map((i) => ({ mid: mid(i), lid: lid(i) })),
+    })
+    expect(sent).toEqual([
+      {
+        type: 'ok',
+        ref: 'f',
+        errors: [0, 1, 2].map((index) => ({ index, code: 'internal', message: expect.any(String) })),
+      },
     ])
     expect(errors).toEqual([fault])
+  })
+
+  it('frame handlers - send answers one sent frame with a result per message, refusals alone', async () => {
+    const { ctx, sent } = context({ sender: true })
+    const m = (receiver: string) => ({ sender: 'w@b', receiver, fields: { k: 'v' } })
+    await handleFrame(ctx, {
+      type: 'send',
+      ref: 's',
+      messages: [m('a@b'), m('full@b'), m('dup@b'), m('x@elsewhere')],
+    })
+    expect(sent).toEqual([
+      {
+        type: 'sent',
+        ref: 's',
+        results: [
+          { mid: 'mid-of-a@b', duplicate: false },
+          { error: { code: 'message_too_big', message: expect.any(String) } },
+          { mid: 'mid-of-dup@b', duplicate: true },
+          { error: { code: 'forbidden', message: expect.stringContaining('x@elsewhere') } },
+        ],
+      },
+    ])
   })
 
   it('frame handlers - unsubscribe gives the leases back before answering', async () => {

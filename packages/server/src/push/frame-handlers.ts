@@ -5,6 +5,7 @@ import {
   type ServerFrame,
   Status,
   type Store,
+  sendRequestToInput,
   toPandoraError,
 } from '@pandora/core'
 import type { Principal } from '../auth.js'
@@ -21,9 +22,9 @@ type FrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>
  * and that a handler cannot reach the socket itself (only {@link FrameContext.send}).
  */
 export interface FrameContext {
-  readonly store: Pick<Store, 'ack' | 'renew'>
+  readonly store: Pick<Store, 'ack' | 'ackMany' | 'renew' | 'send'>
   readonly hub: Pick<PushHub, 'attach' | 'detach' | 'kick' | 'giveBack'>
-  readonly metrics: Pick<Metrics, 'acked' | 'rejected'>
+  readonly metrics: Pick<Metrics, 'acked' | 'rejected' | 'sent'>
   readonly gate: Pick<AuthGate, 'principal' | 'authenticate'>
   readonly leases: LeaseBook
   /** The socket new subscriptions push through. */
@@ -77,6 +78,8 @@ async function dispatch(ctx: FrameContext, frame: ClientFrame): Promise<void> {
       return handleAcks(ctx, principal, frame)
     case 'renew':
       return handleRenew(ctx, principal, frame)
+    case 'send':
+      return handleSend(ctx, principal, frame)
   }
 }
 
@@ -136,22 +139,24 @@ export async function handleSettle(
   ctx.send({ type: 'ok', ...refOf(frame) })
 }
 
-/** `acks`: many confirmations in one frame; each item fails or succeeds alone. */
+/** `acks`: many confirmations in one frame, one store call; each item fails or succeeds alone. */
 export async function handleAcks(
   ctx: FrameContext,
   principal: Principal,
   frame: FrameOf<'acks'>,
 ): Promise<void> {
   mayReceive(principal)
-  // Every item goes to the store at once (one group commit).
-  const outcomes = await Promise.all(
-    frame.items.map((item) =>
-      ctx.store.ack(item.mid, item.lid, Status.confirmed).then(
-        () => null,
-        (error: unknown) => error,
-      ),
-    ),
-  )
+  let outcomes: (PandoraError | null)[]
+  try {
+    outcomes = await ctx.store.ackMany(
+      frame.items.map((i) => ({ mid: i.mid, lid: i.lid, status: Status.confirmed })),
+    )
+  } catch (error) {
+    // The store failed the batch as a whole (its transaction did not commit): every item failed.
+    ctx.onError(error)
+    const e = toPandoraError(error)
+    outcomes = frame.items.map(() => e)
+  }
   const errors: { index: number; code: string; message: string }[] = []
   // Credit comes back for all of them before the hub is kicked, so it fetches once for all.
   const freed = new Set<string>()
@@ -159,16 +164,39 @@ export async function handleAcks(
     const item = frame.items[index]!
     const receiver = ctx.leases.release(item.mid.toLowerCase(), item.lid.toLowerCase())
     if (receiver !== null) freed.add(receiver)
-    if (error === null) {
-      ctx.metrics.acked.inc()
-      return
-    }
-    const e = toPandoraError(error)
-    if (e.code === 'internal') ctx.onError(error)
-    errors.push({ index, code: e.code, message: e.message })
+    if (error === null) ctx.metrics.acked.inc()
+    else errors.push({ index, code: error.code, message: error.message })
   })
   for (const receiver of freed) ctx.hub.kick(receiver)
   ctx.send({ type: 'ok', ...refOf(frame), ...(errors.length > 0 ? { errors } : {}) })
+}
+
+/**
+ * `send`: several messages over the open socket, answered by one `sent` frame with a result per
+ * message. Each is stored as `POST /v1/messages` would store it, on its own: the store's group
+ * commit gives them one transaction and one fsync, and one refused message fails alone.
+ */
+export async function handleSend(
+  ctx: FrameContext,
+  principal: Principal,
+  frame: FrameOf<'send'>,
+): Promise<void> {
+  const results = await Promise.all(
+    frame.messages.map(async (m) => {
+      try {
+        if (!principal.canSend(m.receiver))
+          throw new PandoraError('forbidden', `this token may not send to ${m.receiver}`)
+        const r = await ctx.store.send(sendRequestToInput(m))
+        if (!r.duplicate) ctx.metrics.sent.inc()
+        return { mid: r.mid, duplicate: r.duplicate }
+      } catch (error) {
+        const e = toPandoraError(error)
+        if (e.code === 'internal') ctx.onError(error)
+        return { error: { code: e.code, message: e.message } }
+      }
+    }),
+  )
+  ctx.send({ type: 'sent', ...refOf(frame), results })
 }
 
 /** `renew`: the store moves the lease's end; the subscription's credit then waits for the new end. */

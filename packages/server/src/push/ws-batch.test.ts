@@ -20,11 +20,44 @@ const sendBatch = (receiver: string, n: number) =>
   })
 
 describe.each(STORE_KINDS)('WebSocket batch frames (%s store)', (kind) => {
-  it('welcome - announces the acks and messages frames', async () => {
+  it('welcome - announces the acks, messages and send frames', async () => {
     server = await startServer({ kind })
     const ws = await open()
     const welcome = await ws.next('welcome')
-    expect(welcome.features).toEqual(expect.arrayContaining(['acks', 'messages']))
+    expect(welcome.features).toEqual(expect.arrayContaining(['acks', 'messages', 'send']))
+  })
+
+  it('send - messages sent over the socket are stored and pushed; a bad one is refused alone', async () => {
+    server = await startServer({ kind })
+    const box = uniqueMailbox()
+    const ws = await open()
+    await ws.next('welcome')
+    ws.send({
+      type: 'send',
+      ref: 'x',
+      messages: [
+        { sender: 's@test', receiver: box, fields: { i: '1' } },
+        { sender: 's@test', receiver: box, fields: { big: 'y'.repeat(5000) } },
+        { sender: 's@test', receiver: box, fields: { i: '2' } },
+        { sender: 's@test', receiver: box, fields: { i: '1' }, clientTime: '2024-01-01T00:00:00Z' },
+        { sender: 's@test', receiver: box, fields: { i: '1' }, clientTime: '2024-01-01T00:00:00Z' },
+      ],
+    })
+    const sent = await ws.next('sent')
+    expect(sent.ref).toBe('x')
+    expect(sent.results.map((r) => ('error' in r ? r.error.code : r.duplicate))).toEqual([
+      false,
+      'message_too_big',
+      false,
+      false,
+      true,
+    ])
+    expect(await server.store.stats(box)).toMatchObject({ pending: 3 })
+    ws.send({ type: 'subscribe', sub: 'r', receiver: box, prefetch: 8, batch: true })
+    const pushed = await ws.next('messages')
+    expect(pushed.messages.map((m) => m.mid)).toEqual(
+      sent.results.flatMap((r) => ('mid' in r && !r.duplicate ? [r.mid] : [])),
+    )
   })
 
   it('messages - a batching subscriber gets queued messages in one frame, up to its prefetch', async () => {
