@@ -3,14 +3,14 @@ import { MemoryStore } from '@pandora/core'
 import { createServer, type PandoraServer } from '@pandora/server'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { uniqueMailbox } from '../../../test-support/mailbox.js'
 import { ARTIFACTS, assertBuilt, DIST, launchBrowser, missingPrerequisite } from './browser.js'
 
 const missing = missingPrerequisite()
 const inCi = process.env.CI === 'true'
 if (missing && !inCi) console.warn(`webui e2e skipped: ${missing}`)
 
-let counter = 0
-const mailbox = (tag: string) => `${tag}-${Date.now().toString(36)}-${++counter}@e2e`
+const mailbox = (tag: string) => uniqueMailbox(tag, 'e2e')
 
 async function apiSend(
   server: PandoraServer,
