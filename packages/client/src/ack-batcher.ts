@@ -1,14 +1,7 @@
 import type { PandoraError } from '@pandora/core'
 import type { Reply, RequestFrame } from './pending-replies.js'
 import { frameToError } from './problem.js'
-
-/** An ack waiting for the end of the tick, to leave with the others in one `acks` frame. */
-interface QueuedAck {
-  mid: string
-  lid: string
-  resolve: () => void
-  reject: (error: unknown) => void
-}
+import { TurnBatcher } from './turn-batcher.js'
 
 /** What an {@link AckBatcher} needs: a way to send a frame and await its reply. */
 export interface AckBatcherOptions {
@@ -19,13 +12,6 @@ export interface AckBatcherOptions {
   /** Runs `flush` once the current burst is over. Default: `setImmediate` where it exists, else a 0 ms timeout. */
   nextTurn?: (flush: () => void) => void
 }
-
-// Node's setImmediate runs after the I/O of this turn, so every handler that settles during one
-// burst of frames lands in the same batch; elsewhere a zero timeout does the same job.
-const defaultNextTurn: (run: () => void) => void =
-  typeof globalThis.setImmediate === 'function'
-    ? (run) => globalThis.setImmediate(run)
-    : (run) => setTimeout(run, 0)
 
 /**
  * Collects the acks made in one turn of the event loop and sends them in `acks` frames of at most
@@ -39,43 +25,27 @@ const defaultNextTurn: (run: () => void) => void =
  * ```
  */
 export class AckBatcher {
-  readonly #options: AckBatcherOptions
-  #queue: QueuedAck[] = []
+  readonly #batcher: TurnBatcher<{ mid: string; lid: string }, void>
 
   constructor(options: AckBatcherOptions) {
-    this.#options = options
+    this.#batcher = new TurnBatcher<{ mid: string; lid: string }, void>({
+      maxBatch: options.maxBatch,
+      ...(options.nextTurn ? { nextTurn: options.nextTurn } : {}),
+      flush: async (items) => {
+        const reply = await options.request({ type: 'acks', items })
+        const failed = new Map<number, PandoraError>()
+        if (reply.type === 'ok')
+          for (const e of reply.errors ?? []) failed.set(e.index, frameToError(e.code, e.message))
+        return items.map((_, i) => {
+          const error = failed.get(i)
+          return error ? { ok: false as const, error } : { ok: true as const, value: undefined }
+        })
+      },
+    })
   }
 
   /** Queues an ack for this turn's frame; resolves when the server confirmed this item. */
   add(mid: string, lid: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (this.#queue.length === 0) (this.#options.nextTurn ?? defaultNextTurn)(() => this.#flush())
-      this.#queue.push({ mid, lid, resolve, reject })
-    })
-  }
-
-  #flush(): void {
-    const all = this.#queue
-    this.#queue = []
-    const size = this.#options.maxBatch
-    for (let start = 0; start < all.length; start += size) {
-      const batch = all.slice(start, start + size)
-      const items = batch.map(({ mid, lid }) => ({ mid, lid }))
-      this.#options.request({ type: 'acks', items }).then(
-        (reply) => {
-          const failed = new Map<number, PandoraError>()
-          if (reply.type === 'ok')
-            for (const e of reply.errors ?? []) failed.set(e.index, frameToError(e.code, e.message))
-          batch.forEach((a, i) => {
-            const error = failed.get(i)
-            if (error) a.reject(error)
-            else a.resolve()
-          })
-        },
-        (error: unknown) => {
-          for (const a of batch) a.reject(error)
-        },
-      )
-    }
+    return this.#batcher.add({ mid, lid })
   }
 }

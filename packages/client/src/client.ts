@@ -126,13 +126,24 @@ export class PandoraClient {
   ): Promise<SendResult> {
     const { clientTime, ...rest } = options
     const body = toSendRequest({ receiver, fields, ...rest }, this.#options.from, clientTime)
-    return this.#http.call({
-      method: 'POST',
-      path: plainPath('send'),
-      body,
-      schema: sendResponseSchema,
-      signal: options.signal,
-      idempotent: true,
+    const overHttp = () =>
+      this.#http.call({
+        method: 'POST',
+        path: plainPath('send'),
+        body,
+        schema: sendResponseSchema,
+        signal: options.signal,
+        idempotent: true,
+      })
+    // Connected (subscribing, or after connect()): the send rides the open socket, gathered with
+    // this turn's other sends into one frame. A call with a signal stays on HTTP, which can abort.
+    const overSocket = options.signal ? undefined : this.#connection?.trySend(body)
+    if (!overSocket) return overHttp()
+    return overSocket.catch((error: unknown) => {
+      // The socket dropped with the frame in flight: send again over HTTP. The body (its clientTime
+      // included) is the same, so if the first one was stored this one is its duplicate.
+      if (error instanceof PandoraError && error.code === 'connection_lost') return overHttp()
+      throw error
     })
   }
 

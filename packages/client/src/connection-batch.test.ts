@@ -70,4 +70,40 @@ describe('connection batch frames', () => {
     autoReply(c, { welcome: false })
     await client.close()
   })
+
+  it('send - once connected, sends of one turn leave in one send frame; a refused one rejects alone', async () => {
+    const hub = new MemoryHub()
+    const client = new PandoraClient({
+      url: 'http://pandora.test',
+      transport: hub.transport,
+      from: 'web@shop',
+    })
+    const connected = client.connect()
+    const conn = await hub.nextConnection()
+    conn.push(welcomeFrame({ features: [...FEATURES, 'send'] }))
+    await connected
+    const sends = Promise.allSettled([
+      client.send('orders@shop', { sku: 'A1' }),
+      client.send('orders@shop', { sku: 'B2' }),
+      client.send('orders@shop', { big: 'x' }),
+    ])
+    const frame = await conn.waitFor('send')
+    const first = fakeKey('1')
+    expect(frame.messages.map((m) => m.fields)).toEqual([{ sku: 'A1' }, { sku: 'B2' }, { big: 'x' }])
+    expect(frame.messages.every((m) => m.sender === 'web@shop' && m.receiver === 'orders@shop')).toBe(true)
+    conn.push({
+      type: 'sent',
+      ...(frame.ref ? { ref: frame.ref } : {}),
+      results: [
+        { mid: first, duplicate: false },
+        { mid: fakeKey('2'), duplicate: true },
+        { error: { code: 'message_too_big', message: 'message is too big. max size is 4096' } },
+      ],
+    })
+    const [a, b, c] = await sends
+    expect(a).toMatchObject({ status: 'fulfilled', value: { mid: first, duplicate: false } })
+    expect(b).toMatchObject({ status: 'fulfilled', value: { duplicate: true } })
+    expect(c).toMatchObject({ status: 'rejected', reason: { code: 'message_too_big' } })
+    await client.close()
+  })
 })

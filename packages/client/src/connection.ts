@@ -1,8 +1,11 @@
 import {
   PandoraError,
+  type SendRequest,
+  type SendResult,
   serverFrameSchema,
   type WireLeasedMessage,
   WS_MAX_ACKS,
+  WS_MAX_SENDS,
   WS_PROTOCOL,
 } from '@pandora/core'
 import { AckBatcher } from './ack-batcher.js'
@@ -13,6 +16,10 @@ import { PendingReplies, type Reply, type RequestFrame } from './pending-replies
 import { frameToError } from './problem.js'
 import { type ReconnectEvent, type ReconnectOptions, ReconnectPolicy } from './reconnect-policy.js'
 import type { Transport, TransportCloseInfo, TransportFactory } from './transport.js'
+import { TurnBatcher } from './turn-batcher.js'
+
+/** Largest `send` frame the SDK builds, in characters of JSON (the server takes up to 1 MiB). */
+const SEND_FRAME_BUDGET = 256 * 1024
 
 /**
  * The state of the client's WebSocket: `connecting` (first attempt), `open` (handshake done,
@@ -58,6 +65,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly #replies: PendingReplies
   readonly #reconnect: ReconnectPolicy
   readonly #acks: AckBatcher
+  readonly #sends: TurnBatcher<SendRequest, SendResult>
   #state: ConnectionState = 'idle'
   #transport: Transport | undefined
   #retryTimer: ReturnType<typeof setTimeout> | undefined
@@ -72,6 +80,32 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.#replies = new PendingReplies(options.requestTimeout)
     this.#reconnect = new ReconnectPolicy(options.reconnect, options.random)
     this.#acks = new AckBatcher({ request: (frame) => this.request(frame), maxBatch: WS_MAX_ACKS })
+    this.#sends = new TurnBatcher<SendRequest, SendResult>({
+      maxBatch: WS_MAX_SENDS,
+      // Well under the server's frame limit, whatever the bodies.
+      maxSize: SEND_FRAME_BUDGET,
+      size: (m) => JSON.stringify(m).length,
+      flush: async (messages) => {
+        const reply = await this.request({ type: 'send', messages })
+        if (reply.type !== 'sent')
+          throw new PandoraError('internal', `expected a sent frame, got ${reply.type}`)
+        return reply.results.map((r) =>
+          'error' in r
+            ? { ok: false as const, error: frameToError(r.error.code, r.error.message) }
+            : { ok: true as const, value: { mid: r.mid, duplicate: r.duplicate } },
+        )
+      },
+    })
+  }
+
+  /**
+   * Sends a message over the open socket when the server takes `send` frames, gathered with the
+   * other sends of this turn into one frame; `undefined` when the socket is not open or the server
+   * predates the frame (the caller uses HTTP then).
+   */
+  trySend(message: SendRequest): Promise<SendResult> | undefined {
+    if (this.#state !== 'open' || !this.#features.has('send')) return undefined
+    return this.#sends.add(message)
   }
 
   get state(): ConnectionState {
