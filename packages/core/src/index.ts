@@ -48,11 +48,13 @@ export {
   type LeasedMessage,
   type MessageHeader,
   type PreparedMessage,
+  prepareEach,
   prepareMessage,
   RESERVED_FIELDS,
   type SendInput,
   type SendResult,
   type StoredMessage,
+  storeEach,
 } from './message.js'
 export { isActiveStatus, Status, type StatusCode, type StatusName, statusName } from './status.js'
 export type {

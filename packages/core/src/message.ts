@@ -103,3 +103,37 @@ export async function prepareMessage(
   const bytes = utf8(body)
   return { mid: await contentKey(bytes), sender, receiver, fields, body, bytes, delay }
 }
+
+/**
+ * Prepares each input on its own: its {@link PreparedMessage}, or the error that input alone fails
+ * with, so a store can store the good ones of a batch together (`sendMany`).
+ */
+export async function prepareEach(
+  inputs: readonly SendInput[],
+  options: { now: number; maxSize?: number },
+): Promise<(PreparedMessage | PandoraError)[]> {
+  if (!Array.isArray(inputs)) throw new PandoraError('invalid_input', 'expected a list of messages')
+  return Promise.all(
+    inputs.map((i) =>
+      prepareMessage(i, options).catch((error: unknown) => {
+        if (error instanceof PandoraError) return error
+        throw error
+      }),
+    ),
+  )
+}
+
+/**
+ * Runs `store` on the prepared messages of a `sendMany` and puts its results back in the inputs'
+ * order, next to the errors of the inputs that failed alone. The same body twice is one message,
+ * as in `sendBatch`: the store sees it once, the second is its duplicate.
+ */
+export async function storeEach(
+  prepared: readonly (PreparedMessage | PandoraError)[],
+  store: (valid: PreparedMessage[]) => Promise<SendResult[]>,
+): Promise<(SendResult | PandoraError)[]> {
+  const valid = prepared.filter((p): p is PreparedMessage => !(p instanceof PandoraError))
+  const stored = valid.length > 0 ? await store(valid) : []
+  let next = 0
+  return prepared.map((p) => (p instanceof PandoraError ? p : stored[next++]!))
+}

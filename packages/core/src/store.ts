@@ -94,8 +94,14 @@ export interface MessageStore {
 
   /** Stores a message; see {@link SendResult}. */
   send(input: SendInput): Promise<SendResult>
-  /** Stores several messages, each as `send` would, in one transaction. */
+  /** Stores several messages, each as `send` would, in one transaction: all of them, or none. */
   sendBatch(inputs: readonly SendInput[]): Promise<SendResult[]>
+  /**
+   * Stores several messages in one transaction, each on its own account: the result has, per
+   * input in order, its {@link SendResult} or the error `send` would have thrown for it alone
+   * (`invalid_mailbox`, `message_too_big`, …). A failure of the store itself rejects the call.
+   */
+  sendMany(inputs: readonly SendInput[]): Promise<(SendResult | PandoraError)[]>
 
   /** Leases up to `max` due messages of `receiver`, oldest due first. Empty when none is due. */
   fetch(receiver: string, options: FetchOptions): Promise<LeasedMessage[]>

@@ -305,6 +305,28 @@ export function runStoreConformance(options: ConformanceOptions): void {
     })
   })
 
+  describe('sendMany', () => {
+    it('sendMany - stores the good messages of a batch together; each bad one fails alone, in order', async () => {
+      const { store } = await open()
+      const box = mailbox()
+      const clientTime = '2024-01-01T00:00:00Z'
+      const results = await store.sendMany([
+        msg(box, { a: '1' }),
+        msg('', { a: '2' }),
+        msg(box, { big: 'x'.repeat(5000) }),
+        msg(box, { same: '1' }, { clientTime }),
+        msg(box, { same: '1' }, { clientTime }),
+        msg(box, { a: '3' }, { delay: 1000 }),
+      ])
+      const codes = results.map((r) => (r instanceof PandoraError ? r.code : r.duplicate))
+      expect(codes).toEqual([false, 'invalid_mailbox', 'message_too_big', false, true, false])
+      expect(await store.stats(box)).toMatchObject({ pending: 2, delayed: 1 })
+      const again = await store.sendMany([msg(box, { same: '1' }, { clientTime })])
+      expect(again).toEqual([{ mid: (results[3] as { mid: string }).mid, duplicate: true }])
+      expect(await store.sendMany([])).toEqual([])
+    })
+  })
+
   describe('ackMany', () => {
     it('ackMany - confirms and rejects in one call; each item succeeds or fails alone, in order', async () => {
       const h = await open()

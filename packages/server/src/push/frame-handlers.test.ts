@@ -42,10 +42,12 @@ function context(options: { principal?: boolean; refuse?: Map<string, Error>; se
         return outcomes as (PandoraError | null)[]
       },
       renew: async () => 42_000,
-      send: async (input) => {
-        if (input.receiver === 'full@b') throw new PandoraError('message_too_big')
-        return { mid: `mid-of-${input.receiver}`, duplicate: input.receiver === 'dup@b' }
-      },
+      sendMany: async (inputs) =>
+        inputs.map((input) =>
+          input.receiver === 'full@b'
+            ? new PandoraError('message_too_big')
+            : { mid: `mid-of-${input.receiver}`, duplicate: input.receiver === 'dup@b' },
+        ),
     },
     hub: {
       attach: (t) => calls.push(`attach ${t.receiver}`),

@@ -2,6 +2,7 @@ import {
   type ClientFrame,
   LEASE_DEFAULT_MS,
   PandoraError,
+  type SendResult,
   type ServerFrame,
   Status,
   type Store,
@@ -22,7 +23,7 @@ type FrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>
  * and that a handler cannot reach the socket itself (only {@link FrameContext.send}).
  */
 export interface FrameContext {
-  readonly store: Pick<Store, 'ack' | 'ackMany' | 'renew' | 'send'>
+  readonly store: Pick<Store, 'ack' | 'ackMany' | 'renew' | 'sendMany'>
   readonly hub: Pick<PushHub, 'attach' | 'detach' | 'kick' | 'giveBack'>
   readonly metrics: Pick<Metrics, 'acked' | 'rejected' | 'sent'>
   readonly gate: Pick<AuthGate, 'principal' | 'authenticate'>
@@ -173,29 +174,34 @@ export async function handleAcks(
 
 /**
  * `send`: several messages over the open socket, answered by one `sent` frame with a result per
- * message. Each is stored as `POST /v1/messages` would store it, on its own: the store's group
- * commit gives them one transaction and one fsync, and one refused message fails alone.
+ * message. Each is checked on its own (a refused one fails alone), and the good ones are stored
+ * together with `sendMany`: one transaction, one fsync, one statement on PostgreSQL.
  */
 export async function handleSend(
   ctx: FrameContext,
   principal: Principal,
   frame: FrameOf<'send'>,
 ): Promise<void> {
-  const results = await Promise.all(
-    frame.messages.map(async (m) => {
-      try {
-        if (!principal.canSend(m.receiver))
-          throw new PandoraError('forbidden', `this token may not send to ${m.receiver}`)
-        const r = await ctx.store.send(sendRequestToInput(m))
-        if (!r.duplicate) ctx.metrics.sent.inc()
-        return { mid: r.mid, duplicate: r.duplicate }
-      } catch (error) {
-        const e = toPandoraError(error)
-        if (e.code === 'internal') ctx.onError(error)
-        return { error: { code: e.code, message: e.message } }
-      }
-    }),
-  )
+  const allowed = frame.messages.map((m) => principal.canSend(m.receiver))
+  const toStore = frame.messages.filter((_, i) => allowed[i]).map(sendRequestToInput)
+  let stored: (SendResult | PandoraError)[]
+  try {
+    stored = await ctx.store.sendMany(toStore)
+  } catch (error) {
+    // The store failed the frame as a whole (its transaction did not commit): every message failed.
+    ctx.onError(error)
+    const e = toPandoraError(error)
+    stored = toStore.map(() => e)
+  }
+  let next = 0
+  const results = frame.messages.map((m, i) => {
+    const r = allowed[i]
+      ? stored[next++]!
+      : new PandoraError('forbidden', `this token may not send to ${m.receiver}`)
+    if (r instanceof PandoraError) return { error: { code: r.code, message: r.message } }
+    if (!r.duplicate) ctx.metrics.sent.inc()
+    return { mid: r.mid, duplicate: r.duplicate }
+  })
   ctx.send({ type: 'sent', ...refOf(frame), results })
 }
 

@@ -7,10 +7,12 @@ import {
   type LeasedMessage,
   type MessageHeader,
   type PreparedMessage,
+  prepareEach,
   prepareMessage,
   type SendInput,
   type SendResult,
   type StoredMessage,
+  storeEach,
 } from '../../message.js'
 import { isActiveStatus, Status, type StatusCode } from '../../status.js'
 import type {
@@ -120,6 +122,17 @@ export class MemoryStore implements Store {
     if (!Array.isArray(inputs)) throw new PandoraError('invalid_input', 'expected a list of messages')
     const now = this.#clock.now()
     const prepared = await Promise.all(inputs.map((i) => prepareMessage(i, { now, maxSize: this.#maxSize })))
+    return this.#store(prepared, now)
+  }
+
+  async sendMany(inputs: readonly SendInput[]): Promise<(SendResult | PandoraError)[]> {
+    this.#open()
+    const now = this.#clock.now()
+    const prepared = await prepareEach(inputs, { now, maxSize: this.#maxSize })
+    return storeEach(prepared, async (valid) => this.#store(valid, now))
+  }
+
+  #store(prepared: readonly PreparedMessage[], now: number): SendResult[] {
     this.#open()
     const results = prepared.map((p) => this.#enqueue(p, now))
     const due = new Set(prepared.filter((_, i) => !results[i]!.duplicate).map((p) => p.receiver))

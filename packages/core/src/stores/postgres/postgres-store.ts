@@ -7,10 +7,13 @@ import { assertMailbox } from '../../mailbox.js'
 import {
   type LeasedMessage,
   type MessageHeader,
+  type PreparedMessage,
+  prepareEach,
   prepareMessage,
   type SendInput,
   type SendResult,
   type StoredMessage,
+  storeEach,
 } from '../../message.js'
 import { Status, type StatusCode } from '../../status.js'
 import type {
@@ -204,6 +207,17 @@ export class PostgresStore implements Store {
     // receivedAt and sendWhen are set by the database.
     const now = this.clock.now()
     const prepared = await Promise.all(inputs.map((i) => prepareMessage(i, { now, maxSize: this.#maxSize })))
+    return this.#store(prepared)
+  }
+
+  async sendMany(inputs: readonly SendInput[]): Promise<(SendResult | PandoraError)[]> {
+    this.#open()
+    const prepared = await prepareEach(inputs, { now: this.clock.now(), maxSize: this.#maxSize })
+    return storeEach(prepared, (valid) => this.#store(valid))
+  }
+
+  /** Inserts prepared messages in one statement; results in their order. */
+  async #store(prepared: readonly PreparedMessage[]): Promise<SendResult[]> {
     if (prepared.length === 0) return []
     // The same body twice in one batch is one message: only its first occurrence may be new.
     const first = new Map<string, number>()

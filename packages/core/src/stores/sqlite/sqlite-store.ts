@@ -10,10 +10,12 @@ import {
   type LeasedMessage,
   type MessageHeader,
   type PreparedMessage,
+  prepareEach,
   prepareMessage,
   type SendInput,
   type SendResult,
   type StoredMessage,
+  storeEach,
 } from '../../message.js'
 import { Status, type StatusCode } from '../../status.js'
 import type {
@@ -184,6 +186,17 @@ export class SqliteStore implements Store {
     if (!Array.isArray(inputs)) throw new PandoraError('invalid_input', 'expected a list of messages')
     const now = this.#clock.now()
     const prepared = await Promise.all(inputs.map((i) => prepareMessage(i, { now, maxSize: this.#maxSize })))
+    return this.#store(prepared, now)
+  }
+
+  async sendMany(inputs: readonly SendInput[]): Promise<(SendResult | PandoraError)[]> {
+    this.#open()
+    const now = this.#clock.now()
+    const prepared = await prepareEach(inputs, { now, maxSize: this.#maxSize })
+    return storeEach(prepared, (valid) => this.#store(valid, now))
+  }
+
+  async #store(prepared: readonly PreparedMessage[], now: number): Promise<SendResult[]> {
     this.#open()
     if (prepared.length === 0) return []
     const results = await this.#write(() => prepared.map((p) => this.#insert(p, now)))
