@@ -45,6 +45,9 @@ async function main(): Promise<void> {
     `pandorad listening on ${server.url}`,
   )
 
+  // Log lines are written asynchronously: flush them before exiting, or the last ones (the very
+  // lines saying how the shutdown went) are lost when stdout is a pipe.
+  const exit = (code: number) => logger.flush(() => process.exit(code))
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return
@@ -53,16 +56,16 @@ async function main(): Promise<void> {
     // Requests get 10 s to finish and peers 1 s to answer the close handshake; past this, give up.
     setTimeout(() => {
       logger.error('shutdown took too long; exiting')
-      process.exit(1)
+      exit(1)
     }, 20_000).unref()
     server.close().then(
       () => {
         logger.info('stopped')
-        process.exit(0)
+        exit(0)
       },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed')
-        process.exit(1)
+        exit(1)
       },
     )
   }

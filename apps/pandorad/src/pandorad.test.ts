@@ -67,6 +67,8 @@ describe('pandorad', () => {
     p.child.kill('SIGTERM')
     expect(await p.exited).toBe(0)
     expect(await closed).toBe(1001)
+    // Its last line says the shutdown finished, even with stdout a pipe (lines are flushed first).
+    expect(p.output().trim().split('\n').at(-1)).toContain('"msg":"stopped"')
     // Leased for an hour, yet available at once after the restart: the lease was given back.
     const again = await start(['--db', db])
     const fetched = new URLSearchParams(await (await form(`${again.url}/fetch`, { receiver: 'w@d' })).text())
