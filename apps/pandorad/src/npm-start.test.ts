@@ -39,7 +39,7 @@ describe('npm start', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let out = ''
-    const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)))
+    const exited = new Promise<number | null>((resolve) => npm.once('close', (code) => resolve(code)))
     const listening = await new Promise<{ pid: number; port: number }>((resolve, reject) => {
       npm.stdout!.on('data', (chunk: Buffer) => {
         out += chunk.toString()
