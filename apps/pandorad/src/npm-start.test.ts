@@ -56,7 +56,7 @@ describe('npm start', () => {
 
     npm.kill('SIGTERM')
     expect(await exited, out).toBe(0)
-    expect(out).toContain('"msg":"stopped"')
+    expect(out).toContain('"signal":"SIGTERM","msg":"shutting down')
     expect(alive(listening.pid), 'pandorad still running after npm exited').toBe(false)
     expect(await portOpen(listening.port)).toBe(false)
   }, 120_000)

@@ -114,6 +114,7 @@ describe('packed SDK', () => {
       )
       expect(result.stdout).toBe('')
     },
+    60_000, // tsc takes seconds, more on a busy machine
   )
 
   it('packed SDK - the server package loads from CommonJS and ESM', async () => {
