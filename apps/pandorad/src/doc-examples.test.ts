@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
+import { type DocBlock, fencedBlocks, freePort, RUNNABLE, runBlock, userEnv } from './doc-blocks.js'
 import { type RunningPandorad, spawnPandorad } from './spawn-pandorad.js'
 
 // Every `console` block of the docs that talks to a local pandorad runs here, command by command,
@@ -102,5 +104,122 @@ describe('doc examples', () => {
       }
     }
     server.child.kill('SIGKILL')
+  })
+})
+
+// Every fenced block of the READMEs and docs (the rules are in doc-blocks.ts): TypeScript,
+// JavaScript and shell examples run against a real pandorad and must print what their output block
+// shows; TypeScript ones also type-check.
+const blockDocs = ['README.md', 'packages/client/README.md', 'apps/webui/README.md', ...docs.slice(1)]
+const blocks = blockDocs
+  .filter((f) => f.endsWith('.md'))
+  .flatMap((file) => fencedBlocks(file, readFileSync(join(root, file), 'utf8')))
+const runnable = blocks.filter((b) => RUNNABLE.includes(b.lang) && !b.flags.includes('no-run'))
+const work = join(root, 'node_modules', '.cache', 'pandora-doc-examples')
+const postgresUrl = process.env.PANDORA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const name = (b: DocBlock) => `${b.file}:${b.line}`
+
+async function postgresAnswers(): Promise<string | null> {
+  const { default: pg } = await import('pg')
+  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 })
+  try {
+    await client.connect()
+    return null
+  } catch (error) {
+    return (error as Error).message
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  const { default: pg } = await import('pg')
+  const client = new pg.Client({ connectionString: postgresUrl })
+  await client.connect()
+  await client.query(`drop schema if exists ${schema} cascade`)
+  await client.end()
+}
+
+describe('doc code blocks', () => {
+  afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+  it('doc code blocks - every block is runnable, data, or marked no-run', () => {
+    const unmarked = blocks.filter((b) => b.lang === 'html' && !b.flags.includes('no-run')).map(name)
+    expect(unmarked, 'browser pages cannot run here: mark them ```html no-run').toEqual([])
+    const silent = runnable.filter((b) => b.output === undefined).map(name)
+    expect(silent, 'a runnable block needs a ```text output block after it').toEqual([])
+    for (const b of blocks.filter((b) => b.lang === 'json'))
+      expect(() => JSON.parse(b.code), name(b)).not.toThrow()
+  })
+
+  it.each(runnable.map((b) => ({ at: name(b), b })))(
+    'doc code blocks - $at runs as written',
+    async ({ b }) => {
+      const dir = join(work, randomBytes(6).toString('hex'))
+      mkdirSync(dir, { recursive: true })
+      const token = b.code.includes('PANDORA_TOKEN') ? { PANDORA_TOKEN: randomBytes(16).toString('hex') } : {}
+      const extra: Record<string, string> = { ...token }
+      const ports = new Map<string, string>()
+      let server: RunningPandorad | undefined
+      let schema: string | undefined
+      if (b.lang === 'sh' && /\bpandorad\b|\bnpm start\b/.test(b.code)) {
+        // The block starts its own servers: each port it names becomes a free one.
+        for (const [port] of b.code.matchAll(/\b400\d\b/g)) ports.set(port, String(await freePort()))
+        if (b.code.includes('postgres')) {
+          const unreachable = await postgresAnswers()
+          if (unreachable && process.env.CI !== 'true')
+            return void console.warn(`${name(b)} skipped: ${unreachable}`)
+          schema = `pandora_docs_${randomBytes(4).toString('hex')}`
+          extra.PANDORA_POSTGRES_SCHEMA = schema
+        }
+      } else {
+        server = await spawnPandorad(['--db', join(dir, 'pandora.db')], token)
+        running.push(server)
+        ports.set('4003', new URL(server.url).port)
+      }
+      const code = b.code.replace(/\b400\d\b/g, (p) => ports.get(p) ?? p)
+      try {
+        const ran = await runBlock(b, code, dir, userEnv(extra), 30_000)
+        expect(ran.code, `${name(b)} failed:\n${ran.stderr}`).toBe(0)
+        expect(ran.stdout).toBe(b.output)
+      } finally {
+        server?.child.kill('SIGKILL')
+        if (schema) await dropSchema(schema)
+      }
+    },
+    40_000,
+  )
+
+  it('doc code blocks - the TypeScript examples type-check', () => {
+    const dir = join(work, 'typecheck')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n')
+    const compilerOptions = {
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      target: 'es2022',
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      types: ['node'],
+    }
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['*.ts'] }))
+    const files = new Map<string, string>()
+    runnable
+      .filter((b) => b.lang === 'ts')
+      .forEach((b, i) => {
+        files.set(`example-${i}.ts`, name(b))
+        writeFileSync(join(dir, `example-${i}.ts`), b.code)
+      })
+    let report = ''
+    try {
+      execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], {
+        encoding: 'utf8',
+      })
+    } catch (error) {
+      report = String((error as { stdout?: string }).stdout)
+      for (const [file, at] of files) report = report.replaceAll(file, at)
+    }
+    expect(report).toBe('')
   })
 })
