@@ -61,7 +61,9 @@ async function main(): Promise<void> {
     server.close().then(
       () => {
         logger.info('stopped')
-        exit(0)
+        // Everything is closed: let the process end by itself, so stdout drains its last lines
+        // (an explicit exit could cut a pipe's pending write). The deadline above still holds.
+        process.exitCode = 0
       },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed')
