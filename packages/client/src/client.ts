@@ -8,14 +8,14 @@ import {
 import { AdminApi } from './admin-api.js'
 import { assertReceiver, mailboxPath, plainPath } from './api-paths.js'
 import type {
-  BatchMessage,
+  BatchMessageFor,
   ClientFetchOptions,
   FetchManyOptions,
   HeadersOptions,
   MailboxStats,
   PandoraClientEvents,
   PandoraClientOptions,
-  SendOptions,
+  SendArgs,
 } from './client-options.js'
 import { Connection, type ConnectionState } from './connection.js'
 import { Emitter } from './emitter.js'
@@ -33,6 +33,10 @@ import { type WebSocketConstructor, WebSocketTransport } from './websocket-trans
  * The Pandora SDK: send and fetch over HTTP, subscribe over one shared WebSocket that reconnects
  * by itself, and admin helpers. Works in Node ≥ 20 and browsers.
  *
+ * `Sender` records whether the client has a default sender (the `from` option): with one, `send`
+ * needs no options; without one (or when it is not known to be a string) every send must name
+ * its `from`, which the types then require.
+ *
  * @example
  * ```ts
  * const pandora = new PandoraClient({ url: 'http://127.0.0.1:4003', token })
@@ -45,7 +49,7 @@ import { type WebSocketConstructor, WebSocketTransport } from './websocket-trans
  * await pandora.close()
  * ```
  */
-export class PandoraClient {
+export class PandoraClient<Sender extends string | undefined = string | undefined> {
   readonly #options: PandoraClientOptions
   readonly #http: HttpApi
   readonly #admin: AdminApi
@@ -54,7 +58,7 @@ export class PandoraClient {
   readonly #httpOps: LeaseOps
   #connection: Connection | undefined
 
-  constructor(options: PandoraClientOptions) {
+  constructor(options: PandoraClientOptions & { from?: Sender }) {
     if (!options || typeof options.url !== 'string') {
       throw new PandoraError('invalid_input', 'the url option is required')
     }
@@ -122,8 +126,9 @@ export class PandoraClient {
   async send(
     receiver: string,
     fields: Record<string, string | readonly string[]>,
-    options: SendOptions = {},
+    ...args: SendArgs<Sender>
   ): Promise<SendResult> {
+    const options = args[0] ?? {}
     const { clientTime, ...rest } = options
     const body = toSendRequest({ receiver, fields, ...rest }, this.#options.from, clientTime)
     const overHttp = () =>
@@ -149,7 +154,7 @@ export class PandoraClient {
 
   /** Sends up to 256 messages in one request (one transaction on the server); results in order. */
   async sendBatch(
-    messages: readonly BatchMessage[],
+    messages: readonly BatchMessageFor<Sender>[],
     options: { signal?: AbortSignal } = {},
   ): Promise<SendResult[]> {
     const body = { messages: messages.map((m) => toSendRequest(m, this.#options.from)) }

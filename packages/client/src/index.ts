@@ -9,12 +9,14 @@ export { type BackoffOptions, backoffDelay, type RetryDelayOptions, retryDelay }
 export { PandoraClient } from './client.js'
 export type {
   BatchMessage,
+  BatchMessageFor,
   ClientFetchOptions,
   FetchManyOptions,
   HeadersOptions,
   MailboxStats,
   PandoraClientEvents,
   PandoraClientOptions,
+  SendArgs,
   SendOptions,
 } from './client-options.js'
 export type { ConnectionState } from './connection.js'
