@@ -69,6 +69,7 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
       fetch: options.fetch,
       requestTimeout: options.requestTimeout ?? 10_000,
       retries: options.retries ?? 2,
+      probePath: plainPath('info'),
     })
     this.#admin = new AdminApi(this.#http)
     this.#httpOps = httpLeaseOps(this.#http)
@@ -85,8 +86,11 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
   }
 
   /**
-   * Listens to client events: `state` ('connecting' | 'open' | 'reconnecting' | 'closed'),
-   * `reconnect` and `error`. Returns a function that removes the listener.
+   * Listens to client events: `state` ('connecting' | 'open' | 'reconnecting' | 'closed' |
+   * 'failed'), `reconnect` and `error`. Returns a function that removes the listener. A refused
+   * origin, host or token is final: the state goes `failed` and `error` fires once with a
+   * {@link PandoraError} whose code says which (`origin_not_allowed`, `host_not_allowed`,
+   * `unauthorized`, `forbidden`).
    *
    * @example
    * ```ts
@@ -108,7 +112,10 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
     this.#events.off(event, listener)
   }
 
-  /** Opens the WebSocket now rather than on the first subscribe; resolves once it is open. */
+  /**
+   * Opens the WebSocket now rather than on the first subscribe; resolves once it is open, rejects
+   * when the connection fails for good (a refusal, or `maxAttempts` ran out) or the client closes.
+   */
   connect(): Promise<void> {
     return this.#socket().whenOpen()
   }
@@ -218,7 +225,9 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
   subscribe(receiver: string, handler: MessageHandler, options: SubscribeOptions = {}): MailboxSubscription {
     assertReceiver(receiver)
     if (typeof handler !== 'function') throw new PandoraError('invalid_input', 'handler must be a function')
-    if (this.#socket().state === 'closed') throw new PandoraError('connection_lost', 'client closed')
+    const socket = this.#socket()
+    if (socket.failure) throw socket.failure
+    if (socket.state === 'closed') throw new PandoraError('connection_lost', 'client closed')
     return this.#subs.add(receiver, handler, options)
   }
 
@@ -334,11 +343,16 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
       reconnect: o.reconnect ?? {},
       requestTimeout: o.requestTimeout ?? 10_000,
       heartbeat: o.heartbeat,
+      diagnose: () => this.#http.diagnose(),
       onOpen: () => this.#subs.resubscribeAll(),
       onMessage: (subId, message) => this.#subs.deliver(subId, message),
       onSubscriptionError: (subId, error) => this.#subs.failed(subId, error),
     })
-    connection.on('state', (state) => this.#events.emit('state', state))
+    connection.on('state', (state) => {
+      // The error event has told the client once; each subscription hears it on its own too.
+      if (state === 'failed' && connection.failure) this.#subs.failAll(connection.failure)
+      this.#events.emit('state', state)
+    })
     connection.on('error', (error) => this.#events.emit('error', error))
     connection.on('reconnect', (event) => this.#events.emit('reconnect', event))
     this.#connection = connection

@@ -37,11 +37,6 @@ export async function handshake(options: HandshakeOptions): Promise<Welcome> {
   return hello
 }
 
-/** True for handshake failures that retrying cannot fix: the same token would be refused again. */
-export function isFinalHandshakeError(error: PandoraError): boolean {
-  return error.code === 'unauthorized' || error.code === 'forbidden'
-}
-
 /** Anything a connection attempt threw, as a {@link PandoraError} (`unavailable` when it was not one). */
 export function toPandoraError(error: unknown): PandoraError {
   return error instanceof PandoraError ? error : new PandoraError('unavailable', undefined, { cause: error })

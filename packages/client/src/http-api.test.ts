@@ -139,6 +139,29 @@ describe('http', () => {
     await expect(pandora.info()).rejects.toMatchObject({ code: 'unavailable' })
   })
 
+  it('errors - a call the browser blocks (refused preflight) names the refusal, found by GET /v1/info', async () => {
+    let attempts = 0
+    let probe: { auth: string | null } | undefined
+    server.use(
+      http.post(`${BASE}/v1/messages`, () => {
+        attempts++
+        return HttpResponse.error() // all a page sees of a refused CORS preflight
+      }),
+      http.get(`${BASE}/v1/info`, ({ request }) => {
+        probe = { auth: request.headers.get('authorization') }
+        return problem(403, 'origin_not_allowed', 'origin not allowed')
+      }),
+    )
+    const pandora = new PandoraClient({ url: BASE, token: 't0k', from: 'web@shop' })
+    await expect(pandora.send('orders@shop', { a: '1' })).rejects.toMatchObject({
+      name: 'PandoraError',
+      code: 'origin_not_allowed',
+      status: 403,
+    })
+    expect(attempts).toBe(1) // a refusal is not retried
+    expect(probe).toEqual({ auth: null }) // the probe is a simple request: no token, no preflight
+  })
+
   it('fetch - returns null when the mailbox has nothing due', async () => {
     server.use(http.post(`${BASE}/v1/mailboxes/:r/fetch`, () => HttpResponse.json({ messages: [] })))
     const pandora = new PandoraClient({ url: BASE })

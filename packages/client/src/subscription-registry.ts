@@ -65,6 +65,11 @@ export class SubscriptionRegistry {
     else this.#host.reportError(error)
   }
 
+  /** The connection failed for good: every subscription is told why and closes. */
+  failAll(error: PandoraError): void {
+    for (const sub of this.#subs.values()) sub.terminated(error)
+  }
+
   /** Closes every subscription, waiting for running handlers up to `timeout` ms. */
   async closeAll(options: { timeout?: number } = {}): Promise<void> {
     await Promise.all([...this.#subs.values()].map((s) => s.close(options)))
