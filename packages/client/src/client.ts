@@ -1,10 +1,10 @@
+import type { SendResult } from '@pandora/core'
 import {
-  fetchResponseSchema,
+  fetchResponseMini,
   PandoraError,
-  type SendResult,
-  sendBatchResponseSchema,
-  sendResponseSchema,
-} from '@pandora/core'
+  sendBatchResponseMini,
+  sendResponseMini,
+} from '@pandora/core/protocol'
 import { AdminApi } from './admin-api.js'
 import { assertReceiver, mailboxPath, plainPath } from './api-paths.js'
 import type {
@@ -143,7 +143,7 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
         method: 'POST',
         path: plainPath('send'),
         body,
-        schema: sendResponseSchema,
+        schema: sendResponseMini,
         signal: options.signal,
         idempotent: true,
       })
@@ -169,7 +169,7 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
       method: 'POST',
       path: plainPath('sendBatch'),
       body,
-      schema: sendBatchResponseSchema,
+      schema: sendBatchResponseMini,
       signal: options.signal,
       idempotent: true,
     })
@@ -202,7 +202,7 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
       method: 'POST',
       path,
       body,
-      schema: fetchResponseSchema,
+      schema: fetchResponseMini,
       signal: options.signal,
       extraTime: options.wait ?? 0,
     })

@@ -1,13 +1,5 @@
-import {
-  PandoraError,
-  type SendRequest,
-  type SendResult,
-  serverFrameSchema,
-  type WireLeasedMessage,
-  WS_MAX_ACKS,
-  WS_MAX_SENDS,
-  WS_PROTOCOL,
-} from '@pandora/core'
+import type { SendRequest, SendResult, WireLeasedMessage } from '@pandora/core'
+import { PandoraError, serverFrameMini, WS_MAX_ACKS, WS_MAX_SENDS, WS_PROTOCOL } from '@pandora/core/protocol'
 import { AckBatcher } from './ack-batcher.js'
 import { Emitter } from './emitter.js'
 import { handshake, toPandoraError, type Welcome } from './handshake.js'
@@ -247,7 +239,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.emit('error', new PandoraError('internal', 'the server sent a frame that is not JSON'))
       return
     }
-    const parsed = serverFrameSchema.safeParse(json)
+    const parsed = serverFrameMini.safeParse(json)
     if (!parsed.success) {
       this.emit('error', new PandoraError('internal', 'the server sent an unknown frame'))
       return

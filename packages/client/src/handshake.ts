@@ -1,4 +1,5 @@
-import { PandoraError, type ServerFrame } from '@pandora/core'
+import type { ServerFrame } from '@pandora/core'
+import { PandoraError } from '@pandora/core/protocol'
 
 /** The server's first frame on a socket: its heartbeat, whether it wants a token, its optional frames. */
 export type Welcome = Extract<ServerFrame, { type: 'welcome' }>

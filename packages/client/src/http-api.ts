@@ -1,4 +1,4 @@
-import { PandoraError } from '@pandora/core'
+import { PandoraError } from '@pandora/core/protocol'
 import { backoffDelay } from './backoff.js'
 import { problemToError } from './problem.js'
 import { isRefusal } from './refusal.js'

@@ -4,7 +4,8 @@
  * Node without a global WebSocket gets the `ws` package through the package's `node` entry.
  * @packageDocumentation
  */
-export { type ErrorCode, ErrorCodes, PandoraError, type SendResult } from '@pandora/core'
+export type { SendResult } from '@pandora/core'
+export { type ErrorCode, ErrorCodes, PandoraError } from '@pandora/core/protocol'
 export { type BackoffOptions, backoffDelay, type RetryDelayOptions, retryDelay } from './backoff.js'
 export { PandoraClient } from './client.js'
 export type {

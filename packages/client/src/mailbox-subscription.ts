@@ -1,4 +1,5 @@
-import { PandoraError, type WireLeasedMessage } from '@pandora/core'
+import type { WireLeasedMessage } from '@pandora/core'
+import { PandoraError } from '@pandora/core/protocol'
 import { type RetryDelayOptions, retryDelay } from './backoff.js'
 import { LeaseKeeper } from './lease-keeper.js'
 import { type LeaseOps, Message } from './message.js'

@@ -1,4 +1,4 @@
-import { type ErrorCode, PandoraError } from '@pandora/core'
+import { type ErrorCode, PandoraError } from '@pandora/core/protocol'
 
 /**
  * The codes with which a server refuses this client as it is configured: a page's origin, the

@@ -1,4 +1,5 @@
-import { PandoraError, type WireLeasedMessage } from '@pandora/core'
+import type { WireLeasedMessage } from '@pandora/core'
+import { PandoraError } from '@pandora/core/protocol'
 import type { Connection } from './connection.js'
 import { MailboxSubscription, type MessageHandler, type SubscribeOptions } from './mailbox-subscription.js'
 import type { LeaseOps } from './message.js'
