@@ -1,21 +1,4 @@
-import { defineConfig, type Options } from 'tsup'
-
-type Plugin = NonNullable<Options['esbuildPlugins']>[number]
-
-/**
- * zod re-exports every translation of its messages as `z.locales` (about 260 kB); the SDK uses
- * only the English default, which zod imports on its own. Leaving the barrel out keeps the browser
- * file small.
- */
-const withoutZodLocales: Plugin = {
-  name: 'without-zod-locales',
-  setup(build) {
-    build.onResolve({ filter: /locales\/index\.js$/ }, (args) =>
-      /[\\/]zod[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'empty' } : undefined,
-    )
-    build.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'export {}', loader: 'js' }))
-  },
-}
+import { defineConfig } from 'tsup'
 
 export default defineConfig([
   {
@@ -30,7 +13,8 @@ export default defineConfig([
     external: ['ws', '@pandora/core'],
   },
   {
-    // One file for a <script type="module">: @pandora/core and zod inside, nothing of Node.
+    // One file for a <script type="module">: @pandora/core/protocol and zod/mini inside, nothing of
+    // Node. Its size budget is in .size-limit.json, checked by `npm test`.
     entry: { 'pandora-client.browser': 'src/index.ts' },
     format: ['esm'],
     platform: 'browser',
@@ -39,6 +23,5 @@ export default defineConfig([
     minify: true,
     sourcemap: true,
     outExtension: () => ({ js: '.js' }),
-    esbuildPlugins: [withoutZodLocales],
   },
 ])

@@ -3,6 +3,7 @@ import { defineConfig } from 'tsup'
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    protocol: 'src/protocol.ts',
     sqlite: 'src/stores/sqlite/index.ts',
     postgres: 'src/stores/postgres/index.ts',
   },
@@ -14,4 +15,7 @@ export default defineConfig({
   external: ['better-sqlite3', 'pg'],
   // import.meta.url in the CommonJS build too (the SQLite read worker resolves its driver from it).
   shims: true,
+  // One copy of each module across entries, CommonJS too: `PandoraError` from the root and from
+  // `/protocol` must be the same class for `instanceof`.
+  splitting: true,
 })

@@ -36,6 +36,27 @@ describe('pandorad config', () => {
     expect(config([]).allowHosts).toEqual([])
   })
 
+  it('flags - each variable is its flag in upper case; the old plural names are still read', () => {
+    for (const o of OPTIONS) expect(o.env).toBe(`PANDORA_${o.flag.toUpperCase().replaceAll('-', '_')}`)
+    const origins = ['https://a.example', 'http://127.0.0.1:5173']
+    expect(parseConfig([], { PANDORA_ALLOW_ORIGIN: origins.join(',') })).toMatchObject({
+      allowOrigins: origins,
+    })
+    expect(parseConfig([], { PANDORA_ALLOW_ORIGINS: origins.join(',') })).toMatchObject({
+      allowOrigins: origins,
+    })
+    expect(
+      parseConfig([], {
+        PANDORA_ALLOW_ORIGIN: 'https://new.example',
+        PANDORA_ALLOW_ORIGINS: 'https://old.example',
+      }),
+    ).toMatchObject({ allowOrigins: ['https://new.example'] })
+    expect(parseConfig([], { PANDORA_ALLOW_HOST: 'pandora.lan' })).toMatchObject({
+      allowHosts: ['pandora.lan'],
+    })
+    expect(helpText()).toContain('env PANDORA_ALLOW_ORIGIN (or PANDORA_ALLOW_ORIGINS)')
+  })
+
   it('errors - bad values are refused with a message naming the flag', () => {
     expect(() => parseConfig(['--port', 'x'], {})).toThrow(ConfigError)
     expect(() => parseConfig(['--port', '70000'], {})).toThrow(/--port/)

@@ -24,7 +24,10 @@ export interface Config {
 /** One option: its flag, environment variable, default and help. */
 interface Option {
   flag: string
+  /** The flag's name in upper case with `PANDORA_` before it: one name for both. */
   env: string
+  /** Older names of the variable, still read when `env` is unset. */
+  aliases?: string[]
   help: string
   default?: string
 }
@@ -66,12 +69,14 @@ export const OPTIONS: Option[] = [
   },
   {
     flag: 'allow-origin',
-    env: 'PANDORA_ALLOW_ORIGINS',
-    help: 'browser origins allowed cross-origin, comma-separated',
+    env: 'PANDORA_ALLOW_ORIGIN',
+    aliases: ['PANDORA_ALLOW_ORIGINS'],
+    help: "origins of pages elsewhere that may call, comma-separated (scheme://host:port; the server's own always may)",
   },
   {
     flag: 'allow-host',
-    env: 'PANDORA_ALLOW_HOSTS',
+    env: 'PANDORA_ALLOW_HOST',
+    aliases: ['PANDORA_ALLOW_HOSTS'],
     help: 'Host names served without a token besides loopback and the bound address, comma-separated',
   },
   {
@@ -93,7 +98,8 @@ export function helpText(): string {
   const rows = OPTIONS.map((o) => {
     const left = `  --${o.flag}${o.flag === 'no-webui' ? '' : ' <value>'}`
     const def = o.default ? ` (default ${o.default})` : ''
-    return `${left.padEnd(30)}${o.help}${def}\n${''.padEnd(30)}env ${o.env}`
+    const aliases = o.aliases?.length ? ` (or ${o.aliases.join(', ')})` : ''
+    return `${left.padEnd(30)}${o.help}${def}\n${''.padEnd(30)}env ${o.env}${aliases}`
   })
   return [
     'pandorad — the Pandora mailbox server',
@@ -155,8 +161,11 @@ export function parseConfig(
     const v = values[flag]
     if (typeof v === 'string') return v
     if (v === true) return 'true'
-    const fromEnv = env[o.env]
-    return fromEnv !== undefined && fromEnv !== '' ? fromEnv : o.default
+    for (const name of [o.env, ...(o.aliases ?? [])]) {
+      const fromEnv = env[name]
+      if (fromEnv !== undefined && fromEnv !== '') return fromEnv
+    }
+    return o.default
   }
   const store = get('store')
   if (store !== 'sqlite' && store !== 'postgres' && store !== 'memory') {

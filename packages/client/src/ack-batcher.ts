@@ -1,4 +1,4 @@
-import type { PandoraError } from '@pandora/core'
+import type { PandoraError } from '@pandora/core/protocol'
 import type { Reply, RequestFrame } from './pending-replies.js'
 import { frameToError } from './problem.js'
 import { TurnBatcher } from './turn-batcher.js'

@@ -1,10 +1,10 @@
 import {
-  countResponseSchema,
-  headersResponseSchema,
-  mailboxesResponseSchema,
-  mailboxStatsSchema,
-  storedMessageSchema,
-} from '@pandora/core'
+  countResponseMini,
+  headersResponseMini,
+  mailboxesResponseMini,
+  mailboxStatsMini,
+  storedMessageMini,
+} from '@pandora/core/protocol'
 import { mailboxPath, messagePath, plainPath } from './api-paths.js'
 import type { HeadersOptions, MailboxStats } from './client-options.js'
 import { FieldMap } from './field-map.js'
@@ -29,13 +29,13 @@ export class AdminApi {
 
   /** Counts of every mailbox. */
   async mailboxes(options: SignalOption = {}): Promise<MailboxStats[]> {
-    const r = await this.#get(plainPath('mailboxes'), mailboxesResponseSchema, options.signal)
+    const r = await this.#get(plainPath('mailboxes'), mailboxesResponseMini, options.signal)
     return r.mailboxes
   }
 
   /** Counts of one mailbox. */
   stats(receiver: string, options: SignalOption = {}): Promise<MailboxStats> {
-    return this.#get(mailboxPath('stats', receiver), mailboxStatsSchema, options.signal)
+    return this.#get(mailboxPath('stats', receiver), mailboxStatsMini, options.signal)
   }
 
   /** Headers of a mailbox's messages, oldest received first (newest first with `order: 'desc'`). */
@@ -48,13 +48,13 @@ export class AdminApi {
     if (options.limit !== undefined) query.set('limit', String(options.limit))
     if (options.order !== undefined) query.set('order', options.order)
     const qs = query.size > 0 ? `?${query}` : ''
-    const r = await this.#get(`${base}${qs}`, headersResponseSchema, options.signal)
+    const r = await this.#get(`${base}${qs}`, headersResponseMini, options.signal)
     return r.headers.map(headerFromWire)
   }
 
   /** One stored message with its body (null once collected); `not_found` when the mid is unknown. */
   async getMessage(mid: string, options: SignalOption = {}): Promise<MessageRecord> {
-    const w = await this.#get(messagePath('message', mid), storedMessageSchema, options.signal)
+    const w = await this.#get(messagePath('message', mid), storedMessageMini, options.signal)
     return { ...headerFromWire(w), fields: w.fields === null ? null : new FieldMap(w.fields) }
   }
 
@@ -62,7 +62,7 @@ export class AdminApi {
   async dead(receiver: string, options: { limit?: number } & SignalOption = {}): Promise<MessageSummary[]> {
     const base = mailboxPath('dead', receiver)
     const qs = options.limit === undefined ? '' : `?limit=${options.limit}`
-    const r = await this.#get(`${base}${qs}`, headersResponseSchema, options.signal)
+    const r = await this.#get(`${base}${qs}`, headersResponseMini, options.signal)
     return r.headers.map(headerFromWire)
   }
 
@@ -74,7 +74,7 @@ export class AdminApi {
       method: 'POST',
       path,
       body,
-      schema: countResponseSchema,
+      schema: countResponseMini,
       signal: options.signal,
     })
     return r.count
@@ -85,7 +85,7 @@ export class AdminApi {
     const r = await this.#http.call({
       method: 'DELETE',
       path: mailboxPath('purge', receiver),
-      schema: countResponseSchema,
+      schema: countResponseMini,
       signal: options.signal,
     })
     return r.count

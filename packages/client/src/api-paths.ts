@@ -1,4 +1,4 @@
-import { isValidMailbox, type JsonRouteId, PandoraError, routePath } from '@pandora/core'
+import { isValidMailbox, type JsonRouteId, PandoraError, routePath } from '@pandora/core/protocol'
 
 /** Throws `invalid_mailbox` before anything leaves when `receiver` cannot be a mailbox name. */
 export function assertReceiver(receiver: string): void {

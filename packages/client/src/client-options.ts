@@ -11,7 +11,10 @@ export interface PandoraClientOptions {
   url: string
   /** Bearer token, when the server requires one. Sent as a header over HTTP and in an `auth` frame over WebSocket. */
   token?: string
-  /** Default sender mailbox of {@link PandoraClient.send} when a call gives no `from`. */
+  /**
+   * Default sender mailbox of {@link PandoraClient.send} and {@link PandoraClient.sendBatch}. A
+   * client made without it must name the sender of every message (`{ from }`): the types demand it.
+   */
   from?: string
   /** The `fetch` function for HTTP calls. Default: `globalThis.fetch`. */
   fetch?: FetchFunction
@@ -54,6 +57,19 @@ export interface SendOptions {
   clientTime?: string | Date
   signal?: AbortSignal
 }
+
+/**
+ * The options argument of {@link PandoraClient.send} for a client whose default sender is `Sender`:
+ * optional when the client has a default sender (a string), else required and naming `from`.
+ */
+export type SendArgs<Sender extends string | undefined> = [Sender] extends [string]
+  ? [options?: SendOptions]
+  : [options: SendOptions & { from: string }]
+
+/** A message of {@link PandoraClient.sendBatch}: `from` is required unless the client has a default sender. */
+export type BatchMessageFor<Sender extends string | undefined> = [Sender] extends [string]
+  ? BatchMessage
+  : BatchMessage & { from: string }
 
 /** One message of {@link PandoraClient.sendBatch}. */
 export interface BatchMessage {

@@ -1,21 +1,21 @@
+import type { SendResult } from '@pandora/core'
 import {
-  fetchResponseSchema,
+  fetchResponseMini,
   PandoraError,
-  type SendResult,
-  sendBatchResponseSchema,
-  sendResponseSchema,
-} from '@pandora/core'
+  sendBatchResponseMini,
+  sendResponseMini,
+} from '@pandora/core/protocol'
 import { AdminApi } from './admin-api.js'
 import { assertReceiver, mailboxPath, plainPath } from './api-paths.js'
 import type {
-  BatchMessage,
+  BatchMessageFor,
   ClientFetchOptions,
   FetchManyOptions,
   HeadersOptions,
   MailboxStats,
   PandoraClientEvents,
   PandoraClientOptions,
-  SendOptions,
+  SendArgs,
 } from './client-options.js'
 import { Connection, type ConnectionState } from './connection.js'
 import { Emitter } from './emitter.js'
@@ -33,6 +33,10 @@ import { type WebSocketConstructor, WebSocketTransport } from './websocket-trans
  * The Pandora SDK: send and fetch over HTTP, subscribe over one shared WebSocket that reconnects
  * by itself, and admin helpers. Works in Node ≥ 20 and browsers.
  *
+ * `Sender` records whether the client has a default sender (the `from` option): with one, `send`
+ * needs no options; without one (or when it is not known to be a string) every send must name
+ * its `from`, which the types then require.
+ *
  * @example
  * ```ts
  * const pandora = new PandoraClient({ url: 'http://127.0.0.1:4003', token })
@@ -45,7 +49,7 @@ import { type WebSocketConstructor, WebSocketTransport } from './websocket-trans
  * await pandora.close()
  * ```
  */
-export class PandoraClient {
+export class PandoraClient<Sender extends string | undefined = string | undefined> {
   readonly #options: PandoraClientOptions
   readonly #http: HttpApi
   readonly #admin: AdminApi
@@ -54,7 +58,7 @@ export class PandoraClient {
   readonly #httpOps: LeaseOps
   #connection: Connection | undefined
 
-  constructor(options: PandoraClientOptions) {
+  constructor(options: PandoraClientOptions & { from?: Sender }) {
     if (!options || typeof options.url !== 'string') {
       throw new PandoraError('invalid_input', 'the url option is required')
     }
@@ -65,6 +69,7 @@ export class PandoraClient {
       fetch: options.fetch,
       requestTimeout: options.requestTimeout ?? 10_000,
       retries: options.retries ?? 2,
+      probePath: plainPath('info'),
     })
     this.#admin = new AdminApi(this.#http)
     this.#httpOps = httpLeaseOps(this.#http)
@@ -81,8 +86,11 @@ export class PandoraClient {
   }
 
   /**
-   * Listens to client events: `state` ('connecting' | 'open' | 'reconnecting' | 'closed'),
-   * `reconnect` and `error`. Returns a function that removes the listener.
+   * Listens to client events: `state` ('connecting' | 'open' | 'reconnecting' | 'closed' |
+   * 'failed'), `reconnect` and `error`. Returns a function that removes the listener. A refused
+   * origin, host or token is final: the state goes `failed` and `error` fires once with a
+   * {@link PandoraError} whose code says which (`origin_not_allowed`, `host_not_allowed`,
+   * `unauthorized`, `forbidden`).
    *
    * @example
    * ```ts
@@ -104,7 +112,10 @@ export class PandoraClient {
     this.#events.off(event, listener)
   }
 
-  /** Opens the WebSocket now rather than on the first subscribe; resolves once it is open. */
+  /**
+   * Opens the WebSocket now rather than on the first subscribe; resolves once it is open, rejects
+   * when the connection fails for good (a refusal, or `maxAttempts` ran out) or the client closes.
+   */
   connect(): Promise<void> {
     return this.#socket().whenOpen()
   }
@@ -122,8 +133,9 @@ export class PandoraClient {
   async send(
     receiver: string,
     fields: Record<string, string | readonly string[]>,
-    options: SendOptions = {},
+    ...args: SendArgs<Sender>
   ): Promise<SendResult> {
+    const options = args[0] ?? {}
     const { clientTime, ...rest } = options
     const body = toSendRequest({ receiver, fields, ...rest }, this.#options.from, clientTime)
     const overHttp = () =>
@@ -131,7 +143,7 @@ export class PandoraClient {
         method: 'POST',
         path: plainPath('send'),
         body,
-        schema: sendResponseSchema,
+        schema: sendResponseMini,
         signal: options.signal,
         idempotent: true,
       })
@@ -149,7 +161,7 @@ export class PandoraClient {
 
   /** Sends up to 256 messages in one request (one transaction on the server); results in order. */
   async sendBatch(
-    messages: readonly BatchMessage[],
+    messages: readonly BatchMessageFor<Sender>[],
     options: { signal?: AbortSignal } = {},
   ): Promise<SendResult[]> {
     const body = { messages: messages.map((m) => toSendRequest(m, this.#options.from)) }
@@ -157,7 +169,7 @@ export class PandoraClient {
       method: 'POST',
       path: plainPath('sendBatch'),
       body,
-      schema: sendBatchResponseSchema,
+      schema: sendBatchResponseMini,
       signal: options.signal,
       idempotent: true,
     })
@@ -190,7 +202,7 @@ export class PandoraClient {
       method: 'POST',
       path,
       body,
-      schema: fetchResponseSchema,
+      schema: fetchResponseMini,
       signal: options.signal,
       extraTime: options.wait ?? 0,
     })
@@ -213,7 +225,9 @@ export class PandoraClient {
   subscribe(receiver: string, handler: MessageHandler, options: SubscribeOptions = {}): MailboxSubscription {
     assertReceiver(receiver)
     if (typeof handler !== 'function') throw new PandoraError('invalid_input', 'handler must be a function')
-    if (this.#socket().state === 'closed') throw new PandoraError('connection_lost', 'client closed')
+    const socket = this.#socket()
+    if (socket.failure) throw socket.failure
+    if (socket.state === 'closed') throw new PandoraError('connection_lost', 'client closed')
     return this.#subs.add(receiver, handler, options)
   }
 
@@ -329,11 +343,16 @@ export class PandoraClient {
       reconnect: o.reconnect ?? {},
       requestTimeout: o.requestTimeout ?? 10_000,
       heartbeat: o.heartbeat,
+      diagnose: () => this.#http.diagnose(),
       onOpen: () => this.#subs.resubscribeAll(),
       onMessage: (subId, message) => this.#subs.deliver(subId, message),
       onSubscriptionError: (subId, error) => this.#subs.failed(subId, error),
     })
-    connection.on('state', (state) => this.#events.emit('state', state))
+    connection.on('state', (state) => {
+      // The error event has told the client once; each subscription hears it on its own too.
+      if (state === 'failed' && connection.failure) this.#subs.failAll(connection.failure)
+      this.#events.emit('state', state)
+    })
     connection.on('error', (error) => this.#events.emit('error', error))
     connection.on('reconnect', (event) => this.#events.emit('reconnect', event))
     this.#connection = connection

@@ -1,8 +1,33 @@
-import { describe, expect, it, vi } from 'vitest'
+import { HttpResponse, http } from 'msw'
+import { setupServer } from 'msw/node'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { PandoraClient } from './client.js'
 import type { ConnectionState } from './connection.js'
 import { MemoryHub } from './memory-transport.js'
 import { autoReply, welcomeFrame, wireMessage } from './testing/fake-server.js'
+
+// When a socket cannot open, the client asks GET /v1/info why: by default the server answers it,
+// so the failure is taken for a network problem and retried.
+const info = { version: '0.1.0', maxSize: 4096, authRequired: false, store: 'memory' }
+const probes: string[] = []
+const http$ = setupServer(
+  http.get('*/v1/info', ({ request }) => {
+    probes.push(request.url)
+    return HttpResponse.json(info)
+  }),
+)
+beforeAll(() => http$.listen({ onUnhandledRequest: 'error' }))
+afterEach(() => {
+  http$.resetHandlers()
+  probes.length = 0
+})
+afterAll(() => http$.close())
+
+const refusal = (status: number, code: string, title: string) =>
+  HttpResponse.json(
+    { type: `https://pandora.dev/errors/${code}`, title, status, code },
+    { status, headers: { 'content-type': 'application/problem+json' } },
+  )
 
 describe('connection', () => {
   it('connection - one socket serves every subscription', async () => {
@@ -108,10 +133,83 @@ describe('connection', () => {
     conn.push(welcomeFrame({ authRequired: true }))
     const auth = await conn.next()
     conn.push({ type: 'error', ref: auth.ref as string, code: 'unauthorized', message: 'unauthorized' })
-    await expect(opening).rejects.toMatchObject({ code: 'connection_lost' })
-    expect(client.state).toBe('closed')
+    await expect(opening).rejects.toMatchObject({ code: 'unauthorized' })
+    expect(client.state).toBe('failed')
     expect(errors).toEqual([expect.objectContaining({ code: 'unauthorized' })])
     expect(hub.attempts).toBe(1)
+  })
+
+  it('connection - a refused origin is final: failed, one typed error, no retries, subscriptions told', async () => {
+    const hub = new MemoryHub()
+    hub.refuse = true // what a browser sees of a 403 upgrade: the socket just does not open
+    http$.use(
+      http.get('http://pandora.test/v1/info', ({ request }) => {
+        probes.push(request.url)
+        return refusal(403, 'origin_not_allowed', 'origin not allowed')
+      }),
+    )
+    const client = new PandoraClient({
+      url: 'http://pandora.test',
+      transport: hub.transport,
+      reconnect: { initialDelay: 1, jitter: 0 },
+    })
+    const errors: unknown[] = []
+    const states: ConnectionState[] = []
+    const subErrors: unknown[] = []
+    client.on('error', (e) => errors.push(e))
+    client.on('state', (s) => states.push(s))
+    const sub = client.subscribe('orders@shop', () => {}, { onError: (e) => subErrors.push(e) })
+    const refused = { name: 'PandoraError', code: 'origin_not_allowed', status: 403 }
+    await expect(sub.ready).rejects.toMatchObject(refused)
+    await expect(client.connect()).rejects.toMatchObject(refused)
+    expect(client.state).toBe('failed')
+    expect(states).toEqual(['connecting', 'failed'])
+    expect(errors).toEqual([expect.objectContaining(refused)])
+    expect(subErrors).toEqual([expect.objectContaining(refused)])
+    expect(hub.attempts).toBe(1)
+    expect(probes).toEqual(['http://pandora.test/v1/info'])
+    expect(() => client.subscribe('orders@shop', () => {})).toThrow(expect.objectContaining(refused))
+    await client.close()
+    expect(client.state).toBe('failed')
+  })
+
+  it('connection - a refused host is final too, and a loop over messages() ends with it', async () => {
+    const hub = new MemoryHub()
+    hub.refuse = true
+    http$.use(
+      http.get('http://pandora.test/v1/info', () => refusal(421, 'host_not_allowed', 'host not allowed')),
+    )
+    const client = new PandoraClient({ url: 'http://pandora.test', transport: hub.transport })
+    const errors: unknown[] = []
+    client.on('error', (e) => errors.push(e))
+    const loop = (async () => {
+      for await (const _ of client.messages('orders@shop')) {
+        // nothing arrives
+      }
+    })()
+    await expect(loop).rejects.toMatchObject({ code: 'host_not_allowed', status: 421 })
+    expect(errors).toHaveLength(1)
+    expect(client.state).toBe('failed')
+  })
+
+  it('connection - a socket that cannot open while HTTP answers is retried, not failed', async () => {
+    const hub = new MemoryHub()
+    hub.refuse = true
+    const client = new PandoraClient({
+      url: 'http://pandora.test',
+      transport: hub.transport,
+      reconnect: { initialDelay: 1, jitter: 0 },
+    })
+    const reconnects: number[] = []
+    client.on('reconnect', (e) => reconnects.push(e.attempt))
+    const opening = client.connect()
+    await vi.waitFor(() => expect(reconnects.length).toBeGreaterThanOrEqual(2))
+    expect(client.state).toBe('reconnecting')
+    hub.refuse = false
+    autoReply(await hub.nextConnection())
+    await opening
+    expect(client.state).toBe('open')
+    await client.close()
   })
 
   it('connection - gives up after maxAttempts failed attempts', async () => {
@@ -124,7 +222,7 @@ describe('connection', () => {
     })
     await expect(client.connect()).rejects.toMatchObject({ code: 'connection_lost' })
     expect(hub.attempts).toBe(4)
-    expect(client.state).toBe('closed')
+    expect(client.state).toBe('failed')
   })
 
   it('connection - a dropped socket fails acks in flight with connection_lost', async () => {

@@ -1,20 +1,13 @@
-import {
-  PandoraError,
-  type SendRequest,
-  type SendResult,
-  serverFrameSchema,
-  type WireLeasedMessage,
-  WS_MAX_ACKS,
-  WS_MAX_SENDS,
-  WS_PROTOCOL,
-} from '@pandora/core'
+import type { SendRequest, SendResult, WireLeasedMessage } from '@pandora/core'
+import { PandoraError, serverFrameMini, WS_MAX_ACKS, WS_MAX_SENDS, WS_PROTOCOL } from '@pandora/core/protocol'
 import { AckBatcher } from './ack-batcher.js'
 import { Emitter } from './emitter.js'
-import { handshake, isFinalHandshakeError, toPandoraError, type Welcome } from './handshake.js'
+import { handshake, toPandoraError, type Welcome } from './handshake.js'
 import { Heartbeat } from './heartbeat.js'
 import { PendingReplies, type Reply, type RequestFrame } from './pending-replies.js'
 import { frameToError } from './problem.js'
 import { type ReconnectEvent, type ReconnectOptions, ReconnectPolicy } from './reconnect-policy.js'
+import { isRefusal } from './refusal.js'
 import type { Transport, TransportCloseInfo, TransportFactory } from './transport.js'
 import { TurnBatcher } from './turn-batcher.js'
 
@@ -24,9 +17,11 @@ const SEND_FRAME_BUDGET = 256 * 1024
 /**
  * The state of the client's WebSocket: `connecting` (first attempt), `open` (handshake done,
  * subscriptions live), `reconnecting` (dropped, waiting to try again), `closed` (closed by the
- * client, or given up). `idle` before anything needed a socket; it is never emitted.
+ * client), `failed` (for good, not by the client: the server refused it — origin, host or token —
+ * or `maxAttempts` ran out; the `error` event said why). `idle` before anything needed a socket;
+ * it is never emitted. `closed` and `failed` are final.
  */
-export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed' | 'failed'
 
 /** Events of a {@link Connection}. */
 export interface ConnectionEvents extends Record<string, unknown> {
@@ -44,6 +39,11 @@ export interface ConnectionOptions {
   requestTimeout: number
   /** Ping interval in ms; `undefined` follows the server's welcome, `false` turns pings off. */
   heartbeat?: number | false | undefined
+  /**
+   * Asks the server over HTTP why the socket could not open, since browsers hide the status of a
+   * refused upgrade; resolves with a refusal that retrying cannot fix, else `undefined`.
+   */
+  diagnose?: (() => Promise<PandoraError | undefined>) | undefined
   /** Source of jitter, in [0, 1). */
   random?: () => number
   /** Called each time the socket is open and authenticated (first time and after every reconnect). */
@@ -71,6 +71,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   #retryTimer: ReturnType<typeof setTimeout> | undefined
   #heartbeat: Heartbeat | undefined
   #welcome: { resolve: (w: Welcome) => void; reject: (e: unknown) => void } | undefined
+  #failure: PandoraError | undefined
   /** Optional frames the server announced in its welcome. */
   #features = new Set<string>()
 
@@ -112,6 +113,11 @@ export class Connection extends Emitter<ConnectionEvents> {
     return this.#state
   }
 
+  /** Why the connection is `failed`; undefined in any other state. */
+  get failure(): PandoraError | undefined {
+    return this.#failure
+  }
+
   /** Starts connecting if nothing did yet. */
   start(): void {
     if (this.#state === 'idle') {
@@ -124,6 +130,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   whenOpen(): Promise<void> {
     if (this.#state === 'open') return Promise.resolve()
     if (this.#state === 'closed') return Promise.reject(new PandoraError('connection_lost', 'client closed'))
+    if (this.#failure) return Promise.reject(this.#failure)
     this.start()
     return new Promise((resolve, reject) => {
       const off = this.on('state', (state) => {
@@ -133,6 +140,9 @@ export class Connection extends Emitter<ConnectionEvents> {
         } else if (state === 'closed') {
           off()
           reject(new PandoraError('connection_lost', 'client closed'))
+        } else if (state === 'failed') {
+          off()
+          reject(this.#failure)
         }
       })
     })
@@ -140,6 +150,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** Sends a frame and resolves with the server's reply to it; a server `error` rejects. */
   request(frame: RequestFrame): Promise<Reply> {
+    if (this.#failure) return Promise.reject(this.#failure)
     if (this.#state !== 'open' || !this.#transport) {
       return Promise.reject(new PandoraError('connection_lost', 'the WebSocket is not open'))
     }
@@ -157,7 +168,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** Closes the socket for good: pending requests fail, no reconnection. */
   close(): void {
-    if (this.#state === 'closed') return
+    if (this.#state === 'closed' || this.#state === 'failed') return
     const transport = this.#transport
     this.#teardown(new PandoraError('connection_lost', 'client closed'))
     transport?.close(1000, 'client closed')
@@ -172,6 +183,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     })
     // Awaited only once the transport is up; a drop before that must not surface as unhandled.
     welcome.catch(() => {})
+    let connected = false
     try {
       await transport.connect(this.#options.url, WS_PROTOCOL, {
         onFrame: (data) => {
@@ -181,6 +193,7 @@ export class Connection extends Emitter<ConnectionEvents> {
           if (this.#transport === transport) this.#onDrop(info)
         },
       })
+      connected = true
       const hello = await handshake({
         welcome,
         token: this.#options.token,
@@ -195,17 +208,26 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.#options.onOpen()
     } catch (error) {
       if (this.#transport !== transport) return
-      const err = toPandoraError(error)
+      let err = toPandoraError(error)
       transport.close(4000, 'handshake failed')
-      if (isFinalHandshakeError(err)) {
-        // The same token will be refused again: retrying would only hammer the server.
-        this.emit('error', err)
-        this.#teardown(err)
-        this.#setState('closed')
-        return
+      if (!connected && this.#options.diagnose) {
+        // The upgrade failed: a refused origin or host looks like an unreachable server from here.
+        const refusal = await this.#options.diagnose().catch(() => undefined)
+        if (this.#transport !== transport) return
+        if (refusal) err = refusal
       }
-      this.#scheduleRetry(err)
+      // The same origin, host or token will be refused again: retrying would only hammer the server.
+      if (isRefusal(err)) this.#fail(err)
+      else this.#scheduleRetry(err)
     }
+  }
+
+  /** Stops for good because of `error`: no more attempts, everything waiting is told, one `error` event. */
+  #fail(error: PandoraError): void {
+    this.#teardown(error)
+    this.#failure = error
+    this.#setState('failed')
+    this.emit('error', error)
   }
 
   #onFrame(data: string): void {
@@ -217,7 +239,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.emit('error', new PandoraError('internal', 'the server sent a frame that is not JSON'))
       return
     }
-    const parsed = serverFrameSchema.safeParse(json)
+    const parsed = serverFrameMini.safeParse(json)
     if (!parsed.success) {
       this.emit('error', new PandoraError('internal', 'the server sent an unknown frame'))
       return
@@ -268,8 +290,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.#transport = undefined
     const next = this.#reconnect.next()
     if (next === undefined) {
-      this.emit('error', new PandoraError('connection_lost', 'gave up reconnecting', { cause: error }))
-      this.#setState('closed')
+      this.#fail(new PandoraError('connection_lost', 'gave up reconnecting', { cause: error }))
       return
     }
     this.#setState('reconnecting')

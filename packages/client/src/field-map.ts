@@ -1,4 +1,4 @@
-import { emptyFields, type Fields } from '@pandora/core'
+import { emptyFields, type Fields } from '@pandora/core/protocol'
 
 /**
  * A message body: string fields, each with one or more values (like URL query values).

@@ -1,6 +1,7 @@
 import { PandoraError } from '@pandora/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { handshake, isFinalHandshakeError, toPandoraError, type Welcome } from './handshake.js'
+import { handshake, toPandoraError, type Welcome } from './handshake.js'
+import { isRefusal } from './refusal.js'
 
 const welcome = (over: Partial<Welcome> = {}): Welcome => ({
   type: 'welcome',
@@ -51,7 +52,7 @@ describe('handshake', () => {
       (e: unknown) => toPandoraError(e),
     )
     expect(error).toMatchObject({ code: 'unauthorized' })
-    expect(error && isFinalHandshakeError(error)).toBe(true)
+    expect(error && isRefusal(error)).toBe(true)
   })
 
   it('handshake - a refused token fails the handshake with the server error', async () => {
@@ -77,7 +78,7 @@ describe('handshake', () => {
     const outcome = expect(failure).rejects.toMatchObject({ code: 'timeout' })
     await vi.advanceTimersByTimeAsync(500)
     await outcome
-    expect(isFinalHandshakeError(new PandoraError('timeout'))).toBe(false)
+    expect(isRefusal(new PandoraError('timeout'))).toBe(false)
   })
 
   it('handshake - anything thrown that is not a PandoraError becomes unavailable, keeping its cause', () => {

@@ -1,4 +1,5 @@
-import { PandoraError, type ServerFrame } from '@pandora/core'
+import type { ServerFrame } from '@pandora/core'
+import { PandoraError } from '@pandora/core/protocol'
 
 /** The server's first frame on a socket: its heartbeat, whether it wants a token, its optional frames. */
 export type Welcome = Extract<ServerFrame, { type: 'welcome' }>
@@ -35,11 +36,6 @@ export async function handshake(options: HandshakeOptions): Promise<Welcome> {
     await options.authenticate(options.token)
   }
   return hello
-}
-
-/** True for handshake failures that retrying cannot fix: the same token would be refused again. */
-export function isFinalHandshakeError(error: PandoraError): boolean {
-  return error.code === 'unauthorized' || error.code === 'forbidden'
 }
 
 /** Anything a connection attempt threw, as a {@link PandoraError} (`unavailable` when it was not one). */

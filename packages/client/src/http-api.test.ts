@@ -139,9 +139,27 @@ describe('http', () => {
     await expect(pandora.info()).rejects.toMatchObject({ code: 'unavailable' })
   })
 
-  it('errors - a send without any sender is refused before it leaves', async () => {
-    const pandora = new PandoraClient({ url: BASE })
-    await expect(pandora.send('orders@shop', { a: '1' })).rejects.toMatchObject({ code: 'invalid_mailbox' })
+  it('errors - a call the browser blocks (refused preflight) names the refusal, found by GET /v1/info', async () => {
+    let attempts = 0
+    let probe: { auth: string | null } | undefined
+    server.use(
+      http.post(`${BASE}/v1/messages`, () => {
+        attempts++
+        return HttpResponse.error() // all a page sees of a refused CORS preflight
+      }),
+      http.get(`${BASE}/v1/info`, ({ request }) => {
+        probe = { auth: request.headers.get('authorization') }
+        return problem(403, 'origin_not_allowed', 'origin not allowed')
+      }),
+    )
+    const pandora = new PandoraClient({ url: BASE, token: 't0k', from: 'web@shop' })
+    await expect(pandora.send('orders@shop', { a: '1' })).rejects.toMatchObject({
+      name: 'PandoraError',
+      code: 'origin_not_allowed',
+      status: 403,
+    })
+    expect(attempts).toBe(1) // a refusal is not retried
+    expect(probe).toEqual({ auth: null }) // the probe is a simple request: no token, no preflight
   })
 
   it('fetch - returns null when the mailbox has nothing due', async () => {
@@ -264,8 +282,20 @@ describe('http', () => {
       version: '0.1.0',
       maxSize: 4096,
       authRequired: false,
+      store: 'memory',
       serverTime: new Date('2030-01-01T00:00:00.000Z'),
     })
+  })
+
+  it('info - a server that does not say its store is still read, without one', async () => {
+    server.use(
+      http.get(`${BASE}/v1/info`, () =>
+        HttpResponse.json({ version: '0.0.9', maxSize: 4096, authRequired: true }),
+      ),
+    )
+    const info = await new PandoraClient({ url: BASE }).info()
+    expect(info).toMatchObject({ version: '0.0.9', authRequired: true })
+    expect('store' in info).toBe(false)
   })
 
   it('info - a server without serverTime is taken to share the local clock; a bad one is refused', async () => {

@@ -1,6 +1,7 @@
-import { PandoraError } from '@pandora/core'
+import { PandoraError } from '@pandora/core/protocol'
 import { backoffDelay } from './backoff.js'
 import { problemToError } from './problem.js'
+import { isRefusal } from './refusal.js'
 
 /** The `fetch` function the client uses; injectable for tests and special runtimes. */
 export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>
@@ -31,6 +32,11 @@ export interface HttpApiOptions {
   fetch?: FetchFunction | undefined
   requestTimeout: number
   retries: number
+  /**
+   * Path of the route that {@link HttpApi.diagnose} asks: one every server answers without a token
+   * (`/v1/info`), behind the same Origin and Host checks as every other route.
+   */
+  probePath: string
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -69,11 +75,40 @@ export class HttpApi {
     }
   }
 
-  async #once<T>(call: HttpCall<T>): Promise<T> {
+  /**
+   * Asks the server why a request or a WebSocket could not get through. A browser hides the status
+   * of a failed WebSocket upgrade, and of a request whose CORS preflight was refused: both look like
+   * a network error. The probe is a plain `GET /v1/info` — no token and no custom header, so no
+   * preflight — that passes the same Origin and Host checks: a 403 or 421 problem in its reply names
+   * the refusal. Resolves with that refusal ({@link isRefusal}), or `undefined` when the server
+   * answers normally or cannot be reached either.
+   */
+  async diagnose(): Promise<PandoraError | undefined> {
+    const doFetch = this.#fetchFunction()
+    try {
+      const response = await doFetch(joinUrl(this.#options.baseUrl, this.#options.probePath), {
+        method: 'GET',
+        headers: { accept: 'application/json, application/problem+json' },
+        signal: AbortSignal.timeout(this.#options.requestTimeout),
+      })
+      if (response.ok) return undefined
+      const error = problemToError(response.status, await readJson(response))
+      return isRefusal(error) ? error : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  #fetchFunction(): FetchFunction {
     const doFetch = this.#options.fetch ?? globalThis.fetch
     if (typeof doFetch !== 'function') {
       throw new PandoraError('unavailable', 'no fetch function: pass the fetch option')
     }
+    return doFetch
+  }
+
+  async #once<T>(call: HttpCall<T>): Promise<T> {
+    const doFetch = this.#fetchFunction()
     const headers: Record<string, string> = { accept: 'application/json, application/problem+json' }
     if (call.body !== undefined) headers['content-type'] = 'application/json'
     if (this.#options.token) headers.authorization = `Bearer ${this.#options.token}`
@@ -91,15 +126,12 @@ export class HttpApi {
       if (timeoutSignal.aborted) {
         throw new PandoraError('timeout', `no reply within ${timeout} ms`, { cause })
       }
+      // In a browser a refused origin looks like this too (the preflight or the reply lacked CORS).
+      const refusal = await this.diagnose()
+      if (refusal) throw refusal
       throw new PandoraError('unavailable', 'cannot reach the Pandora server', { cause })
     }
-    const text = await response.text()
-    let json: unknown
-    try {
-      json = text === '' ? undefined : JSON.parse(text)
-    } catch {
-      json = undefined
-    }
+    const json = await readJson(response)
     if (!response.ok) throw problemToError(response.status, json)
     const parsed = call.schema.safeParse(json)
     if (!parsed.success) {
@@ -108,6 +140,16 @@ export class HttpApi {
       })
     }
     return parsed.data
+  }
+}
+
+/** The reply's JSON, or `undefined` when it is empty or not JSON. */
+async function readJson(response: Response): Promise<unknown> {
+  const text = await response.text()
+  try {
+    return text === '' ? undefined : JSON.parse(text)
+  } catch {
+    return undefined
   }
 }
 

@@ -4,17 +4,20 @@
  * Node without a global WebSocket gets the `ws` package through the package's `node` entry.
  * @packageDocumentation
  */
-export { type ErrorCode, ErrorCodes, PandoraError, type SendResult } from '@pandora/core'
+export type { SendResult } from '@pandora/core'
+export { type ErrorCode, ErrorCodes, PandoraError } from '@pandora/core/protocol'
 export { type BackoffOptions, backoffDelay, type RetryDelayOptions, retryDelay } from './backoff.js'
 export { PandoraClient } from './client.js'
 export type {
   BatchMessage,
+  BatchMessageFor,
   ClientFetchOptions,
   FetchManyOptions,
   HeadersOptions,
   MailboxStats,
   PandoraClientEvents,
   PandoraClientOptions,
+  SendArgs,
   SendOptions,
 } from './client-options.js'
 export type { ConnectionState } from './connection.js'

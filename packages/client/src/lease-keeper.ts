@@ -1,4 +1,4 @@
-import { PandoraError } from '@pandora/core'
+import { PandoraError } from '@pandora/core/protocol'
 
 /** What a {@link LeaseKeeper} reports. */
 export type LeaseKeeperEvent =

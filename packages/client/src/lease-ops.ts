@@ -1,4 +1,4 @@
-import { okResponseSchema, renewResponseSchema } from '@pandora/core'
+import { okResponseMini, renewResponseMini } from '@pandora/core/protocol'
 import { messagePath } from './api-paths.js'
 import type { Connection } from './connection.js'
 import type { HttpApi } from './http-api.js'
@@ -12,7 +12,7 @@ export function httpLeaseOps(http: HttpApi): LeaseOps {
         method: 'POST',
         path: messagePath('ack', mid),
         body: { lid },
-        schema: okResponseSchema,
+        schema: okResponseMini,
       })
     },
     reject: async (mid, lid, delay) => {
@@ -20,7 +20,7 @@ export function httpLeaseOps(http: HttpApi): LeaseOps {
         method: 'POST',
         path: messagePath('reject', mid),
         body: { lid, delay },
-        schema: okResponseSchema,
+        schema: okResponseMini,
       })
     },
     renew: async (mid, lid, leaseTime) => {
@@ -28,7 +28,7 @@ export function httpLeaseOps(http: HttpApi): LeaseOps {
         method: 'POST',
         path: messagePath('renew', mid),
         body: { lid, leaseTime },
-        schema: renewResponseSchema,
+        schema: renewResponseMini,
       })
       return new Date(r.leasedUntil)
     },

@@ -1,4 +1,5 @@
-import { PandoraError, type WireLeasedMessage } from '@pandora/core'
+import type { WireLeasedMessage } from '@pandora/core'
+import { PandoraError } from '@pandora/core/protocol'
 import { type RetryDelayOptions, retryDelay } from './backoff.js'
 import { LeaseKeeper } from './lease-keeper.js'
 import { type LeaseOps, Message } from './message.js'
@@ -74,7 +75,10 @@ export class MailboxSubscription {
   readonly prefetch: number
   readonly leaseTime: number
   readonly autoAck: boolean
-  /** Resolves once the server confirmed the subscription the first time. */
+  /**
+   * Resolves once the server confirmed the subscription the first time; rejects when the client's
+   * connection fails for good before that (a refused origin, host or token).
+   */
   readonly ready: Promise<void>
   readonly #host: MailboxSubscriptionHost
   readonly #handler: MessageHandler
@@ -82,6 +86,8 @@ export class MailboxSubscription {
   readonly #running = new Set<Promise<void>>()
   readonly #keepers = new Set<LeaseKeeper>()
   #resolveReady!: () => void
+  #rejectReady!: (error: unknown) => void
+  #failure: unknown
   #resolveClosing!: () => void
   /** @internal Resolves as soon as {@link close} begins. */
   readonly closing: Promise<void>
@@ -105,9 +111,12 @@ export class MailboxSubscription {
     this.#handler = handler
     this.#options = options
     this.#host = host
-    this.ready = new Promise((resolve) => {
+    this.ready = new Promise((resolve, reject) => {
       this.#resolveReady = resolve
+      this.#rejectReady = reject
     })
+    // Whoever awaits `ready` sees a rejection; nobody awaiting it is not an unhandled error.
+    this.ready.catch(() => {})
     this.closing = new Promise((resolve) => {
       this.#resolveClosing = resolve
     })
@@ -159,6 +168,27 @@ export class MailboxSubscription {
     this.#refused = true
     this.#report(error)
     void this.close()
+  }
+
+  /**
+   * @internal The client's connection failed for good: `ready` rejects, `onError` hears why (the
+   * client's `error` event already did, so it is not told twice) and the subscription closes.
+   */
+  terminated(error: unknown): void {
+    if (this.#closing !== undefined) return
+    this.#failure = error
+    this.#rejectReady(error)
+    try {
+      this.#options.onError?.(error)
+    } catch (e) {
+      this.#host.reportError(e)
+    }
+    void this.close()
+  }
+
+  /** @internal Why the subscription ended, when the connection failed for good. */
+  get failure(): unknown {
+    return this.#failure
   }
 
   /** @internal True when the server refused the subscription: there is nothing to unsubscribe. */

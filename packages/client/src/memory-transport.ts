@@ -1,4 +1,5 @@
-import { type ClientFrame, clientFrameSchema, PandoraError, type ServerFrame } from '@pandora/core'
+import type { ClientFrame, ServerFrame } from '@pandora/core'
+import { clientFrameMini, PandoraError } from '@pandora/core/protocol'
 import type { Transport, TransportCloseInfo, TransportHandlers } from './transport.js'
 
 /**
@@ -74,7 +75,7 @@ export class MemoryConnection {
 
   /** @internal The client sent a frame. */
   deliver(text: string): void {
-    const frame = clientFrameSchema.parse(JSON.parse(text))
+    const frame = clientFrameMini.parse(JSON.parse(text))
     this.received.push(frame)
     const reader = this.#readers.shift()
     if (reader) {

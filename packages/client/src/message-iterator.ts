@@ -7,7 +7,8 @@ export type MessageStream = AsyncIterable<Message> & { subscription: MailboxSubs
 /**
  * Turns a subscription into an async iterable: `subscribe` is called once, at once, with a handler
  * that queues each message (and must not settle them: the loop's body does). Messages are yielded
- * in arrival order; the loop ends when the subscription closes, and leaving the loop closes it.
+ * in arrival order; the loop ends when the subscription closes (throwing why, when the connection
+ * failed for good), and leaving the loop closes it.
  *
  * @example
  * ```ts
@@ -32,7 +33,10 @@ export function messageStream(subscribe: (handler: MessageHandler) => MailboxSub
             yield next
             continue
           }
-          if (sub.closed) return
+          if (sub.closed) {
+            if (sub.failure !== undefined) throw sub.failure
+            return
+          }
           await Promise.race([new Promise<void>((resolve) => (wake = resolve)), sub.closing])
           wake = undefined
         }

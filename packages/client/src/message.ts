@@ -1,4 +1,5 @@
-import { PandoraError, type WireLeasedMessage, type WireMessageHeader } from '@pandora/core'
+import type { WireLeasedMessage, WireMessageHeader } from '@pandora/core'
+import { PandoraError } from '@pandora/core/protocol'
 import { FieldMap } from './field-map.js'
 
 /** What a leased message needs to settle itself: HTTP for fetched messages, the socket for pushed ones. */

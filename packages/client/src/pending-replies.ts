@@ -1,4 +1,5 @@
-import { type ClientFrame, PandoraError, type ServerFrame } from '@pandora/core'
+import type { ClientFrame, ServerFrame } from '@pandora/core'
+import { PandoraError } from '@pandora/core/protocol'
 import { frameToError } from './problem.js'
 import type { Transport } from './transport.js'
 

@@ -1,4 +1,4 @@
-import { type ErrorCode, isErrorCode, PandoraError, problemReplySchema } from '@pandora/core'
+import { type ErrorCode, isErrorCode, PandoraError, problemReplyMini } from '@pandora/core/protocol'
 
 const codeByStatus: Record<number, ErrorCode> = {
   400: 'invalid_input',
@@ -26,7 +26,7 @@ export function codeForStatus(status: number): ErrorCode {
  * problem+json body; anything else falls back to a code chosen from the HTTP status.
  */
 export function problemToError(status: number, body: unknown): PandoraError {
-  const parsed = problemReplySchema.safeParse(body)
+  const parsed = problemReplyMini.safeParse(body)
   if (parsed.success) {
     const p = parsed.data
     const code = isErrorCode(p.code) ? p.code : codeForStatus(status)

@@ -2,7 +2,7 @@ import { type BackoffOptions, backoffDelay } from './backoff.js'
 
 /** Reconnection policy: the {@link BackoffOptions} of the waits, and when to give up. */
 export interface ReconnectOptions extends BackoffOptions {
-  /** Failed attempts in a row after which the client stops trying and goes `closed`. Default: never. */
+  /** Failed attempts in a row after which the client stops trying and goes `failed`. Default: never. */
   maxAttempts?: number
 }
 

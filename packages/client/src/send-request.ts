@@ -1,4 +1,5 @@
-import { PandoraError, type SendRequest } from '@pandora/core'
+import type { SendRequest } from '@pandora/core'
+import { PandoraError } from '@pandora/core/protocol'
 import type { BatchMessage } from './client-options.js'
 
 /**

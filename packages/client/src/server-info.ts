@@ -7,6 +7,11 @@ export interface ServerInfo {
   maxSize: number
   authRequired: boolean
   /**
+   * The store kind the server runs on (`memory`, `sqlite` or `postgres`). Absent when the server
+   * is older than the field.
+   */
+  store?: string
+  /**
    * The server's clock when it answered. `serverTime.getTime()` minus the local time halfway
    * between sending the request and receiving the reply is this machine's clock offset: add it to
    * `Date.now()` to count down to `leasedUntil` or `sendWhen`, which are on the server's clock. A server older than this field is assumed to
@@ -27,17 +32,25 @@ export const serverInfoSchema: ReplySchema<ServerInfo> = {
       typeof v === 'object' &&
       typeof v.version === 'string' &&
       typeof v.maxSize === 'number' &&
-      typeof v.authRequired === 'boolean'
+      typeof v.authRequired === 'boolean' &&
+      (v.store === undefined || typeof v.store === 'string')
     ) {
       const raw: unknown = (value as { serverTime?: unknown }).serverTime
       const serverTime = raw === undefined ? new Date() : typeof raw === 'string' ? new Date(raw) : undefined
       if (serverTime !== undefined && !Number.isNaN(serverTime.getTime())) {
-        return {
-          success: true,
-          data: { version: v.version, maxSize: v.maxSize, authRequired: v.authRequired, serverTime },
+        const data: ServerInfo = {
+          version: v.version,
+          maxSize: v.maxSize,
+          authRequired: v.authRequired,
+          serverTime,
         }
+        if (v.store !== undefined) data.store = v.store
+        return { success: true, data }
       }
     }
-    return { success: false, error: new Error('expected { version, maxSize, authRequired, serverTime? }') }
+    return {
+      success: false,
+      error: new Error('expected { version, maxSize, authRequired, store?, serverTime? }'),
+    }
   },
 }

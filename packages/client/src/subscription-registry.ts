@@ -1,4 +1,5 @@
-import { PandoraError, type WireLeasedMessage } from '@pandora/core'
+import type { WireLeasedMessage } from '@pandora/core'
+import { PandoraError } from '@pandora/core/protocol'
 import type { Connection } from './connection.js'
 import { MailboxSubscription, type MessageHandler, type SubscribeOptions } from './mailbox-subscription.js'
 import type { LeaseOps } from './message.js'
@@ -63,6 +64,11 @@ export class SubscriptionRegistry {
     const sub = this.#subs.get(id)
     if (sub) sub.failed(error)
     else this.#host.reportError(error)
+  }
+
+  /** The connection failed for good: every subscription is told why and closes. */
+  failAll(error: PandoraError): void {
+    for (const sub of this.#subs.values()) sub.terminated(error)
   }
 
   /** Closes every subscription, waiting for running handlers up to `timeout` ms. */

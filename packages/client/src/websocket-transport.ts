@@ -1,4 +1,4 @@
-import { PandoraError } from '@pandora/core'
+import { PandoraError } from '@pandora/core/protocol'
 import type { Transport, TransportHandlers } from './transport.js'
 
 /**

@@ -139,7 +139,8 @@ export {
   sendRequestSchema,
   sendResponseSchema,
 } from './wire/http.js'
-export { JSON_ROUTES, type JsonRoute, type JsonRouteId, type QueryParam, routePath } from './wire/routes.js'
+export { type JsonRouteId, ROUTE_PATHS, routePath } from './wire/route-paths.js'
+export { JSON_ROUTES, type JsonRoute, type QueryParam } from './wire/routes.js'
 export {
   type ClientFrame,
   clientFrameSchema,

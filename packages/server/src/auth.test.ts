@@ -122,8 +122,11 @@ describe('auth', () => {
     await allowed.close()
     const cors = await fetch(`${server.url}/v1/info`, { headers: { origin: 'https://console.example' } })
     expect(cors.headers.get('access-control-allow-origin')).toBe('https://console.example')
+    // A foreign page may read the refusal (to tell it from an unreachable server), and only that.
     const other = await fetch(`${server.url}/v1/info`, { headers: { origin: 'https://evil.example' } })
-    expect(other.headers.get('access-control-allow-origin')).toBeNull()
+    expect(other.status).toBe(403)
+    expect(await other.json()).toEqual(expect.objectContaining({ code: 'origin_not_allowed' }))
+    expect(other.headers.get('access-control-allow-credentials')).toBeNull()
     await server.close()
     server = await startServer({ allowedOrigins: ['*'] })
     const garbled = await fetch(`${server.url}/v1/info`, { headers: { origin: 'not a url' } })

@@ -18,7 +18,9 @@ import type { WebSocketConstructor } from '../websocket-transport.js'
  * const pandora = new PandoraClient({ url: 'http://127.0.0.1:4003' })
  * ```
  */
-export class PandoraClient extends BaseClient {
+export class PandoraClient<
+  Sender extends string | undefined = string | undefined,
+> extends BaseClient<Sender> {
   protected override async loadWebSocket(): Promise<WebSocketConstructor> {
     const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
     if (global) return global
@@ -30,6 +32,7 @@ export class PandoraClient extends BaseClient {
 export {
   type BackoffOptions,
   type BatchMessage,
+  type BatchMessageFor,
   backoffDelay,
   type ClientFetchOptions,
   type CloseOptions,
@@ -62,6 +65,7 @@ export {
   type RejectOptions,
   type RetryDelayOptions,
   retryDelay,
+  type SendArgs,
   type SendOptions,
   type SendResult,
   type ServerInfo,

@@ -18,6 +18,7 @@ import {
   sendRequestSchema,
   sendResponseSchema,
 } from './http.js'
+import { type JsonRouteId, ROUTE_PATHS } from './route-paths.js'
 
 /** A query parameter of a JSON API route, as OpenAPI describes it. */
 export interface QueryParam {
@@ -56,76 +57,65 @@ const limitQuery: QueryParam = {
  */
 export const JSON_ROUTES = {
   info: {
-    method: 'GET',
-    path: '/v1/info',
+    ...ROUTE_PATHS.info,
     summary: 'What this server is: version, limits, whether tokens are required, its clock',
     reply: infoResponseSchema,
     open: true,
   },
   send: {
-    method: 'POST',
-    path: '/v1/messages',
+    ...ROUTE_PATHS.send,
     summary: 'Send a message',
     body: sendRequestSchema,
     reply: sendResponseSchema,
     status: 201,
   },
   sendBatch: {
-    method: 'POST',
-    path: '/v1/messages/batch',
+    ...ROUTE_PATHS.sendBatch,
     summary: 'Send up to 256 messages in one transaction',
     body: sendBatchRequestSchema,
     reply: sendBatchResponseSchema,
   },
   fetch: {
-    method: 'POST',
-    path: '/v1/mailboxes/:receiver/fetch',
+    ...ROUTE_PATHS.fetch,
     summary: 'Lease due messages, optionally waiting for one',
     body: fetchRequestSchema,
     reply: fetchResponseSchema,
   },
   ack: {
-    method: 'POST',
-    path: '/v1/messages/:mid/ack',
+    ...ROUTE_PATHS.ack,
     summary: 'Confirm a leased message',
     body: ackRequestSchema,
     reply: okResponseSchema,
   },
   reject: {
-    method: 'POST',
-    path: '/v1/messages/:mid/reject',
+    ...ROUTE_PATHS.reject,
     summary: 'Give a leased message back, optionally after a delay',
     body: rejectRequestSchema,
     reply: okResponseSchema,
   },
   renew: {
-    method: 'POST',
-    path: '/v1/messages/:mid/renew',
+    ...ROUTE_PATHS.renew,
     summary: 'Extend a live lease',
     body: renewRequestSchema,
     reply: renewResponseSchema,
   },
   message: {
-    method: 'GET',
-    path: '/v1/messages/:mid',
+    ...ROUTE_PATHS.message,
     summary: 'A message with its body (admin)',
     reply: storedMessageSchema,
   },
   mailboxes: {
-    method: 'GET',
-    path: '/v1/mailboxes',
+    ...ROUTE_PATHS.mailboxes,
     summary: 'Counts of every mailbox (admin)',
     reply: mailboxesResponseSchema,
   },
   stats: {
-    method: 'GET',
-    path: '/v1/mailboxes/:receiver',
+    ...ROUTE_PATHS.stats,
     summary: 'Counts of one mailbox (admin)',
     reply: mailboxStatsSchema,
   },
   headers: {
-    method: 'GET',
-    path: '/v1/mailboxes/:receiver/headers',
+    ...ROUTE_PATHS.headers,
     summary: 'Headers of a mailbox, oldest first unless order=desc (admin)',
     reply: headersResponseSchema,
     query: [
@@ -143,42 +133,22 @@ export const JSON_ROUTES = {
     ],
   },
   dead: {
-    method: 'GET',
-    path: '/v1/mailboxes/:receiver/dead',
+    ...ROUTE_PATHS.dead,
     summary: 'Dead letters of a mailbox (admin)',
     reply: headersResponseSchema,
     query: [limitQuery],
   },
   redrive: {
-    method: 'POST',
-    path: '/v1/mailboxes/:receiver/redrive',
+    ...ROUTE_PATHS.redrive,
     summary: 'Make dead letters due again (admin)',
     body: redriveRequestSchema,
     reply: countResponseSchema,
   },
   purge: {
-    method: 'DELETE',
-    path: '/v1/mailboxes/:receiver',
+    ...ROUTE_PATHS.purge,
     summary: 'Delete every message of a mailbox (admin)',
     reply: countResponseSchema,
   },
-} as const satisfies Record<string, JsonRoute>
+} as const satisfies Record<JsonRouteId, JsonRoute>
 
-/** The name of a JSON API route. */
-export type JsonRouteId = keyof typeof JSON_ROUTES
-
-/**
- * The concrete path of a route: each `:name` replaced by its percent-encoded parameter.
- *
- * @example
- * ```ts
- * routePath('fetch', { receiver: 'orders@shop' }) // '/v1/mailboxes/orders%40shop/fetch'
- * ```
- */
-export function routePath(id: JsonRouteId, params: { receiver?: string; mid?: string } = {}): string {
-  return JSON_ROUTES[id].path.replace(/:(receiver|mid)\b/g, (_, name: 'receiver' | 'mid') => {
-    const value = params[name]
-    if (value === undefined) throw new TypeError(`route ${id} needs the ${name} parameter`)
-    return encodeURIComponent(value)
-  })
-}
+export { type JsonRouteId, routePath } from './route-paths.js'

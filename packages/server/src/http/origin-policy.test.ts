@@ -61,6 +61,17 @@ describe('origin policy', () => {
     await expect(TestSocket.open(server.url, { origin: EVIL })).rejects.toThrow(/403/)
   })
 
+  it('csrf - a refused page can read why on the JSON API (CORS on the refusal), not on the form API', async () => {
+    server = await startServer()
+    const info = await rawRequest(server.url, { method: 'GET', path: '/v1/info', headers: { origin: EVIL } })
+    expect(info.status).toBe(403)
+    expect(info.headers['access-control-allow-origin']).toBe(EVIL)
+    expect(JSON.parse(info.text)).toMatchObject({ code: 'origin_not_allowed' })
+    const form = await rawRequest(server.url, { method: 'GET', path: '/healthz', headers: { origin: EVIL } })
+    expect(form.status).toBe(403)
+    expect(form.headers['access-control-allow-origin']).toBeUndefined()
+  })
+
   it('csrf - the same origin and configured origins pass; other schemes, ports and null do not', async () => {
     server = await startServer({ allowedOrigins: ['https://console.example'] })
     const box = uniqueMailbox()

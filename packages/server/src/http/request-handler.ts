@@ -99,7 +99,10 @@ export function createRequestHandler(o: RequestHandlerOptions) {
       else o.refusals.note(e, { route, origin: req.headers.origin, host: req.headers.host })
       if (res.headersSent) res.destroy()
       else if (style === 'form') sendFormError(res, e)
-      else sendProblem(res, e)
+      else {
+        if (e.code === 'origin_not_allowed' || e.code === 'host_not_allowed') exposeRefusal(req, res)
+        sendProblem(res, e)
+      }
     } finally {
       const seconds = (performance.now() - started) / 1000
       const labels = { method: req.method ?? 'GET', route, status: String(res.statusCode) }
@@ -109,4 +112,16 @@ export function createRequestHandler(o: RequestHandlerOptions) {
         o.logger.debug({ ...labels, ms: Math.round(seconds * 1e4) / 10 }, 'request')
     }
   }
+}
+
+/**
+ * Lets a refused page read the refusal: the problem body of a JSON API route, which tells why and
+ * nothing else (the request ran no route). Without the header the browser hides the reply, and the
+ * SDK on that page could only say "cannot reach the server" instead of `origin_not_allowed`.
+ */
+function exposeRefusal(req: IncomingMessage, res: ServerResponse): void {
+  const origin = req.headers.origin
+  if (typeof origin !== 'string') return
+  res.setHeader('access-control-allow-origin', origin)
+  res.setHeader('vary', 'Origin')
 }

@@ -1,0 +1,38 @@
+/**
+ * `@pandora/core/protocol`: what a client needs of the contract at run time, without classic zod —
+ * errors, mailbox names, bodies, route paths, the WebSocket constants, and `zod/mini` schemas of
+ * every reply and frame a client reads. The SDK imports this entry, so a browser bundle of it
+ * carries a few kilobytes of zod; the types are the root entry's.
+ * @packageDocumentation
+ */
+export { emptyFields, type Fields, type FieldsInput } from './body.js'
+export { type ErrorCode, ErrorCodes, isErrorCode, PandoraError } from './errors.js'
+export { isValidMailbox, MAILBOX_MAX_LENGTH } from './mailbox.js'
+export {
+  clientFrameMini,
+  countResponseMini,
+  fetchResponseMini,
+  headersResponseMini,
+  leasedMessageMini,
+  mailboxesResponseMini,
+  mailboxStatsMini,
+  messageHeaderMini,
+  okResponseMini,
+  problemReplyMini,
+  renewResponseMini,
+  sendBatchResponseMini,
+  sendRequestMini,
+  sendResponseMini,
+  serverFrameMini,
+  storedMessageMini,
+} from './wire/mini.js'
+export { type JsonRouteId, ROUTE_PATHS, routePath } from './wire/route-paths.js'
+export {
+  WS_CLOSE,
+  WS_FEATURES,
+  WS_MAX_ACKS,
+  WS_MAX_CLIENT_FRAME_BYTES,
+  WS_MAX_SENDS,
+  WS_MAX_SUBSCRIPTIONS,
+  WS_PROTOCOL,
+} from './wire/ws-limits.js'

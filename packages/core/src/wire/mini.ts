@@ -1,0 +1,189 @@
+// A namespace import of the module (not its `z` object) lets bundlers drop what is not used.
+import * as z from 'zod/mini'
+import { DELAY_MAX_MS, FETCH_MAX_BATCH, LEASE_MAX_MS, LEASE_MIN_MS } from '../limits.js'
+import { isValidMailbox } from '../mailbox.js'
+import { WS_MAX_ACKS, WS_MAX_SENDS, WS_PROTOCOL } from './ws-limits.js'
+
+/*
+ * The wire schemas a client reads — every reply of the JSON API it calls, every server frame, and
+ * the client frames (which the SDK's in-memory test server checks) — in zod's tree-shakable
+ * `zod/mini`, so that a browser bundle carries a few kilobytes of zod instead of all of it. The
+ * server and the OpenAPI document use the classic schemas of `common.ts`, `http.ts` and `ws.ts`,
+ * which remain the contract: `mini.test.ts` fails to compile when a mini schema's output type is
+ * not exactly its classic twin's, and checks that both accept and refuse the same samples.
+ */
+
+const time = z.iso.datetime({ offset: true })
+const mailbox = z.string().check(z.refine(isValidMailbox, { message: 'invalid mailbox' }))
+const key = z.string().check(z.regex(/^[0-9a-fA-F]{40}$/, { message: 'expected 40 hexadecimal characters' }))
+const leaseTime = z.int().check(z.gte(LEASE_MIN_MS), z.lte(LEASE_MAX_MS))
+const delay = z.int().check(z.gte(0), z.lte(DELAY_MAX_MS))
+const batchCount = z.int().check(z.gte(1), z.lte(FETCH_MAX_BATCH))
+
+/**
+ * A JSON object keyed by user-chosen names, as an object without a prototype (so a field named
+ * `__proto__` is kept as a name); `checkName` and `checkValue` return a message when refused.
+ */
+function namedRecord<V>(checkName: (name: string) => string | undefined, checkValue: (v: unknown) => v is V) {
+  return z.pipe(
+    z.unknown(),
+    z.transform((input, ctx) => {
+      const out = Object.create(null) as Record<string, V>
+      if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+        ctx.issues.push({ code: 'invalid_type', expected: 'record', input, message: 'expected an object' })
+        return out
+      }
+      const object = input as Record<string, unknown>
+      for (const name of Object.keys(object)) {
+        const value = object[name]
+        const refusal = checkName(name) ?? (checkValue(value) ? undefined : 'expected strings')
+        if (refusal === undefined) out[name] = value as V
+        else ctx.issues.push({ code: 'custom', input: value, path: [name], message: refusal })
+      }
+      return out
+    }),
+  )
+}
+const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string')
+/** Stored fields: a list of strings per name. */
+const fields = namedRecord(() => undefined, strings)
+/** Fields as sent: a string or a list of strings per name, names of 1–255 characters. */
+const fieldsInput = namedRecord(
+  (name) => (name.length >= 1 && name.length <= 255 ? undefined : 'field names have 1–255 characters'),
+  (v: unknown): v is string | string[] => typeof v === 'string' || strings(v),
+)
+
+const headerShape = {
+  mid: z.string(),
+  sender: z.string(),
+  receiver: z.string(),
+  status: z.int(),
+  statusName: z.string(),
+  receivedAt: time,
+  sendWhen: time,
+  leasedUntil: z.nullable(time),
+  deliveryCount: z.int(),
+  size: z.int(),
+}
+/** A message header (admin view). */
+export const messageHeaderMini = z.object(headerShape)
+/** A leased message. */
+export const leasedMessageMini = z.object({ ...headerShape, lid: z.string(), leasedUntil: time, fields })
+/** A stored message (admin view) with its body, or null once collected. */
+export const storedMessageMini = z.object({ ...headerShape, fields: z.nullable(fields) })
+/** Counts of one mailbox. */
+export const mailboxStatsMini = z.object({
+  receiver: z.string(),
+  pending: z.int(),
+  leased: z.int(),
+  delayed: z.int(),
+  dead: z.int(),
+  confirmed: z.int(),
+})
+
+const sendResponse = z.object({ mid: z.string(), duplicate: z.boolean() })
+/** `POST /v1/messages`, and each message of a `send` frame. */
+export const sendRequestMini = z.object({
+  receiver: mailbox,
+  sender: mailbox,
+  fields: fieldsInput,
+  delay: z.optional(delay),
+  clientTime: z.optional(time),
+})
+/** Reply of `POST /v1/messages`. */
+export const sendResponseMini = sendResponse
+/** Reply of `POST /v1/messages/batch`. */
+export const sendBatchResponseMini = z.object({ results: z.array(sendResponse) })
+/** Reply of a fetch. */
+export const fetchResponseMini = z.object({ messages: z.array(leasedMessageMini) })
+/** Reply of renew. */
+export const renewResponseMini = z.object({ leasedUntil: time })
+/** Reply of ack and reject. */
+export const okResponseMini = z.object({ ok: z.literal(true) })
+/** Reply of headers and dead. */
+export const headersResponseMini = z.object({ headers: z.array(messageHeaderMini) })
+/** Reply of `GET /v1/mailboxes`. */
+export const mailboxesResponseMini = z.object({ mailboxes: z.array(mailboxStatsMini) })
+/** Reply of redrive and purge. */
+export const countResponseMini = z.object({ count: z.int() })
+/** An error reply, any string as `code` (as `problemReplySchema`). */
+export const problemReplyMini = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.int(),
+  code: z.string(),
+  detail: z.optional(z.string()),
+})
+
+const ref = z.optional(z.string().check(z.minLength(1), z.maxLength(64)))
+const subId = z.string().check(z.minLength(1), z.maxLength(64))
+
+/** Client → server frames. */
+export const clientFrameMini = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('auth'), token: z.string().check(z.minLength(1), z.maxLength(4096)), ref }),
+  z.object({
+    type: z.literal('subscribe'),
+    sub: subId,
+    receiver: mailbox,
+    leaseTime: z.optional(leaseTime),
+    prefetch: z.optional(batchCount),
+    batch: z.optional(z.boolean()),
+    ref,
+  }),
+  z.object({ type: z.literal('unsubscribe'), sub: subId, ref }),
+  z.object({ type: z.literal('ack'), mid: key, lid: key, ref }),
+  z.object({
+    type: z.literal('acks'),
+    items: z.array(z.object({ mid: key, lid: key })).check(z.minLength(1), z.maxLength(WS_MAX_ACKS)),
+    ref,
+  }),
+  z.object({
+    type: z.literal('send'),
+    messages: z.array(sendRequestMini).check(z.minLength(1), z.maxLength(WS_MAX_SENDS)),
+    ref,
+  }),
+  z.object({ type: z.literal('reject'), mid: key, lid: key, delay: z.optional(delay), ref }),
+  z.object({ type: z.literal('renew'), mid: key, lid: key, leaseTime, ref }),
+  z.object({ type: z.literal('ping'), ref }),
+])
+
+/** Server → client frames. */
+export const serverFrameMini = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('welcome'),
+    protocol: z.literal(WS_PROTOCOL),
+    authRequired: z.boolean(),
+    maxSize: z.int(),
+    heartbeat: z.int(),
+    features: z.optional(z.array(z.string())),
+  }),
+  z.object({ type: z.literal('authenticated'), ref }),
+  z.object({ type: z.literal('subscribed'), sub: subId, ref }),
+  z.object({ type: z.literal('unsubscribed'), sub: subId, ref }),
+  z.object({ type: z.literal('message'), sub: subId, message: leasedMessageMini }),
+  z.object({
+    type: z.literal('messages'),
+    sub: subId,
+    messages: z.array(leasedMessageMini).check(z.minLength(1)),
+  }),
+  z.object({
+    type: z.literal('ok'),
+    ref,
+    leasedUntil: z.optional(z.string()),
+    errors: z.optional(
+      z.array(z.object({ index: z.int().check(z.gte(0)), code: z.string(), message: z.string() })),
+    ),
+  }),
+  z.object({ type: z.literal('error'), ref, sub: z.optional(subId), code: z.string(), message: z.string() }),
+  z.object({ type: z.literal('pong'), ref }),
+  z.object({
+    type: z.literal('sent'),
+    ref,
+    results: z.array(
+      z.union([
+        z.object({ mid: z.string(), duplicate: z.boolean() }),
+        z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
+      ]),
+    ),
+  }),
+])
