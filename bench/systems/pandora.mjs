@@ -136,18 +136,20 @@ export function pandora(store) {
       }
     },
 
-    /** Takes `n` messages and never settles them (for the killed consumer). */
+    /** Takes `n` messages and never settles them (for the killed consumer): prefetch is at most 256 a subscription. */
     hold(queue, n, lease) {
       let held = 0
       return new Promise((resolve) => {
-        client.subscribe(
-          box(queue),
-          () => {
-            if (++held === n) resolve()
-            return new Promise(() => {})
-          },
-          { prefetch: n, leaseTime: lease },
-        )
+        for (let left = n; left > 0; left -= 256) {
+          connect(url).subscribe(
+            box(queue),
+            () => {
+              if (++held === n) resolve()
+              return new Promise(() => {})
+            },
+            { prefetch: Math.min(256, left), leaseTime: lease },
+          )
+        }
       })
     },
 
