@@ -26,6 +26,7 @@ for (const scenario of [...new Set(rows.map((r) => r.scenario))]) {
   const height = 40 + bars.length * (barH + gap)
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${left + width + 90}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<title>${esc(scenario)}</title>`,
     `<text x="8" y="18" font-weight="bold">${esc(scenario)} — ${ops ? 'messages/s (higher is better)' : 'p50 / p99 ms (lower is better)'}</text>`,
   ]
   bars.forEach((r, k) => {
@@ -46,7 +47,7 @@ for (const scenario of [...new Set(rows.map((r) => r.scenario))]) {
     const text = ops
       ? Math.round(value(r)).toLocaleString('en-US')
       : `${r.p50_ms?.toFixed(1)} / ${r.p99_ms?.toFixed(1)}`
-    parts.push(`<text x="${left + w + 4}" y="${y + 13}">${esc(text)}</text>`)
+    parts.push(`<text x="${(left + w + 4).toFixed(1)}" y="${y + 13}">${esc(text)}</text>`)
   })
   parts.push('</svg>')
   const file = `${slug(scenario)}.svg`

@@ -2,10 +2,11 @@
 // in its own process (bench/scenarios.mjs), then a table on stdout and bench/results/latest.json.
 //   npm run bench                 full run, both tiers
 //   npm run bench -- --quick      smoke run: smaller sizes, the relaxed tier only
-// Options: --tier relaxed|strict|both, --systems pandora-sqlite,bullmq (default: all four).
+// Options: --tier relaxed|strict|both, --systems pandora-sqlite,bullmq (default: all four; a subset
+// replaces only its own rows in latest.json, and the machine notes which systems were rerun).
 // Knobs for scenarios.mjs pass through the environment (BENCH_SCENARIOS, BENCH_PANDORAD_NODE_ARGS).
 import { spawn } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
@@ -84,7 +85,15 @@ export function table(rows) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const started = new Date()
   const load = [loadavg()]
-  const rows = []
+  const dir = fileURLToPath(new URL('results/', import.meta.url))
+  const previous =
+    option('systems') && existsSync(`${dir}latest.json`)
+      ? JSON.parse(readFileSync(`${dir}latest.json`, 'utf8'))
+      : null
+  const rows =
+    previous?.rows.filter(
+      (r) => !systems.includes(r.system.split(' ')[0]) || !tiers.includes(r.durability),
+    ) ?? []
   for (const tier of tiers) for (const system of systems) rows.push(...(await runOne(system, tier)))
   load.push(loadavg())
   const order = (r) => `${r.durability}|${r.scenario}`
@@ -98,8 +107,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     minutes: Number(((Date.now() - started) / 60_000).toFixed(1)),
     loadavg_start: load[0].map((l) => Number(l.toFixed(2))),
     loadavg_end: load[1].map((l) => Number(l.toFixed(2))),
+    ...(previous && { rerun: { systems, date: started.toISOString() }, date: previous.machine.date }),
   }
-  const dir = fileURLToPath(new URL('results/', import.meta.url))
   mkdirSync(dir, { recursive: true })
   writeFileSync(`${dir}latest.json`, `${JSON.stringify({ machine, rows }, null, 2)}\n`)
   console.log(table(rows))

@@ -52,6 +52,7 @@ function collect(n, ms) {
     finish = resolve
     fail = reject
   })
+  done.catch(() => {}) // awaited by the scenario; a scenario that fails earlier must not crash the run
   const timer = setTimeout(() => fail(new Error(`${seen.size}/${n} delivered after ${ms} ms`)), ms)
   return {
     seen,

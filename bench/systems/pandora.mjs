@@ -40,6 +40,7 @@ export function pandora(store) {
     child = spawn(process.execPath, [...nodeArgs, 'apps/pandorad/bin/pandorad.js', ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
     })
+    process.once('exit', () => child.kill('SIGKILL')) // never leave a pandorad behind, even on a crash
     let out = ''
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('pandorad did not start in 20 s')), 20_000)
