@@ -71,14 +71,19 @@ export function pandora(store) {
         ? `pandorad --store sqlite --sqlite-sync ${tier === 'strict' ? 'full' : 'normal'} (WAL)`
         : `pandorad --store postgres, synchronous_commit=${tier === 'strict' ? 'on' : 'off'}`,
 
+    // The producer connects once, as packages/client/README.md advises for a busy sender: its
+    // sends then ride the open WebSocket (one frame per turn of the event loop) instead of one
+    // HTTP request each.
     async setup(tier) {
       url = await startPandorad(tier)
       client = connect(url)
+      await client.connect()
       return { url }
     },
     async attach(info) {
       url = info.url
       client = connect(url)
+      await client.connect()
     },
     async prepare() {},
 
