@@ -92,6 +92,9 @@ export class ReadWorker {
     if (this.#closed) return
     this.#closed = true
     const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()))
+    // Held until it has exited: an unreferenced worker would let a process with nothing else to do
+    // end right here, in the middle of closing the store.
+    this.#worker.ref()
     this.#worker.postMessage('close')
     await exited
   }

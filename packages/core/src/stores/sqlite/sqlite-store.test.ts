@@ -333,6 +333,33 @@ describe('sqlite store - own cases', () => {
     await expect(newStore(path)).rejects.toBeInstanceOf(PandoraError)
   })
 
+  it('close - a process with nothing else to do finishes closing the store (the read worker holds it until then)', async () => {
+    const path = tempFile()
+    const built = fileURLToPath(new URL('../../../dist/sqlite.js', import.meta.url))
+    const script = join(dirname(path), 'close.mjs')
+    writeFileSync(
+      script,
+      `import { openSqliteStore } from ${JSON.stringify(pathToFileURL(built).href)}
+const store = await openSqliteStore({ path: ${JSON.stringify(path)} })
+await store.send({ sender: 's@test', receiver: 'c@test', fields: { a: '1' } })
+console.log('pending', (await store.stats('c@test')).pending)
+await store.close()
+console.log('closed')
+`,
+    )
+    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+    })
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString()
+    })
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
+    expect(out.trim().split('\n')).toEqual(['pending 1', 'closed'])
+    expect(code).toBe(0)
+  })
+
   describe('durability', () => {
     let bundle: string
     beforeAll(async () => {
