@@ -280,30 +280,9 @@ export class PostgresStore implements Store {
   async ack(mid: string, lid: string, status: StatusCode, options?: { delay?: number }): Promise<void> {
     this.#open()
     const a = checkAck(mid, lid, status, options)
-    await this.#run(async (pool) => {
-      if (a.status === Status.confirmed) {
-        await this.#transaction(pool, async (client) => {
-          const { rows } = await client.query<{ refs: Int8 | null }>(this.#sql.confirm, [
-            this.#now(),
-            a.mid,
-            a.lid,
-          ])
-          if (rows.length === 0) throw new PandoraError('unable_to_change_status')
-          const refs = rows[0]!.refs
-          if (refs !== null && num(refs) <= 0) await client.query(this.#sql.deleteUnreferenced, [[a.mid]])
-        })
-        return
-      }
-      const { rows } = await pool.query(this.#sql.reject, [
-        this.#now(),
-        a.mid,
-        a.lid,
-        this.#maxDeliveries,
-        a.delay,
-        this.#channel,
-      ])
-      if (rows.length === 0) throw new PandoraError('unable_to_change_status')
-    })
+    // One ack is a batch of one: the same statements, one rule.
+    const [error] = await this.ackMany([{ mid: a.mid, lid: a.lid, status: a.status, delay: a.delay }])
+    if (error) throw error
   }
 
   async ackMany(items: readonly AckItem[]): Promise<(PandoraError | null)[]> {

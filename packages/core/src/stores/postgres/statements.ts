@@ -95,19 +95,6 @@ export function statements(s: string) {
         m.leased_until, m.lid, m.delivery_count, m.size, b.bytes`,
 
     /**
-     * Confirms $2 under lid $3 if its lease holds, and drops its blob reference; one row when it
-     * did (with the blob's new count), none when the lease was not live.
-     */
-    confirm: `${now},
-      upd AS (
-        UPDATE ${m} m SET status = 1, lid = NULL, leased_until = NULL
-        FROM c WHERE m.mid = $2 AND m.lid = $3 AND ${live}
-        RETURNING m.mid
-      ),
-      dec AS (UPDATE ${b} b SET refs = b.refs - 1 FROM upd WHERE b.key = upd.mid RETURNING b.refs)
-      SELECT (SELECT refs FROM dec) AS refs FROM upd`,
-
-    /**
      * Confirms every ($2 mids, $3 lids) pair whose lease holds and drops their blob references;
      * returns the mids it confirmed and the blobs left without a reference (to delete in the same
      * transaction). One statement for a whole batch of acks.
@@ -144,24 +131,6 @@ export function statements(s: string) {
 
     /** Deletes blob $1 if no reference is left (same transaction as the drop). */
     deleteUnreferenced: `DELETE FROM ${b} WHERE key = ANY($1::text[]) AND refs <= 0`,
-
-    /**
-     * Rejects $2 under lid $3 if its lease holds: due again after $5 ms, or dead when it had its
-     * $4 leases; notifies channel $6 unless it died (a delayed one moves its receiver's next due time).
-     */
-    reject: `${now},
-      upd AS (
-        UPDATE ${m} m SET
-          lid = NULL,
-          leased_until = NULL,
-          status = CASE WHEN $4::int > 0 AND m.delivery_count >= $4::int THEN 16 ELSE 2 END,
-          visible_at = CASE WHEN $4::int > 0 AND m.delivery_count >= $4::int THEN m.visible_at
-            ELSE c.t + $5::bigint END
-        FROM c WHERE m.mid = $2 AND m.lid = $3 AND ${live}
-        RETURNING m.receiver, m.status
-      ),
-      n AS (SELECT pg_notify($6, u.receiver) FROM upd u WHERE u.status = 2)
-      SELECT u.status, (SELECT count(*) FROM n) AS notified FROM upd u`,
 
     /** Extends the live lease of $2 under lid $3 to $4 ms from now. */
     renew: `${now}
