@@ -106,4 +106,44 @@ describe('back-pressure', () => {
     socket.resume()
     expect(await closed).toBe(WS_CLOSE.slowConsumer)
   }, 30_000)
+
+  it('slow consumer - a subscriber that never reads small messages (they fit in kernel buffers) is found by its silence', async () => {
+    server = await startServer({ slowSocketGraceMs: 300 })
+    const box = uniqueMailbox('silent')
+    const total = 64
+    await server.store.sendBatch(
+      Array.from({ length: total }, (_, i) => ({
+        sender: 'a@test',
+        receiver: box,
+        fields: { i: String(i) },
+      })),
+    )
+    const silent = new WebSocket(`${server.url.replace(/^http/, 'ws')}/v1/ws`, WS_PROTOCOL)
+    await new Promise<void>((resolve, reject) => {
+      silent.once('open', () => resolve())
+      silent.once('error', reject)
+    })
+    const socket = (silent as unknown as { _socket: import('node:net').Socket })._socket
+    socket.pause()
+    const closed = new Promise<number>((resolve) => silent.once('close', (code) => resolve(code)))
+    silent.send(
+      JSON.stringify({ type: 'subscribe', sub: 's', receiver: box, prefetch: total, leaseTime: 600_000 }),
+    )
+    // Everything pushed sits in kernel buffers: the send buffer never looks congested. Another
+    // consumer still gets every message once the silent one is cut off.
+    const got = new Set<string>()
+    while (got.size < total) {
+      const r = await json(`${server.url}/v1/mailboxes/${encodeURIComponent(box)}/fetch`, 'POST', {
+        max: FETCH_MAX_BATCH,
+        wait: 10_000,
+        leaseTime: 600_000,
+      })
+      const messages = r.body.messages as { mid: string }[]
+      if (messages.length === 0) break
+      for (const m of messages) got.add(m.mid)
+    }
+    expect(got.size).toBe(total)
+    socket.resume()
+    expect(await closed).toBe(WS_CLOSE.slowConsumer)
+  }, 30_000)
 })

@@ -17,6 +17,7 @@ import { type FrameContext, handleFrame } from './frame-handlers.js'
 import { LeaseBook } from './lease-book.js'
 import type { PushHub } from './push-hub.js'
 import type { PushSubscriptionOwner } from './push-subscription.js'
+import { ReaderProbe } from './reader-probe.js'
 import { SocketWriter } from './socket-writer.js'
 
 /** Settings shared by every socket of a server. */
@@ -51,6 +52,7 @@ export class SocketSession implements PushSubscriptionOwner {
   readonly #writer: SocketWriter
   readonly #gate: AuthGate
   readonly #pressure: BackPressure
+  readonly #probe: ReaderProbe
   readonly #ctx: FrameContext
   #alive = true
   #closed = false
@@ -76,6 +78,11 @@ export class SocketSession implements PushSubscriptionOwner {
         onStuck: () => void this.close(WS_CLOSE.slowConsumer, 'slow consumer: send buffer over its limit'),
       },
     )
+    this.#probe = new ReaderProbe(
+      () => ws.ping(),
+      { graceMs: settings.slowSocketGraceMs },
+      () => void this.close(WS_CLOSE.slowConsumer, 'slow consumer: no answer to a ping while holding leases'),
+    )
     this.#ctx = {
       store: settings.store,
       hub: settings.hub,
@@ -89,12 +96,14 @@ export class SocketSession implements PushSubscriptionOwner {
       onError: (error) => settings.onError(error),
     }
     ws.on('message', (data, isBinary) => {
+      this.#probe.answered()
       const decoded = decodeFrame(data as Buffer, isBinary)
       if (decoded.ok) void handleFrame(this.#ctx, decoded.frame)
       else this.#send(decoded.reply)
     })
     ws.on('pong', () => {
       this.#alive = true
+      this.#probe.answered()
     })
     ws.on('close', () => void this.close())
     ws.on('error', () => void this.close())
@@ -134,8 +143,10 @@ export class SocketSession implements PushSubscriptionOwner {
     } else {
       for (const message of messages) this.#send({ type: 'message', sub, message: leasedToWire(message) })
     }
-    // Start watching the buffer now: a peer that never reads may never ask for more.
+    // Start watching the buffer now: a peer that never reads may never ask for more. And ask the
+    // peer whether it reads at all: the kernel may take everything without the buffer filling.
     this.#pressure.check()
+    this.#probe.pushed()
   }
 
   /** Heartbeat tick: a peer that did not answer the last ping is dropped. */
@@ -155,6 +166,7 @@ export class SocketSession implements PushSubscriptionOwner {
     this.#closed = true
     this.#gate.stop()
     this.#pressure.stop()
+    this.#probe.stop()
     const { subscriptions, leases } = this.#leases.clear()
     for (const sub of subscriptions) this.#s.hub.detach(sub)
     if (this.#ws.readyState === this.#ws.OPEN || this.#ws.readyState === this.#ws.CONNECTING)
