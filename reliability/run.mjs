@@ -26,7 +26,7 @@ const plan = quick
       soakSeconds: 30,
       subscribers: 100,
       rate: 200,
-      nonReaders: 50,
+      nonReaders: 5,
       slowClients: 10,
     }
   : {
@@ -39,7 +39,7 @@ const plan = quick
       soakSeconds: 180,
       subscribers: 200,
       rate: 300,
-      nonReaders: 200,
+      nonReaders: 20,
       slowClients: 50,
     }
 const log = (line) => console.log(line)

@@ -13,6 +13,7 @@ import { PandoraClient } from '@pandora/client'
 import WebSocket from 'ws'
 import { freePort, percentile, sleep, startPandorad } from './lib/pandorad.mjs'
 
+const SUBS_PER_STUCK_SOCKET = 2
 const TOKEN = randomBytes(16).toString('hex')
 const auth = { authorization: `Bearer ${TOKEN}` }
 
@@ -43,31 +44,33 @@ export async function soakRun(options) {
     // Slow-header clients run alongside everything else.
     const slow = slowHeaderClients(port, slowClients, 40_000)
 
-    // Non-reading sockets: subscribe with a large prefetch to a full mailbox, then never read.
+    // Non-reading sockets: 2 subscriptions each with the largest prefetch on a full mailbox (so
+    // each socket is pushed far more than the server's 1 MiB send buffer), then never read.
     const stuckBox = `stuck-${randomBytes(3).toString('hex')}@soak`
     const admin = new PandoraClient({ url, token: TOKEN, from: 'soak@reliability' })
-    for (let i = 0; i < nonReaders * 4; i += 200) {
-      const batch = Array.from({ length: Math.min(200, nonReaders * 4 - i) }, (_, j) => ({
+    const stuckMessages = nonReaders * SUBS_PER_STUCK_SOCKET * 256
+    for (let i = 0; i < stuckMessages; i += 200) {
+      const batch = Array.from({ length: Math.min(200, stuckMessages - i) }, (_, j) => ({
         receiver: stuckBox,
-        fields: { n: String(i + j), pad: 'x'.repeat(2000) },
+        fields: { n: String(i + j), pad: 'x'.repeat(3500) },
       }))
       await admin.sendBatch(batch)
     }
     const rssBeforeStuck = rssMb(server.pid)
     const stuck = await Promise.all(Array.from({ length: nonReaders }, () => nonReadingSocket(url, stuckBox)))
-    await sleep(3000)
     const stuckStats = []
-    for (let t = 0; t < 4; t++) {
+    for (let t = 1; t <= 8; t++) {
+      await sleep(2000)
       stuckStats.push({
-        atMs: 3000 + t * 2000,
+        atMs: t * 2000,
         leased: (await stats(url, stuckBox)).leased,
         rssMb: rssMb(server.pid),
       })
-      await sleep(2000)
     }
     result.nonReading = {
       sockets: nonReaders,
-      messages: nonReaders * 4,
+      subscriptionsPerSocket: SUBS_PER_STUCK_SOCKET,
+      messages: stuckMessages,
       rssBeforeMb: rssBeforeStuck,
       samples: stuckStats,
     }
