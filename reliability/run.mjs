@@ -59,6 +59,27 @@ const results = {
 const checks = []
 const check = (name, ok, detail) => checks.push({ name, ok, detail })
 const wanted = (part) => !only || only.includes(part)
+const resultsDir = join(ROOT, 'reliability/results')
+mkdirSync(resultsDir, { recursive: true })
+/** Writes what is known so far, so a part that fails does not take the others' figures with it. */
+const save = () => {
+  results.seconds = Math.round((Date.now() - started) / 1000)
+  results.checks = checks
+  const text = `${JSON.stringify(results, null, 2)}\n`
+  writeFileSync(join(resultsDir, 'latest.json'), text)
+  if (!only) writeFileSync(join(resultsDir, `${results.mode}.json`), text)
+}
+/** Runs one part; an exception is a failed check, and the run goes on. */
+async function part(name, body) {
+  if (!wanted(name)) return
+  try {
+    await body()
+  } catch (error) {
+    log(`  ${name} FAILED: ${error?.stack ?? error}`)
+    check(`${name}: ran to the end`, false, String(error?.message ?? error))
+  }
+  save()
+}
 
 /** Runs a vitest file with env; resolves with the exit code. */
 function vitest(root, file, env) {
@@ -75,7 +96,7 @@ function vitest(root, file, env) {
   })
 }
 
-if (wanted('crash')) {
+await part('crash', async () => {
   for (const store of ['sqlite', 'postgres']) {
     log(`crash safety, ${store}: ${plan.kills} kills`)
     const r = await crashRun({ store, kills: plan.kills, postgresUrl, log })
@@ -83,8 +104,8 @@ if (wanted('crash')) {
     check(`crash ${store}: lost = 0`, r.lost === 0, `${r.lost} of ${r.acknowledged}`)
     check(`crash ${store}: audits clean`, r.failedAudits === 0, `${r.failedAudits} of ${r.audits}`)
   }
-}
-if (wanted('power')) {
+})
+await part('power', async () => {
   log(`power loss, sqlite synchronous=full: ${plan.powerLossKills} kills`)
   const full = await crashRun({
     store: 'sqlite',
@@ -114,16 +135,16 @@ if (wanted('power')) {
     normal.failedAudits === 0,
     `${normal.lost} acknowledged sends lost (allowed)`,
   )
-}
-if (wanted('model')) {
+})
+await part('model', async () => {
   log(`model-based tests: ${plan.modelRuns} runs over memory, SQLite, PostgreSQL`)
   const code = await vitest('packages/core', 'src/stores/store.model.test.ts', {
     PANDORA_MODEL_RUNS: String(plan.modelRuns),
   })
   results.model = { runs: plan.modelRuns, passed: code === 0 }
   check('model-based tests', code === 0, `${plan.modelRuns} runs`)
-}
-if (wanted('fuzz')) {
+})
+await part('fuzz', async () => {
   log(`bad input: ${plan.http} HTTP cases, ${plan.frames} WebSocket frames, against pandorad`)
   const dir = join(tmpdir(), `pandora-fuzz-${process.pid}`)
   mkdirSync(dir, { recursive: true })
@@ -158,8 +179,8 @@ if (wanted('fuzz')) {
       frames: (report['ws frames answered'] ?? 0) + (report['ws frames sent before a close'] ?? 0),
     }),
   )
-}
-if (wanted('soak')) {
+})
+await part('soak', async () => {
   log(`load and abuse: ${plan.subscribers} subscribers, ${plan.rate}/s for ${plan.soakSeconds} s`)
   const r = await soakRun({
     seconds: plan.soakSeconds,
@@ -193,15 +214,9 @@ if (wanted('soak')) {
       r.slowHeaders.statuses.every((s) => s === '408' || s === 'none'),
     JSON.stringify(r.slowHeaders),
   )
-}
+})
 
-results.seconds = Math.round((Date.now() - started) / 1000)
-results.checks = checks
-const dir = join(ROOT, 'reliability/results')
-mkdirSync(dir, { recursive: true })
-const text = `${JSON.stringify(results, null, 2)}\n`
-writeFileSync(join(dir, 'latest.json'), text)
-if (!only) writeFileSync(join(dir, `${results.mode}.json`), text)
+save()
 
 console.log(`\n${results.mode} run, ${results.seconds} s`)
 console.table(checks.map((c) => ({ check: c.name, result: c.ok ? 'pass' : 'FAIL', detail: c.detail })))

@@ -105,15 +105,30 @@ export async function soakRun(options) {
     const t0 = Date.now()
     let sent = 0
     let sendErrors = 0
+    // At most 64 sends in flight: a server that slows down makes the producer fall behind
+    // (counted), instead of opening ever more connections.
+    let inFlight = 0
+    let behind = 0
     const producer = (async () => {
       const interval = 1000 / rate
       while (Date.now() - t0 < seconds * 1000) {
         const due = t0 + sent * interval
         if (due > Date.now()) await sleep(due - Date.now())
+        else if (inFlight >= 64) {
+          behind++
+          await sleep(5)
+          continue
+        }
         const n = sent++
-        admin.send(boxes[n % boxes.length], { n: String(n), sentAt: String(Date.now()) }).catch(() => {
-          sendErrors++
-        })
+        inFlight++
+        admin
+          .send(boxes[n % boxes.length], { n: String(n), sentAt: String(Date.now()) })
+          .catch(() => {
+            sendErrors++
+          })
+          .finally(() => {
+            inFlight--
+          })
       }
     })()
     const sampler = (async () => {
@@ -145,6 +160,7 @@ export async function soakRun(options) {
     result.soak = {
       sent,
       sendErrors,
+      producerWaits: behind,
       received,
       latencyMs: {
         p50: percentile(latencies, 50),
