@@ -16,8 +16,8 @@ import { isErrorCode, WS_PROTOCOL } from '@pandora/core'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import { startServer } from '../../../../test-support/server.js'
 import type { PandoraServer } from '../create-server.js'
-import { startServer } from '../test-server.js'
 
 const HTTP_CASES = Number(process.env.PANDORA_FUZZ_HTTP ?? 400)
 const FRAMES = Number(process.env.PANDORA_FUZZ_FRAMES ?? 3000)
