@@ -11,6 +11,39 @@ afterEach(async () => {
   await server?.close()
 })
 
+/**
+ * A subscriber that stops reading right after subscribing to `box` with `prefetch`: resolves with
+ * `resume()` (reads again) and the close code it will see.
+ */
+async function nonReader(box: string, prefetch: number) {
+  const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/v1/ws`, WS_PROTOCOL)
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve())
+    ws.once('error', reject)
+  })
+  const socket = (ws as unknown as { _socket: import('node:net').Socket })._socket
+  socket.pause()
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
+  ws.send(JSON.stringify({ type: 'subscribe', sub: 's', receiver: box, prefetch, leaseTime: 600_000 }))
+  return { resume: () => socket.resume(), closed }
+}
+
+/** Another consumer long-polls `box` until it holds `total` distinct messages (or none come). */
+async function fetchAll(box: string, total: number): Promise<Set<string>> {
+  const got = new Set<string>()
+  while (got.size < total) {
+    const r = await json(`${server.url}/v1/mailboxes/${encodeURIComponent(box)}/fetch`, 'POST', {
+      max: FETCH_MAX_BATCH,
+      wait: 10_000,
+      leaseTime: 600_000,
+    })
+    const messages = r.body.messages as { mid: string }[]
+    if (messages.length === 0) break
+    for (const m of messages) got.add(m.mid)
+  }
+  return got
+}
+
 describe('back-pressure', () => {
   it('back-pressure - reports a drain when the buffer falls under the limit in time', () => {
     vi.useFakeTimers()
@@ -75,36 +108,15 @@ describe('back-pressure', () => {
         fields: { i: [String(i)], filler: [filler] },
       })),
     )
-    const slow = new WebSocket(`${server.url.replace(/^http/, 'ws')}/v1/ws`, WS_PROTOCOL)
-    await new Promise<void>((resolve, reject) => {
-      slow.once('open', () => resolve())
-      slow.once('error', reject)
-    })
-    const socket = (slow as unknown as { _socket: import('node:net').Socket })._socket
-    socket.pause()
-    const closed = new Promise<number>((resolve) => slow.once('close', (code) => resolve(code)))
-    slow.send(
-      JSON.stringify({ type: 'subscribe', sub: 's', receiver: box, prefetch: total, leaseTime: 600_000 }),
-    )
-
+    const slow = await nonReader(box, total)
     // Another consumer long-polls: it gets what the slow one never took, then, once the slow one
     // is cut off, what it held.
-    const got = new Set<string>()
-    while (got.size < total) {
-      const r = await json(`${server.url}/v1/mailboxes/${encodeURIComponent(box)}/fetch`, 'POST', {
-        max: FETCH_MAX_BATCH,
-        wait: 10_000,
-        leaseTime: 600_000,
-      })
-      const messages = r.body.messages as { mid: string }[]
-      if (messages.length === 0) break
-      for (const m of messages) got.add(m.mid)
-    }
+    const got = await fetchAll(box, total)
     expect(got.size).toBe(total)
     expect((await server.store.stats(box)).leased).toBe(total)
 
-    socket.resume()
-    expect(await closed).toBe(WS_CLOSE.slowConsumer)
+    slow.resume()
+    expect(await slow.closed).toBe(WS_CLOSE.slowConsumer)
   }, 30_000)
 
   it('slow consumer - a subscriber that never reads small messages (they fit in kernel buffers) is found by its silence', async () => {
@@ -118,32 +130,12 @@ describe('back-pressure', () => {
         fields: { i: String(i) },
       })),
     )
-    const silent = new WebSocket(`${server.url.replace(/^http/, 'ws')}/v1/ws`, WS_PROTOCOL)
-    await new Promise<void>((resolve, reject) => {
-      silent.once('open', () => resolve())
-      silent.once('error', reject)
-    })
-    const socket = (silent as unknown as { _socket: import('node:net').Socket })._socket
-    socket.pause()
-    const closed = new Promise<number>((resolve) => silent.once('close', (code) => resolve(code)))
-    silent.send(
-      JSON.stringify({ type: 'subscribe', sub: 's', receiver: box, prefetch: total, leaseTime: 600_000 }),
-    )
+    const silent = await nonReader(box, total)
     // Everything pushed sits in kernel buffers: the send buffer never looks congested. Another
     // consumer still gets every message once the silent one is cut off.
-    const got = new Set<string>()
-    while (got.size < total) {
-      const r = await json(`${server.url}/v1/mailboxes/${encodeURIComponent(box)}/fetch`, 'POST', {
-        max: FETCH_MAX_BATCH,
-        wait: 10_000,
-        leaseTime: 600_000,
-      })
-      const messages = r.body.messages as { mid: string }[]
-      if (messages.length === 0) break
-      for (const m of messages) got.add(m.mid)
-    }
+    const got = await fetchAll(box, total)
     expect(got.size).toBe(total)
-    socket.resume()
-    expect(await closed).toBe(WS_CLOSE.slowConsumer)
+    silent.resume()
+    expect(await silent.closed).toBe(WS_CLOSE.slowConsumer)
   }, 30_000)
 })
