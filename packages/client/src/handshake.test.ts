@@ -2,15 +2,9 @@ import { PandoraError } from '@pandora/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { handshake, toPandoraError, type Welcome } from './handshake.js'
 import { isRefusal } from './refusal.js'
+import { welcomeFrame } from './testing/fake-server.js'
 
-const welcome = (over: Partial<Welcome> = {}): Welcome => ({
-  type: 'welcome',
-  protocol: 'pandora.v1',
-  authRequired: false,
-  maxSize: 4096,
-  heartbeat: 0,
-  ...over,
-})
+const welcome = (over: Partial<Welcome> = {}): Welcome => welcomeFrame(over) as Welcome
 
 describe('handshake', () => {
   afterEach(() => {

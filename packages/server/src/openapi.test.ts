@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { JSON_ROUTES } from '@pandora/core'
 import { describe, expect, it } from 'vitest'
-import { openApiDocument } from './openapi.js'
+import { openApiDocument, openApiPath } from './openapi.js'
 import { VERSION } from './version.js'
 
 const checkedIn = fileURLToPath(new URL('../../../docs/openapi.json', import.meta.url))
@@ -23,7 +23,7 @@ describe('OpenAPI document', () => {
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
     )
-    const routes = Object.values(JSON_ROUTES).map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`)
+    const routes = Object.values(JSON_ROUTES).map((r) => `${r.method} ${openApiPath(r.path)}`)
     expect(documented.sort()).toEqual(routes.sort())
     expect(documented).toContain('GET /v1/info')
   })

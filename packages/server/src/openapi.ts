@@ -16,7 +16,7 @@ const pathParams = {
 } as const
 
 /** `/v1/messages/:mid/ack` → `/v1/messages/{mid}/ack`. */
-const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}')
+export const openApiPath = (path: string): string => path.replace(/:(\w+)/g, '{$1}')
 
 /**
  * The OpenAPI 3.1 document of the JSON API, generated from the same zod schemas that validate

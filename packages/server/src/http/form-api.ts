@@ -127,7 +127,8 @@ export function mountFormApi(router: Router, ctx: ServerContext, prefix: string)
     const f = await form(c)
     const receiver = first(f, 'receiver') ?? ''
     const at = first(f, 'receivedat')
-    const now = Date.now()
+    // Lease ends and due times are on the store's clock (the database's, for PostgreSQL).
+    const now = store.clock.now()
     // Exclusive bound: the original web UI pages on with the last row's receivedAt.
     const after = at ? parseTimeOrOffset(at, now, parseGoDuration) : Number.NEGATIVE_INFINITY
     const rows = await originalHeaders(store, receiver, after, now, ORIGINAL_HEADERS_PAGE)

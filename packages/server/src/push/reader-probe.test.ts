@@ -3,15 +3,21 @@ import { ReaderProbe } from './reader-probe.js'
 
 afterEach(() => vi.useRealTimers())
 
+/** A probe with a 1 s grace period on fake timers; `events` records its pings and silences. */
+function probeWithEvents() {
+  vi.useFakeTimers()
+  const events: string[] = []
+  const probe = new ReaderProbe(
+    () => events.push('ping'),
+    { graceMs: 1000 },
+    () => events.push('silent'),
+  )
+  return { probe, events }
+}
+
 describe('reader probe', () => {
   it('reader probe - a push pings; no answer within the grace period is a silent peer', () => {
-    vi.useFakeTimers()
-    const events: string[] = []
-    const probe = new ReaderProbe(
-      () => events.push('ping'),
-      { graceMs: 1000 },
-      () => events.push('silent'),
-    )
+    const { probe, events } = probeWithEvents()
     probe.pushed()
     probe.pushed()
     expect(events).toEqual(['ping'])
@@ -22,13 +28,7 @@ describe('reader probe', () => {
   })
 
   it('reader probe - an answer clears the probe; a peer that answered lately is pinged half a grace period later', () => {
-    vi.useFakeTimers()
-    const events: string[] = []
-    const probe = new ReaderProbe(
-      () => events.push('ping'),
-      { graceMs: 1000 },
-      () => events.push('silent'),
-    )
+    const { probe, events } = probeWithEvents()
     probe.pushed()
     vi.advanceTimersByTime(10)
     probe.answered()
