@@ -16,6 +16,8 @@ export const ErrorCodes = {
   invalid_lease_time: { status: 400, message: 'lease time out of bounds' },
   invalid_status: { status: 400, message: 'invalid status code' },
   invalid_encoding: { status: 400, message: 'request is not valid UTF-8' },
+  invalid_reason: { status: 400, message: 'invalid reason: at most 1024 bytes of UTF-8, rejects only' },
+  invalid_policy: { status: 400, message: 'invalid retry policy' },
   not_found: { status: 404, message: 'not found' },
   method_not_allowed: { status: 405, message: 'method not allowed' },
   unauthorized: { status: 401, message: 'unauthorized' },

@@ -55,6 +55,13 @@ export interface MessageHeader {
   deliveryCount: number
   /** Size of the encoded body in bytes. */
   size: number
+  /**
+   * Why its last delivery failed: the reason its last reject gave (null when it gave none), or
+   * `lease expired`; null when no delivery failed yet.
+   */
+  failureReason: string | null
+  /** When its last delivery failed: the time of the reject, or the end of the lease that ran out. */
+  failedAt: number | null
 }
 
 /** A message as a receiver gets it: under a lease, with its body. */

@@ -1,4 +1,5 @@
 import { PandoraError } from './errors.js'
+import { checkReason } from './failure-reason.js'
 import { parseKey } from './key.js'
 import { assertCount, assertDelay, assertLeaseTime, FETCH_MAX_BATCH } from './limits.js'
 import { assertMailbox } from './mailbox.js'
@@ -22,21 +23,34 @@ export function checkFetch(
   }
 }
 
-/** Validated arguments of an ack. */
+/** Options of an ack: for a reject, its delay and reason. */
+export interface AckOptions {
+  /** Due again after this many ms; when left out, the mailbox's backoff decides (none: 0). */
+  delay?: number
+  /** Why the delivery failed (rejects only; at most 1024 bytes of UTF-8). */
+  reason?: string
+}
+
+/** Validated arguments of an ack. `delay` is null when none was given (the policy decides). */
 export function checkAck(
   mid: unknown,
   lid: unknown,
   status: unknown,
-  options?: { delay?: number },
-): { mid: string; lid: string; status: StatusCode; delay: number } {
+  options?: AckOptions,
+): { mid: string; lid: string; status: StatusCode; delay: number | null; reason: string | null } {
   if (status !== Status.confirmed && status !== Status.rejected) {
     throw new PandoraError('invalid_status', 'status must be 1 (confirmed) or 2 (rejected)')
+  }
+  const reason = checkReason(options?.reason)
+  if (reason !== null && status !== Status.rejected) {
+    throw new PandoraError('invalid_reason', 'only a reject carries a reason')
   }
   return {
     mid: parseKey(mid as string),
     lid: parseKey(lid as string),
     status,
-    delay: assertDelay(options?.delay ?? 0),
+    delay: options?.delay === undefined ? null : assertDelay(options.delay),
+    reason,
   }
 }
 
@@ -50,10 +64,13 @@ export function checkAcks(
   if (!Array.isArray(items)) throw new PandoraError('invalid_input', 'expected a list of acks')
   return items.map((item: unknown) => {
     try {
-      const i = (item ?? {}) as { mid?: unknown; lid?: unknown; status?: unknown; delay?: number }
+      const i = (item ?? {}) as { mid?: unknown; lid?: unknown; status?: unknown; delay?: number; reason?: string }
       return {
         ok: true as const,
-        ack: checkAck(i.mid, i.lid, i.status, { ...(i.delay !== undefined ? { delay: i.delay } : {}) }),
+        ack: checkAck(i.mid, i.lid, i.status, {
+          ...(i.delay !== undefined ? { delay: i.delay } : {}),
+          ...(i.reason !== undefined ? { reason: i.reason } : {}),
+        }),
       }
     } catch (error) {
       if (error instanceof PandoraError) return { ok: false as const, error }

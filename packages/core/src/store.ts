@@ -2,6 +2,8 @@ import type { Fields } from './body.js'
 import type { Clock } from './clock.js'
 import type { PandoraError } from './errors.js'
 import type { LeasedMessage, MessageHeader, SendInput, SendResult, StoredMessage } from './message.js'
+import type { RetryPolicy, RetryPolicyInput } from './retry-policy.js'
+import type { AckOptions } from './store-input.js'
 import type { StatusCode } from './status.js'
 
 /**
@@ -25,8 +27,10 @@ export interface AckItem {
   lid: string
   /** `confirmed` (1) or `rejected` (2). */
   status: StatusCode
-  /** For a reject: due again after this many ms (default 0). */
+  /** For a reject: due again after this many ms (default: the mailbox's backoff, or 0). */
   delay?: number
+  /** For a reject: why (at most 1024 bytes of UTF-8); kept on the message as its failure reason. */
+  reason?: string
 }
 
 /** Options of a fetch. Durations are milliseconds. */
@@ -106,10 +110,13 @@ export interface MessageStore {
   /** Leases up to `max` due messages of `receiver`, oldest due first. Empty when none is due. */
   fetch(receiver: string, options: FetchOptions): Promise<LeasedMessage[]>
   /**
-   * Ends a lease. `confirmed`: done, final. `rejected`: due again after `delay` ms (default 0).
-   * Throws `unable_to_change_status` for a wrong or stale lid or an expired lease.
+   * Ends a lease. `confirmed`: done, final. `rejected`: due again after `delay` ms — when left out,
+   * after the mailbox's backoff (none: at once); an explicit delay wins over the policy. A reject
+   * records its `reason` (or none) and the time as the message's last failure.
+   * Throws `unable_to_change_status` for a wrong or stale lid or an expired lease, `invalid_reason`
+   * for a reason too long or on a confirm.
    */
-  ack(mid: string, lid: string, status: StatusCode, options?: { delay?: number }): Promise<void>
+  ack(mid: string, lid: string, status: StatusCode, options?: AckOptions): Promise<void>
   /**
    * Ends several leases at once — in one transaction where the store has them, so a consumer's
    * batch of acks costs one commit. Each item succeeds or fails alone: the result has, per item in
@@ -133,6 +140,16 @@ export interface MessageStore {
   redrive(receiver: string, mids?: readonly string[]): Promise<number>
   /** Deletes every message of `receiver` (any state) and their blob references; returns how many. */
   purge(receiver: string): Promise<number>
+
+  /** The retry policy of `receiver`: `{}` when none is set (the store's defaults apply). */
+  retryPolicy(receiver: string): Promise<RetryPolicy>
+  /**
+   * Replaces the retry policy of `receiver` (mailboxes are implicit: any valid name may have one,
+   * with or without messages; a purge keeps it). `{}` removes it. Returns the policy as stored, its
+   * defaults filled in. Throws `invalid_policy` for a bad one. It governs decisions taken from then
+   * on: the next lease, reject or expiry.
+   */
+  setRetryPolicy(receiver: string, policy: RetryPolicyInput): Promise<RetryPolicy>
 
   /**
    * The availability signal: `listener` is called with a receiver's name whenever a message of it
@@ -187,6 +204,11 @@ export interface StoreOptions {
    * without sleeping (on PostgreSQL it then replaces the database clock for that store).
    */
   clock?: Clock
+  /**
+   * Where the jitter of a backoff comes from: a number in [0, 1) per decision. Default
+   * `Math.random`; tests pin it.
+   */
+  random?: () => number
   /**
    * Told of failures no caller sees: a throwing availability listener, a lost PostgreSQL
    * notification connection, a failed resync. Default: ignored (a server passes its logger).

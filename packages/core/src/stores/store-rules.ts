@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from '../clock.js'
 import { PandoraError } from '../errors.js'
 import { DEFAULT_MAX_DELIVERIES, DEFAULT_MAX_SIZE } from '../limits.js'
+import { backoffDelay, type RetryPolicy } from '../retry-policy.js'
 import { isActiveStatus, Status, type StatusCode } from '../status.js'
 import type { MailboxStats, StoreOptions } from '../store.js'
 
@@ -20,6 +21,7 @@ export interface ResolvedStoreOptions {
   maxDeliveries: number
   clock: Clock
   onError: (error: unknown) => void
+  random: () => number
 }
 
 function wholeNumber(value: unknown, fallback: number, name: string, min: number, max: number): number {
@@ -42,7 +44,10 @@ export function resolveStoreOptions(options: StoreOptions | undefined): Resolved
   if (typeof clock?.now !== 'function') throw new PandoraError('invalid_input', 'clock must have now()')
   const onError = options?.onError ?? (() => {})
   if (typeof onError !== 'function') throw new PandoraError('invalid_input', 'onError must be a function')
+  const random = options?.random ?? Math.random
+  if (typeof random !== 'function') throw new PandoraError('invalid_input', 'random must be a function')
   return {
+    random,
     maxSize: wholeNumber(options?.maxSize, DEFAULT_MAX_SIZE, 'maxSize', MAX_SIZE_MIN, MAX_SIZE_MAX),
     maxDeliveries: wholeNumber(
       options?.maxDeliveries,
@@ -62,6 +67,43 @@ export function resolveStoreOptions(options: StoreOptions | undefined): Resolved
  */
 export function isExhausted(deliveryCount: number, maxDeliveries: number): boolean {
   return maxDeliveries > 0 && deliveryCount >= maxDeliveries
+}
+
+/** The `maxDeliveries` that governs a mailbox: its policy's, else the store's. */
+export function maxDeliveriesOf(policy: RetryPolicy | null | undefined, storeDefault: number): number {
+  return policy?.maxDeliveries ?? storeDefault
+}
+
+/**
+ * How long a rejected message waits before it is due again: an explicit delay wins (the consumer
+ * knows something the policy does not, e.g. a rate limit's reset time); otherwise the mailbox's
+ * backoff for its `deliveryCount`-th failed delivery; otherwise 0.
+ */
+export function rejectDelay(
+  explicit: number | null,
+  policy: RetryPolicy | null | undefined,
+  deliveryCount: number,
+  random: () => number,
+): number {
+  if (explicit !== null) return explicit
+  return policy?.backoff ? backoffDelay(policy.backoff, deliveryCount, random()) : 0
+}
+
+/**
+ * How long after its lease ends a message waits before it is due again, should that lease expire:
+ * the mailbox's backoff for delivery number `deliveryCount` (the lease just taken). Stores decide
+ * expiry lazily, so they fix this when the lease is taken — the message is due at
+ * `leasedUntil + expiryDelay` — and a renewal keeps the same gap. A lease that is the message's last
+ * allowed delivery gets none: it is dead at the next fetch, not a backoff later.
+ */
+export function expiryDelay(
+  policy: RetryPolicy | null | undefined,
+  deliveryCount: number,
+  maxDeliveries: number,
+  random: () => number,
+): number {
+  if (!policy?.backoff || isExhausted(deliveryCount, maxDeliveries)) return 0
+  return backoffDelay(policy.backoff, deliveryCount, random())
 }
 
 /**
@@ -98,6 +140,7 @@ export function countedState(m: LeaseState & { visibleAt: number }, now: number)
   if (m.status === Status.confirmed) return 'confirmed'
   if (m.status === Status.dead) return 'dead'
   if (m.lid !== null && m.leasedUntil !== null && m.leasedUntil > now) return 'leased'
+  // An expired lease waiting out its backoff is delayed, like a rejected message.
   if (m.visibleAt > now) return 'delayed'
   return 'pending'
 }

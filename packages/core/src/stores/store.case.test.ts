@@ -12,6 +12,7 @@ import { contentKey } from '../key.js'
 import type { SendInput } from '../message.js'
 import { Status } from '../status.js'
 import type { Store, StoreOptions } from '../store.js'
+import { retryConformance } from './retry.case.test.js'
 
 /** A store under test, opened by its store's `openXStore` with the options the suite gave. */
 export interface StoreHarness {
@@ -124,6 +125,8 @@ export function runStoreConformance(options: ConformanceOptions): void {
       expect(defaults.store.limits).toEqual({ maxSize: 4096, maxDeliveries: 10 })
     })
   })
+
+  retryConformance(open)
 
   describe('errors no caller sees', () => {
     it('onError - a throwing availability listener is reported to onError; the other listeners still hear', async () => {

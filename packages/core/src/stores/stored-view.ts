@@ -1,5 +1,6 @@
 import { decodeFields, emptyFields, type Fields } from '../body.js'
 import { PandoraError } from '../errors.js'
+import { LEASE_EXPIRED_REASON } from '../failure-reason.js'
 import { contentKeySync } from '../key.js'
 import type { MessageHeader } from '../message.js'
 import { Status } from '../status.js'
@@ -36,12 +37,18 @@ export function leasedFields(key: string, bytes: Uint8Array | null): Fields | un
 }
 
 /**
- * A header as seen at `now`: a lease that ran out reads as status `timeout` with no lease end,
- * even before a fetch rewrites the stored message.
+ * A header as seen at `now`: a lease that ran out reads as status `timeout` with no lease end, its
+ * failure `lease expired` at the lease's end, even before a fetch rewrites the stored message (and
+ * records the same, see {@link expiredFailure}).
  */
 export function headerAt(h: MessageHeader, leased: boolean, now: number): MessageHeader {
   if (leased && h.leasedUntil !== null && h.leasedUntil <= now) {
-    return { ...h, status: Status.timeout, leasedUntil: null }
+    return { ...h, status: Status.timeout, leasedUntil: null, ...expiredFailure(h.leasedUntil) }
   }
   return h
+}
+
+/** The failure a lease that ran out records: `lease expired`, at the lease's end. */
+export function expiredFailure(leasedUntil: number): { failureReason: string; failedAt: number } {
+  return { failureReason: LEASE_EXPIRED_REASON, failedAt: leasedUntil }
 }

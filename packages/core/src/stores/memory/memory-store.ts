@@ -14,6 +14,7 @@ import {
   type StoredMessage,
   storeEach,
 } from '../../message.js'
+import { checkRetryPolicy, type RetryPolicy, type RetryPolicyInput } from '../../retry-policy.js'
 import { isActiveStatus, Status, type StatusCode } from '../../status.js'
 import type {
   AckItem,
@@ -25,7 +26,15 @@ import type {
   StoreLimits,
   StoreOptions,
 } from '../../store.js'
-import { checkAck, checkAcks, checkFetch, checkHeaders, checkMids, checkRenew } from '../../store-input.js'
+import {
+  type AckOptions,
+  checkAck,
+  checkAcks,
+  checkFetch,
+  checkHeaders,
+  checkMids,
+  checkRenew,
+} from '../../store-input.js'
 import { DueHeap } from '../due-heap.js'
 import {
   assertDelta,
@@ -33,11 +42,14 @@ import {
   byReceiver,
   countedState,
   emptyStats,
+  expiryDelay,
   isExhausted,
+  maxDeliveriesOf,
+  rejectDelay,
   resolveStoreOptions,
   statusWhenLeased,
 } from '../store-rules.js'
-import { assertIntact, headerAt, leasedFields, verifiedFields } from '../stored-view.js'
+import { assertIntact, expiredFailure, headerAt, leasedFields, verifiedFields } from '../stored-view.js'
 
 /** Options of the {@link MemoryStore}: those every store takes. */
 export type MemoryStoreOptions = StoreOptions
@@ -55,6 +67,8 @@ interface Rec {
   lid: string | null
   deliveryCount: number
   size: number
+  failureReason: string | null
+  failedAt: number | null
   seq: number
   version: number
 }
@@ -87,6 +101,8 @@ export class MemoryStore implements Store {
   readonly #maxSize: number
   readonly #maxDeliveries: number
   readonly #signal: AvailabilitySignal
+  readonly #random: () => number
+  readonly #policies = new Map<string, RetryPolicy>()
   readonly #messages = new Map<string, Rec>()
   readonly #mailboxes = new Map<string, Mailbox>()
   readonly #blobs = new Map<string, { bytes: Uint8Array; refs: number }>()
@@ -101,6 +117,7 @@ export class MemoryStore implements Store {
     this.#maxDeliveries = o.maxDeliveries
     this.limits = { maxSize: o.maxSize, maxDeliveries: o.maxDeliveries }
     this.#signal = new AvailabilitySignal(o.onError)
+    this.#random = o.random
   }
 
   async ready(): Promise<void> {
@@ -155,6 +172,8 @@ export class MemoryStore implements Store {
       lid: null,
       deliveryCount: 0,
       size: p.bytes.byteLength,
+      failureReason: null,
+      failedAt: null,
       seq: ++this.#seq,
       version: 0,
     }
@@ -171,6 +190,8 @@ export class MemoryStore implements Store {
     const box = this.#mailboxes.get(name)
     if (!box) return []
     const now = this.#clock.now()
+    const policy = this.#policies.get(name)
+    const maxDeliveries = maxDeliveriesOf(policy, this.#maxDeliveries)
     const out: LeasedMessage[] = []
     while (out.length < max) {
       const top = this.#top(box)
@@ -178,19 +199,21 @@ export class MemoryStore implements Store {
       box.heap.pop()
       const rec = top.item
       if (rec.lid !== null) {
+        // Its lease ran out: record that failure now, as headers have shown it since.
         rec.status = statusWhenLeased(rec.status, true)
+        if (rec.leasedUntil !== null) Object.assign(rec, expiredFailure(rec.leasedUntil))
         rec.lid = null
         rec.leasedUntil = null
       }
-      if (isExhausted(rec.deliveryCount, this.#maxDeliveries)) {
+      if (isExhausted(rec.deliveryCount, maxDeliveries)) {
         rec.status = Status.dead
         rec.version++
         continue
       }
       rec.lid = newLeaseId()
       rec.leasedUntil = now + leaseTime
-      rec.visibleAt = rec.leasedUntil
       rec.deliveryCount++
+      rec.visibleAt = rec.leasedUntil + expiryDelay(policy, rec.deliveryCount, maxDeliveries, this.#random)
       this.#schedule(box, rec)
       // Unreadable: leased and counted, but left out (see leasedFields); the loop goes on to the next.
       const fields = leasedFields(rec.mid, this.#blobs.get(rec.mid)?.bytes ?? null)
@@ -200,7 +223,7 @@ export class MemoryStore implements Store {
     return out
   }
 
-  async ack(mid: string, lid: string, status: StatusCode, options?: { delay?: number }): Promise<void> {
+  async ack(mid: string, lid: string, status: StatusCode, options?: AckOptions): Promise<void> {
     this.#open()
     this.#ack(checkAck(mid, lid, status, options))
   }
@@ -230,13 +253,17 @@ export class MemoryStore implements Store {
       this.#dropBlob(rec.mid)
       return
     }
-    if (isExhausted(rec.deliveryCount, this.#maxDeliveries)) {
+    const now = this.#clock.now()
+    const policy = this.#policies.get(rec.receiver)
+    rec.failureReason = a.reason
+    rec.failedAt = now
+    if (isExhausted(rec.deliveryCount, maxDeliveriesOf(policy, this.#maxDeliveries))) {
       rec.status = Status.dead
       rec.version++
       return
     }
     rec.status = Status.rejected
-    rec.visibleAt = this.#clock.now() + a.delay
+    rec.visibleAt = now + rejectDelay(a.delay, policy, rec.deliveryCount, this.#random)
     this.#schedule(box, rec)
     this.#signal.notify(rec.receiver)
   }
@@ -245,8 +272,10 @@ export class MemoryStore implements Store {
     this.#open()
     const r = checkRenew(mid, lid, leaseTime)
     const rec = this.#leased(r.mid, r.lid)
+    // The backoff after an expiry, fixed when the lease was taken, stays the same gap.
+    const gap = rec.visibleAt - rec.leasedUntil!
     rec.leasedUntil = this.#clock.now() + r.leaseTime
-    rec.visibleAt = rec.leasedUntil
+    rec.visibleAt = rec.leasedUntil + gap
     this.#schedule(this.#mailbox(rec.receiver), rec)
     return rec.leasedUntil
   }
@@ -335,6 +364,20 @@ export class MemoryStore implements Store {
     const count = box.all.size
     this.#mailboxes.delete(name)
     return count
+  }
+
+  async retryPolicy(receiver: string): Promise<RetryPolicy> {
+    this.#open()
+    return structuredClone(this.#policies.get(assertMailbox(receiver)) ?? {})
+  }
+
+  async setRetryPolicy(receiver: string, policy: RetryPolicyInput): Promise<RetryPolicy> {
+    this.#open()
+    const name = assertMailbox(receiver)
+    const checked = checkRetryPolicy(policy)
+    if (Object.keys(checked).length === 0) this.#policies.delete(name)
+    else this.#policies.set(name, checked)
+    return structuredClone(checked)
   }
 
   onAvailable(listener: AvailabilityListener): () => void {
@@ -460,6 +503,8 @@ function header(rec: Rec): MessageHeader {
     leasedUntil: rec.leasedUntil,
     deliveryCount: rec.deliveryCount,
     size: rec.size,
+    failureReason: rec.failureReason,
+    failedAt: rec.failedAt,
   }
 }
 
