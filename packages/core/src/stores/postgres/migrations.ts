@@ -43,6 +43,25 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'failure reasons and mailbox retry policies',
+    up: (s) => [
+      `ALTER TABLE ${s}.messages ADD COLUMN failure_reason text, ADD COLUMN failed_at bigint`,
+      // One row per mailbox that has a policy (mailboxes are otherwise implicit). Columns, not JSON,
+      // because fetch and reject compute the backoff from them in SQL. backoff_delay is the fixed
+      // delay, or the base of an exponential backoff.
+      `CREATE TABLE ${s}.mailbox_policies (
+        receiver text PRIMARY KEY,
+        max_deliveries integer,
+        backoff_type text,
+        backoff_delay bigint,
+        backoff_factor double precision,
+        backoff_max bigint,
+        backoff_jitter double precision
+      )`,
+    ],
+  },
 ]
 
 /** The version a fully migrated schema is at. */

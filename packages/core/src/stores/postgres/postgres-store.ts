@@ -15,6 +15,7 @@ import {
   type StoredMessage,
   storeEach,
 } from '../../message.js'
+import { type Backoff, checkRetryPolicy, type RetryPolicy, type RetryPolicyInput } from '../../retry-policy.js'
 import { Status, type StatusCode } from '../../status.js'
 import type {
   AckItem,
@@ -26,7 +27,15 @@ import type {
   StoreLimits,
   StoreOptions,
 } from '../../store.js'
-import { checkAck, checkAcks, checkFetch, checkHeaders, checkMids, checkRenew } from '../../store-input.js'
+import {
+  type AckOptions,
+  checkAck,
+  checkAcks,
+  checkFetch,
+  checkHeaders,
+  checkMids,
+  checkRenew,
+} from '../../store-input.js'
 import { assertDelta, byReceiver, resolveStoreOptions } from '../store-rules.js'
 import { assertIntact, leasedFields, verifiedFields } from '../stored-view.js'
 import { DatabaseClock } from './database-clock.js'
@@ -67,6 +76,34 @@ interface HeaderRow {
   leased_until: Int8 | null
   delivery_count: number
   size: number
+  failure_reason: string | null
+  failed_at: Int8 | null
+}
+
+interface PolicyRow {
+  max_deliveries: number | null
+  backoff_type: 'fixed' | 'exponential' | null
+  backoff_delay: Int8 | null
+  backoff_factor: number | null
+  backoff_max: Int8 | null
+  backoff_jitter: number | null
+}
+
+/** A policy row as the model's policy. */
+function policyFromRow(row: PolicyRow | undefined): RetryPolicy {
+  if (!row) return {}
+  const out: RetryPolicy = {}
+  if (row.max_deliveries !== null) out.maxDeliveries = row.max_deliveries
+  const delay = numOrNull(row.backoff_delay) ?? 0
+  const jitter = row.backoff_jitter ?? 0
+  let backoff: Backoff | undefined
+  if (row.backoff_type === 'fixed') backoff = { type: 'fixed', delay, jitter }
+  if (row.backoff_type === 'exponential') {
+    const max = numOrNull(row.backoff_max) ?? delay
+    backoff = { type: 'exponential', base: delay, factor: row.backoff_factor ?? 2, max, jitter }
+  }
+  if (backoff) out.backoff = backoff
+  return out
 }
 
 interface FetchRow extends HeaderRow {
@@ -86,6 +123,8 @@ const toHeader = (row: HeaderRow): MessageHeader => ({
   leasedUntil: numOrNull(row.leased_until),
   deliveryCount: row.delivery_count,
   size: row.size,
+  failureReason: row.failure_reason,
+  failedAt: numOrNull(row.failed_at),
 })
 
 /** Network failures and server shutdowns: the database is unreachable, not the request wrong. */
@@ -144,6 +183,7 @@ export class PostgresStore implements Store {
   readonly #channel: string
   readonly #sql: PreparedStatements
   readonly #signal: AvailabilitySignal
+  readonly #random: () => number
   #pool: Pool | undefined
   #listener: NotifyListener | undefined
   #starting: Promise<void> | undefined
@@ -164,6 +204,7 @@ export class PostgresStore implements Store {
     this.limits = { maxSize: o.maxSize, maxDeliveries: o.maxDeliveries }
     this.#onError = o.onError
     this.#signal = new AvailabilitySignal(o.onError)
+    this.#random = o.random
     this.#testClock = options.clock
     // Read on the pool directly: the first measure runs while the store is still starting.
     this.#databaseClock = new DatabaseClock(async () => {
@@ -262,6 +303,7 @@ export class PostgresStore implements Store {
           this.#maxDeliveries,
           lids,
           leaseTime,
+          Array.from({ length: want }, () => this.#random()),
         ])
         rows.sort((a, b) => num(a.rn) - num(b.rn))
         for (const row of rows) {
@@ -277,11 +319,19 @@ export class PostgresStore implements Store {
     })
   }
 
-  async ack(mid: string, lid: string, status: StatusCode, options?: { delay?: number }): Promise<void> {
+  async ack(mid: string, lid: string, status: StatusCode, options?: AckOptions): Promise<void> {
     this.#open()
     const a = checkAck(mid, lid, status, options)
     // One ack is a batch of one: the same statements, one rule.
-    const [error] = await this.ackMany([{ mid: a.mid, lid: a.lid, status: a.status, delay: a.delay }])
+    const [error] = await this.ackMany([
+      {
+        mid: a.mid,
+        lid: a.lid,
+        status: a.status,
+        ...(a.delay !== null ? { delay: a.delay } : {}),
+        ...(a.reason !== null ? { reason: a.reason } : {}),
+      },
+    ])
     if (error) throw error
   }
 
@@ -292,7 +342,7 @@ export class PostgresStore implements Store {
     // The same mid twice in one batch: only its first item may act, as two acks in a row would.
     const seen = new Set<string>()
     const confirms: { i: number; mid: string; lid: string }[] = []
-    const rejects: { i: number; mid: string; lid: string; delay: number }[] = []
+    const rejects: { i: number; mid: string; lid: string; delay: number | null; reason: string | null }[] = []
     checked.forEach((c, i) => {
       if (!c.ok) return
       if (seen.has(c.ack.mid)) {
@@ -301,7 +351,7 @@ export class PostgresStore implements Store {
       }
       seen.add(c.ack.mid)
       if (c.ack.status === Status.confirmed) confirms.push({ i, mid: c.ack.mid, lid: c.ack.lid })
-      else rejects.push({ i, mid: c.ack.mid, lid: c.ack.lid, delay: c.ack.delay })
+      else rejects.push({ i, mid: c.ack.mid, lid: c.ack.lid, delay: c.ack.delay, reason: c.ack.reason })
     })
     await this.#run(async (pool) => {
       const work: Promise<void>[] = []
@@ -330,6 +380,8 @@ export class PostgresStore implements Store {
               this.#maxDeliveries,
               rejects.map((x) => x.delay),
               this.#channel,
+              rejects.map((x) => x.reason),
+              rejects.map(() => this.#random()),
             ])
             const done = new Set(rows[0]?.changed ?? [])
             for (const x of rejects)
@@ -440,6 +492,35 @@ export class PostgresStore implements Store {
         return n
       }),
     )
+  }
+
+  async retryPolicy(receiver: string): Promise<RetryPolicy> {
+    this.#open()
+    const name = assertMailbox(receiver)
+    return this.#run(async (pool) => {
+      const { rows } = await pool.query<PolicyRow>(this.#sql.policyOf, [name])
+      return policyFromRow(rows[0])
+    })
+  }
+
+  async setRetryPolicy(receiver: string, policy: RetryPolicyInput): Promise<RetryPolicy> {
+    this.#open()
+    const name = assertMailbox(receiver)
+    const checked = checkRetryPolicy(policy)
+    await this.#run(async (pool) => {
+      if (Object.keys(checked).length === 0) return pool.query(this.#sql.deletePolicy, [name])
+      const b = checked.backoff
+      return pool.query(this.#sql.setPolicy, [
+        name,
+        checked.maxDeliveries ?? null,
+        b?.type ?? null,
+        b === undefined ? null : b.type === 'fixed' ? b.delay : b.base,
+        b?.type === 'exponential' ? b.factor : null,
+        b?.type === 'exponential' ? b.max : null,
+        b?.jitter ?? null,
+      ])
+    })
+    return checked
   }
 
   onAvailable(listener: AvailabilityListener): () => void {

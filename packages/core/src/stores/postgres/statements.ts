@@ -1,3 +1,19 @@
+import { LEASE_EXPIRED_REASON } from '../../failure-reason.js'
+import { BACKOFF_EXPONENT_MAX } from '../../retry-policy.js'
+
+/**
+ * The backoff rule of `retry-policy.ts` (`backoffDelay`) in SQL, in the same order of operations so
+ * both give the same whole ms: `a` names the row holding the policy's backoff columns (NULLs: no
+ * backoff, 0), `n` the delivery that failed, `r` a random number in [0, 1).
+ */
+function backoff(a: string, n: string, r: string): string {
+  return `floor(CASE ${a}.backoff_type
+      WHEN 'fixed' THEN ${a}.backoff_delay::float8
+      WHEN 'exponential' THEN least(${a}.backoff_max::float8,
+        ${a}.backoff_delay * power(${a}.backoff_factor, least(greatest(${n} - 1, 0), ${BACKOFF_EXPONENT_MAX})))
+      ELSE 0 END * (1 - coalesce(${a}.backoff_jitter, 0) * ${r}))::bigint`
+}
+
 /**
  * The SQL of the PostgreSQL store, built once per schema. Conventions: `$1` is always the time to
  * decide on in epoch ms, or NULL for the DATABASE clock (the default: only a store given a test clock
@@ -8,6 +24,7 @@
 export function statements(s: string) {
   const m = `${s}.messages`
   const b = `${s}.blobs`
+  const pol = `${s}.mailbox_policies`
   const now = `WITH c AS MATERIALIZED (SELECT coalesce($1::bigint, (floor(extract(epoch FROM clock_timestamp()) * 1000))::bigint) AS t)`
   const active = 'm.status NOT IN (1, 16)'
   const live = `m.lid IS NOT NULL AND m.leased_until > c.t AND ${active}`
@@ -15,7 +32,9 @@ export function statements(s: string) {
   const expired = 'm.lid IS NOT NULL AND m.leased_until <= c.t'
   const header = `m.mid, m.sender, m.receiver, m.received_at, m.send_when, m.delivery_count, m.size,
     CASE WHEN ${expired} THEN 4 ELSE m.status END AS status,
-    CASE WHEN ${expired} THEN NULL ELSE m.leased_until END AS leased_until`
+    CASE WHEN ${expired} THEN NULL ELSE m.leased_until END AS leased_until,
+    CASE WHEN ${expired} THEN '${LEASE_EXPIRED_REASON}' ELSE m.failure_reason END AS failure_reason,
+    CASE WHEN ${expired} THEN m.leased_until ELSE m.failed_at END AS failed_at`
   const counts = `SELECT k.receiver,
       count(*) FILTER (WHERE k.kind = 'pending')::int AS pending,
       count(*) FILTER (WHERE k.kind = 'leased')::int AS leased,
@@ -71,6 +90,7 @@ export function statements(s: string) {
      * planner cannot run the LIMIT ... SKIP LOCKED subquery twice and lock other rows.
      */
     fetch: `${now},
+      p AS MATERIALIZED (SELECT * FROM ${pol} WHERE receiver = $2),
       cand AS MATERIALIZED (
         SELECT m.mid, m.visible_at, m.seq, m.delivery_count FROM ${m} m
         WHERE m.receiver = $2 AND ${active} AND m.visible_at <= (SELECT t FROM c)
@@ -78,21 +98,26 @@ export function statements(s: string) {
         LIMIT $3
         FOR UPDATE SKIP LOCKED
       ),
-      p AS MATERIALIZED (
+      md AS (SELECT coalesce((SELECT max_deliveries FROM p), $4::int) AS v),
+      q AS MATERIALIZED (
         SELECT mid, row_number() OVER (ORDER BY visible_at, seq) AS rn,
-          ($4::int > 0 AND delivery_count >= $4::int) AS doomed
-        FROM cand
+          (md.v > 0 AND delivery_count >= md.v) AS doomed,
+          (md.v > 0 AND delivery_count + 1 >= md.v) AS last
+        FROM cand, md
       )
       UPDATE ${m} m SET
-        status = CASE WHEN p.doomed THEN 16 WHEN m.lid IS NOT NULL THEN 4 ELSE m.status END,
-        lid = CASE WHEN p.doomed THEN NULL ELSE ($5::text[])[p.rn] END,
-        leased_until = CASE WHEN p.doomed THEN NULL ELSE c.t + $6::bigint END,
-        visible_at = CASE WHEN p.doomed THEN m.visible_at ELSE c.t + $6::bigint END,
-        delivery_count = CASE WHEN p.doomed THEN m.delivery_count ELSE m.delivery_count + 1 END
-      FROM p CROSS JOIN c LEFT JOIN ${b} b ON b.key = p.mid AND NOT p.doomed
-      WHERE m.mid = p.mid
-      RETURNING p.rn, p.doomed, m.mid, m.sender, m.receiver, m.status, m.received_at, m.send_when,
-        m.leased_until, m.lid, m.delivery_count, m.size, b.bytes`,
+        status = CASE WHEN q.doomed THEN 16 WHEN m.lid IS NOT NULL THEN 4 ELSE m.status END,
+        failure_reason = CASE WHEN m.lid IS NOT NULL THEN '${LEASE_EXPIRED_REASON}' ELSE m.failure_reason END,
+        failed_at = CASE WHEN m.lid IS NOT NULL THEN m.leased_until ELSE m.failed_at END,
+        lid = CASE WHEN q.doomed THEN NULL ELSE ($5::text[])[q.rn] END,
+        leased_until = CASE WHEN q.doomed THEN NULL ELSE c.t + $6::bigint END,
+        visible_at = CASE WHEN q.doomed THEN m.visible_at ELSE c.t + $6::bigint
+          + CASE WHEN q.last THEN 0 ELSE ${backoff('p', 'm.delivery_count + 1', '($7::float8[])[q.rn]')} END END,
+        delivery_count = CASE WHEN q.doomed THEN m.delivery_count ELSE m.delivery_count + 1 END
+      FROM q CROSS JOIN c LEFT JOIN p ON true LEFT JOIN ${b} b ON b.key = q.mid AND NOT q.doomed
+      WHERE m.mid = q.mid
+      RETURNING q.rn, q.doomed, m.mid, m.sender, m.receiver, m.status, m.received_at, m.send_when,
+        m.leased_until, m.lid, m.delivery_count, m.size, m.failure_reason, m.failed_at, b.bytes`,
 
     /**
      * Confirms every ($2 mids, $3 lids) pair whose lease holds and drops their blob references;
@@ -111,19 +136,31 @@ export function statements(s: string) {
         (SELECT coalesce(array_agg(key), '{}') FROM dec WHERE refs <= 0) AS unreferenced`,
 
     /**
-     * Rejects every ($2 mids, $3 lids, $5 delays) whose lease holds, as reject does one;
-     * returns the mids it changed. Notifies channel $6 once per receiver given a message back.
+     * Rejects every ($2 mids, $3 lids, $5 delays, $7 reasons, $8 random numbers) whose lease holds,
+     * as reject does one: a null delay is the mailbox's backoff; $4 is the store's maxDeliveries,
+     * a mailbox policy's overrides it. Returns the mids it changed. Notifies channel $6 once per
+     * receiver given a message back.
      */
     rejectMany: `${now},
-      input AS (SELECT * FROM unnest($2::text[], $3::text[], $5::bigint[]) AS x(mid, lid, delay)),
+      input AS (
+        SELECT * FROM unnest($2::text[], $3::text[], $5::bigint[], $7::text[], $8::float8[])
+          AS x(mid, lid, delay, reason, r)
+      ),
+      t AS (
+        SELECT i.*, coalesce(p.max_deliveries, $4::int) AS md, p.backoff_type, p.backoff_delay,
+          p.backoff_factor, p.backoff_max, p.backoff_jitter
+        FROM input i JOIN ${m} m ON m.mid = i.mid LEFT JOIN ${pol} p ON p.receiver = m.receiver
+      ),
       upd AS (
         UPDATE ${m} m SET
           lid = NULL,
           leased_until = NULL,
-          status = CASE WHEN $4::int > 0 AND m.delivery_count >= $4::int THEN 16 ELSE 2 END,
-          visible_at = CASE WHEN $4::int > 0 AND m.delivery_count >= $4::int THEN m.visible_at
-            ELSE c.t + i.delay END
-        FROM input i, c WHERE m.mid = i.mid AND m.lid = i.lid AND ${live}
+          failure_reason = t.reason,
+          failed_at = c.t,
+          status = CASE WHEN t.md > 0 AND m.delivery_count >= t.md THEN 16 ELSE 2 END,
+          visible_at = CASE WHEN t.md > 0 AND m.delivery_count >= t.md THEN m.visible_at
+            ELSE c.t + coalesce(t.delay, ${backoff('t', 'm.delivery_count', 't.r')}) END
+        FROM t, c WHERE m.mid = t.mid AND m.lid = t.lid AND ${live}
         RETURNING m.mid, m.receiver, m.status
       ),
       n AS (SELECT pg_notify($6, r.receiver) FROM (SELECT DISTINCT receiver FROM upd WHERE status = 2) r)
@@ -134,7 +171,8 @@ export function statements(s: string) {
 
     /** Extends the live lease of $2 under lid $3 to $4 ms from now. */
     renew: `${now}
-      UPDATE ${m} m SET leased_until = c.t + $4::bigint, visible_at = c.t + $4::bigint
+      UPDATE ${m} m SET leased_until = c.t + $4::bigint,
+        visible_at = c.t + $4::bigint + (m.visible_at - m.leased_until)
       FROM c WHERE m.mid = $2 AND m.lid = $3 AND ${live}
       RETURNING m.leased_until`,
 
@@ -206,6 +244,16 @@ export function statements(s: string) {
      */
     activeReceivers: `SELECT m.receiver FROM ${m} m WHERE ${active}
       GROUP BY m.receiver ORDER BY min(m.visible_at) LIMIT $1`,
+
+    /** The policy of receiver $1 (no row: none). */
+    policyOf: `SELECT max_deliveries, backoff_type, backoff_delay, backoff_factor, backoff_max, backoff_jitter
+      FROM ${pol} WHERE receiver = $1`,
+    /** Sets the policy of receiver $1. */
+    setPolicy: `INSERT INTO ${pol} AS p (receiver, max_deliveries, backoff_type, backoff_delay, backoff_factor,
+        backoff_max, backoff_jitter) VALUES ($1, $2, $3, $4, $5, $6, $7)
+      ON CONFLICT (receiver) DO UPDATE SET max_deliveries = $2, backoff_type = $3, backoff_delay = $4,
+        backoff_factor = $5, backoff_max = $6, backoff_jitter = $7`,
+    deletePolicy: `DELETE FROM ${pol} WHERE receiver = $1`,
 
     putBlob: `INSERT INTO ${b} AS b (key, bytes, refs) VALUES ($1, $2, 1)
       ON CONFLICT (key) DO UPDATE SET refs = b.refs + 1`,

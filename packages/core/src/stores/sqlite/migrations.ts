@@ -36,6 +36,17 @@ export const MIGRATIONS: readonly string[] = [
     refs INTEGER NOT NULL
   );
   `,
+  // 2: why the last delivery failed, and the retry policy of a mailbox (mailboxes are otherwise
+  // implicit: a policy may exist for one that holds no message). The policy is JSON, as the model
+  // writes it; nothing queries inside it.
+  `
+  ALTER TABLE messages ADD COLUMN failure_reason TEXT;
+  ALTER TABLE messages ADD COLUMN failed_at INTEGER;
+  CREATE TABLE mailbox_policies (
+    receiver TEXT PRIMARY KEY,
+    policy TEXT NOT NULL
+  );
+  `,
 ]
 
 /** The schema version a fully migrated file has (its `PRAGMA user_version`). */

@@ -17,6 +17,7 @@ import {
   type StoredMessage,
   storeEach,
 } from '../../message.js'
+import { checkRetryPolicy, type RetryPolicy, type RetryPolicyInput } from '../../retry-policy.js'
 import { Status, type StatusCode } from '../../status.js'
 import type {
   AckItem,
@@ -28,16 +29,27 @@ import type {
   StoreLimits,
   StoreOptions,
 } from '../../store.js'
-import { checkAck, checkAcks, checkFetch, checkHeaders, checkMids, checkRenew } from '../../store-input.js'
+import {
+  type AckOptions,
+  checkAck,
+  checkAcks,
+  checkFetch,
+  checkHeaders,
+  checkMids,
+  checkRenew,
+} from '../../store-input.js'
 import {
   assertDelta,
   assertLeaseHolds,
   byReceiver,
+  expiryDelay,
   isExhausted,
+  maxDeliveriesOf,
   type ResolvedStoreOptions,
+  rejectDelay,
   statusWhenLeased,
 } from '../store-rules.js'
-import { assertIntact, headerAt, leasedFields, verifiedFields } from '../stored-view.js'
+import { assertIntact, expiredFailure, headerAt, leasedFields, verifiedFields } from '../stored-view.js'
 import { GroupCommit } from './group-commit.js'
 import { migrate } from './migrations.js'
 import { type ReadStep, ReadWorker, resolveDriver } from './read-worker.js'
@@ -107,6 +119,7 @@ export class SqliteStore implements Store {
   readonly #maxSize: number
   readonly #maxDeliveries: number
   readonly #signal: AvailabilitySignal
+  readonly #random: () => number
   /** Header and body read in one snapshot, so another process cannot confirm in between. */
   readonly #readMessage: (mid: string) => StoredMessage | null
   /** Runs reads in one snapshot (a read transaction), so counts add up: on the worker when there is one. */
@@ -124,6 +137,7 @@ export class SqliteStore implements Store {
     this.#maxDeliveries = options.maxDeliveries
     this.limits = { maxSize: options.maxSize, maxDeliveries: options.maxDeliveries }
     this.#signal = new AvailabilitySignal(options.onError)
+    this.#random = options.random
     this.#sql = prepareStatements(db)
     this.#db = db
     // FULL: the group commit fsyncs the write-ahead log itself, off the event loop (see GroupCommit).
@@ -225,6 +239,8 @@ export class SqliteStore implements Store {
     const { receiver: name, leaseTime, max } = checkFetch(receiver, options)
     return this.#write({ durable: false }, () => {
       const now = this.#clock.now()
+      const policy = this.#policy(name)
+      const maxDeliveries = maxDeliveriesOf(policy, this.#maxDeliveries)
       const out: LeasedMessage[] = []
       for (;;) {
         const want = max - out.length
@@ -232,18 +248,26 @@ export class SqliteStore implements Store {
         for (const row of rows) {
           // A due message that still carries a lid is one whose lease expired.
           const status = statusWhenLeased(row.status as StatusCode, row.lid !== null)
-          if (isExhausted(row.delivery_count, this.#maxDeliveries)) {
-            this.#sql.kill.run(row.seq)
+          // An expired lease is a failure: record it now, as headers have shown it since.
+          const failure =
+            row.lid !== null && row.leased_until !== null
+              ? expiredFailure(row.leased_until)
+              : { failureReason: row.failure_reason, failedAt: row.failed_at }
+          const recorded = { reason: failure.failureReason, failedAt: failure.failedAt }
+          if (isExhausted(row.delivery_count, maxDeliveries)) {
+            this.#sql.kill.run({ seq: row.seq, ...recorded })
             continue
           }
           const lid = newLeaseId()
           const until = now + leaseTime
-          this.#sql.lease.run({ status, lid, until, seq: row.seq })
+          const visibleAt = until + expiryDelay(policy, row.delivery_count + 1, maxDeliveries, this.#random)
+          this.#sql.lease.run({ status, lid, until, visibleAt, seq: row.seq, ...recorded })
           // Unreadable: the lease commits (a delivery) but the message is left out (see leasedFields).
           const fields = leasedFields(row.mid, row.bytes)
           if (fields === undefined) continue
           out.push({
             ...toHeader(row),
+            ...failure,
             status: status as StatusCode,
             lid,
             leasedUntil: until,
@@ -258,7 +282,7 @@ export class SqliteStore implements Store {
     })
   }
 
-  async ack(mid: string, lid: string, status: StatusCode, options?: { delay?: number }): Promise<void> {
+  async ack(mid: string, lid: string, status: StatusCode, options?: AckOptions): Promise<void> {
     this.#open()
     const a = checkAck(mid, lid, status, options)
     const rejected = await this.#write({ durable: false }, () => this.#ack(a))
@@ -299,11 +323,15 @@ export class SqliteStore implements Store {
       return null
     }
     const row = this.#leased(a.mid, a.lid)
-    if (isExhausted(row.delivery_count, this.#maxDeliveries)) {
-      this.#sql.kill.run(row.seq)
+    const now = this.#clock.now()
+    const policy = this.#policy(row.receiver)
+    const failure = { seq: row.seq, reason: a.reason, failedAt: now }
+    if (isExhausted(row.delivery_count, maxDeliveriesOf(policy, this.#maxDeliveries))) {
+      this.#sql.kill.run(failure)
       return null
     }
-    this.#sql.reject.run({ seq: row.seq, visibleAt: this.#clock.now() + a.delay })
+    const delay = rejectDelay(a.delay, policy, row.delivery_count, this.#random)
+    this.#sql.reject.run({ ...failure, visibleAt: now + delay })
     return row.receiver
   }
 
@@ -381,6 +409,28 @@ export class SqliteStore implements Store {
       this.#sql.purgeCollect.run(name)
       return this.#sql.purgeMessages.run(name).changes
     })
+  }
+
+  async retryPolicy(receiver: string): Promise<RetryPolicy> {
+    this.#open()
+    return this.#policy(assertMailbox(receiver)) ?? {}
+  }
+
+  async setRetryPolicy(receiver: string, policy: RetryPolicyInput): Promise<RetryPolicy> {
+    this.#open()
+    const name = assertMailbox(receiver)
+    const checked = checkRetryPolicy(policy)
+    await this.#write(() => {
+      if (Object.keys(checked).length === 0) this.#sql.deletePolicy.run(name)
+      else this.#sql.setPolicy.run({ receiver: name, policy: JSON.stringify(checked) })
+    })
+    return checked
+  }
+
+  /** The stored policy of a mailbox, or undefined: read on the writer's connection, so inside a write it is current. */
+  #policy(receiver: string): RetryPolicy | undefined {
+    const row = this.#sql.policyOf.get(receiver) as { policy: string } | undefined
+    return row === undefined ? undefined : (JSON.parse(row.policy) as RetryPolicy)
   }
 
   onAvailable(listener: AvailabilityListener): () => void {
@@ -527,6 +577,8 @@ function toHeader(row: MessageRow): MessageHeader {
     leasedUntil: row.leased_until,
     deliveryCount: row.delivery_count,
     size: row.size,
+    failureReason: row.failure_reason,
+    failedAt: row.failed_at,
   }
 }
 

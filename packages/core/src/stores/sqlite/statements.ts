@@ -14,13 +14,15 @@ export interface MessageRow {
   lid: string | null
   delivery_count: number
   size: number
+  failure_reason: string | null
+  failed_at: number | null
 }
 
 // The `status NOT IN (1, 16)` term is spelled exactly as in the partial index `messages_due`, so
 // the planner can prove the index covers the query.
 const ACTIVE = 'status NOT IN (1, 16)'
 const COLUMNS =
-  'seq, mid, receiver, sender, status, received_at, send_when, visible_at, leased_until, lid, delivery_count, size'
+  'seq, mid, receiver, sender, status, received_at, send_when, visible_at, leased_until, lid, delivery_count, size, failure_reason, failed_at'
 /** {@link COLUMNS} spelled `messages.col`, for the join with `blobs`. */
 const QUALIFIED_COLUMNS = COLUMNS.split(', ')
   .map((c) => `messages.${c}`)
@@ -37,15 +39,22 @@ export const SQL = {
         (mid, receiver, sender, status, received_at, send_when, visible_at, delivery_count, size)
         VALUES (@mid, @receiver, @sender, 8, @now, @sendWhen, @sendWhen, 0, @size)`,
   byMid: `SELECT ${COLUMNS} FROM messages WHERE mid = ?`,
-  lease: `UPDATE messages SET status = @status, lid = @lid, leased_until = @until, visible_at = @until,
-          delivery_count = delivery_count + 1 WHERE seq = @seq`,
+  lease: `UPDATE messages SET status = @status, lid = @lid, leased_until = @until, visible_at = @visibleAt,
+          delivery_count = delivery_count + 1, failure_reason = @reason, failed_at = @failedAt WHERE seq = @seq`,
   /** Confirms a message under a live lease in one statement; no row back: no such lease. */
   confirmLeased: `UPDATE messages SET status = 1, lid = NULL, leased_until = NULL
                   WHERE mid = @mid AND lid = @lid AND leased_until > @now AND ${ACTIVE} RETURNING seq`,
-  kill: 'UPDATE messages SET status = 16, lid = NULL, leased_until = NULL WHERE seq = ?',
-  reject: `UPDATE messages SET status = 2, lid = NULL, leased_until = NULL, visible_at = @visibleAt
-           WHERE seq = @seq`,
-  renew: 'UPDATE messages SET leased_until = @until, visible_at = @until WHERE seq = @seq',
+  kill: `UPDATE messages SET status = 16, lid = NULL, leased_until = NULL, failure_reason = @reason,
+         failed_at = @failedAt WHERE seq = @seq`,
+  reject: `UPDATE messages SET status = 2, lid = NULL, leased_until = NULL, visible_at = @visibleAt,
+           failure_reason = @reason, failed_at = @failedAt WHERE seq = @seq`,
+  /** Keeps the gap between the lease's end and when it is due again (the backoff after an expiry). */
+  renew: `UPDATE messages SET visible_at = @until + (visible_at - leased_until), leased_until = @until
+          WHERE seq = @seq`,
+  policyOf: 'SELECT policy FROM mailbox_policies WHERE receiver = ?',
+  setPolicy: `INSERT INTO mailbox_policies (receiver, policy) VALUES (@receiver, @policy)
+              ON CONFLICT (receiver) DO UPDATE SET policy = excluded.policy`,
+  deletePolicy: 'DELETE FROM mailbox_policies WHERE receiver = ?',
   headers: `SELECT ${COLUMNS} FROM messages WHERE receiver = @receiver AND received_at >= @since
             ORDER BY received_at, seq LIMIT @limit`,
   /** Like `headers`, newest first: `messages_received` read backwards. */
@@ -62,7 +71,9 @@ export const SQL = {
   // delayed) are looked up, to tell which. Confirmed is what remains.
   countDue: `SELECT COUNT(*) AS n FROM messages
              WHERE receiver = @receiver AND ${ACTIVE} AND visible_at <= @now`,
-  countLater: `SELECT COALESCE(SUM(lid IS NOT NULL), 0) AS leased, COALESCE(SUM(lid IS NULL), 0) AS delayed
+  // An expired lease waiting out its backoff still has a lid: it counts as delayed.
+  countLater: `SELECT COALESCE(SUM(lid IS NOT NULL AND leased_until > @now), 0) AS leased,
+               COALESCE(SUM(lid IS NULL OR leased_until <= @now), 0) AS delayed
                FROM messages WHERE receiver = @receiver AND ${ACTIVE} AND visible_at > @now`,
   countDead: 'SELECT COUNT(*) AS n FROM messages WHERE receiver = @receiver AND status = 16',
   countAll: 'SELECT COUNT(*) AS n FROM messages WHERE receiver = @receiver',
