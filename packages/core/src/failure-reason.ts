@@ -9,6 +9,12 @@ export const REASON_MAX_BYTES = 1024
 /** The reason recorded when a lease ran out without an ack. */
 export const LEASE_EXPIRED_REASON = 'lease expired'
 
+/**
+ * The reason recorded when the server gives a lease back unprocessed: its consumer unsubscribed,
+ * disconnected, or was gone before a fetch answered. Given back at once, whatever the backoff.
+ */
+export const GIVEN_BACK_REASON = 'given back unprocessed'
+
 const encoder = new TextEncoder()
 
 /**

@@ -19,6 +19,7 @@ export {
 export { type Clock, ManualClock, systemClock } from './clock.js'
 export { formatGoDuration, parseGoDuration } from './duration.js'
 export { type ErrorCode, ErrorCodes, isErrorCode, PandoraError, toPandoraError } from './errors.js'
+export { checkReason, GIVEN_BACK_REASON, LEASE_EXPIRED_REASON, REASON_MAX_BYTES, truncateReason } from './failure-reason.js'
 export {
   contentKey,
   contentKeySync,
@@ -56,6 +57,18 @@ export {
   type StoredMessage,
   storeEach,
 } from './message.js'
+export {
+  BACKOFF_FACTOR_MAX,
+  BACKOFF_FACTOR_MIN,
+  type Backoff,
+  backoffDelay,
+  checkRetryPolicy,
+  type ExponentialBackoff,
+  type FixedBackoff,
+  POLICY_MAX_DELIVERIES,
+  type RetryPolicy,
+  type RetryPolicyInput,
+} from './retry-policy.js'
 export { isActiveStatus, Status, type StatusCode, type StatusName, statusName } from './status.js'
 export type {
   AckItem,
@@ -71,6 +84,7 @@ export type {
   StoreOptions,
 } from './store.js'
 export {
+  type AckOptions,
   checkAck,
   checkFetch,
   checkHeaders,
@@ -82,6 +96,7 @@ export {
 export { MemoryStore, type MemoryStoreOptions, openMemoryStore } from './stores/memory/index.js'
 export { MAX_DELIVERIES_MAX, MAX_SIZE_MAX, MAX_SIZE_MIN } from './stores/store-rules.js'
 export {
+  backoffSchema,
   batchCountSchema,
   delaySchema,
   fieldsInputSchema,
@@ -92,6 +107,8 @@ export {
   mailboxSchema,
   mailboxStatsSchema,
   messageHeaderSchema,
+  reasonSchema,
+  retryPolicySchema,
   storedMessageSchema,
   timeSchema,
   type WireLeasedMessage,
@@ -119,7 +136,9 @@ export {
   type MailboxesResponse,
   mailboxesResponseSchema,
   okResponseSchema,
+  type PolicyResponse,
   type Problem,
+  policyResponseSchema,
   problemReplySchema,
   problemSchema,
   type RedriveRequest,

@@ -7,6 +7,7 @@
  */
 export { emptyFields, type Fields, type FieldsInput } from './body.js'
 export { type ErrorCode, ErrorCodes, isErrorCode, PandoraError } from './errors.js'
+export { LEASE_EXPIRED_REASON, REASON_MAX_BYTES, truncateReason } from './failure-reason.js'
 export { isValidMailbox, MAILBOX_MAX_LENGTH } from './mailbox.js'
 export {
   clientFrameMini,
@@ -18,8 +19,10 @@ export {
   mailboxStatsMini,
   messageHeaderMini,
   okResponseMini,
+  policyResponseMini,
   problemReplyMini,
   renewResponseMini,
+  retryPolicyMini,
   sendBatchResponseMini,
   sendRequestMini,
   sendResponseMini,

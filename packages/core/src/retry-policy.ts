@@ -88,7 +88,11 @@ function checkBackoff(input: unknown): Backoff {
   const b = input as Record<string, unknown>
   if (b.type === 'fixed') {
     onlyKeys(b, ['type', 'delay', 'jitter'], 'a fixed backoff')
-    return { type: 'fixed', delay: wholeMs(b.delay, 'backoff.delay'), jitter: share(b.jitter, 'backoff.jitter') }
+    return {
+      type: 'fixed',
+      delay: wholeMs(b.delay, 'backoff.delay'),
+      jitter: share(b.jitter, 'backoff.jitter'),
+    }
   }
   if (b.type === 'exponential') {
     onlyKeys(b, ['type', 'base', 'factor', 'max', 'jitter'], 'an exponential backoff')

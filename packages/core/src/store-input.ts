@@ -64,7 +64,13 @@ export function checkAcks(
   if (!Array.isArray(items)) throw new PandoraError('invalid_input', 'expected a list of acks')
   return items.map((item: unknown) => {
     try {
-      const i = (item ?? {}) as { mid?: unknown; lid?: unknown; status?: unknown; delay?: number; reason?: string }
+      const i = (item ?? {}) as {
+        mid?: unknown
+        lid?: unknown
+        status?: unknown
+        delay?: number
+        reason?: string
+      }
       return {
         ok: true as const,
         ack: checkAck(i.mid, i.lid, i.status, {

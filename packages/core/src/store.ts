@@ -3,8 +3,8 @@ import type { Clock } from './clock.js'
 import type { PandoraError } from './errors.js'
 import type { LeasedMessage, MessageHeader, SendInput, SendResult, StoredMessage } from './message.js'
 import type { RetryPolicy, RetryPolicyInput } from './retry-policy.js'
-import type { AckOptions } from './store-input.js'
 import type { StatusCode } from './status.js'
+import type { AckOptions } from './store-input.js'
 
 /**
  * Content-addressed blob storage with reference counts. Keys are the SHA-1 of the bytes.

@@ -46,11 +46,19 @@ export function retryConformance(open: OpenStore): void {
       const got = await store.get(m.mid)
       expect(got).toMatchObject({ failureReason: 'upstream said 503 — ünïcode ok', failedAt: at })
       const [first, second] = await store.headers(box)
-      expect(first).toMatchObject({ mid: m.mid, failureReason: 'upstream said 503 — ünïcode ok', failedAt: at })
+      expect(first).toMatchObject({
+        mid: m.mid,
+        failureReason: 'upstream said 503 — ünïcode ok',
+        failedAt: at,
+      })
       expect(second).toMatchObject({ failureReason: null, failedAt: null })
       // Delivered again, it carries the reason of the failure before.
       const [again] = await store.fetch(box, { leaseTime: LEASE })
-      expect(again).toMatchObject({ mid: m.mid, failureReason: 'upstream said 503 — ünïcode ok', failedAt: at })
+      expect(again).toMatchObject({
+        mid: m.mid,
+        failureReason: 'upstream said 503 — ünïcode ok',
+        failedAt: at,
+      })
       // A reject without a reason is a failure without one: the old reason does not linger.
       advance(500)
       await store.ack(again!.mid, again!.lid, Status.rejected)
@@ -72,7 +80,10 @@ export function retryConformance(open: OpenStore): void {
       expect((await store.get(b!.mid))?.failureReason).toBe('b failed')
       const [again] = await store.fetch(box, { leaseTime: LEASE })
       await store.ack(again!.mid, again!.lid, Status.confirmed)
-      expect(await store.get(again!.mid)).toMatchObject({ status: Status.confirmed, failureReason: 'a failed' })
+      expect(await store.get(again!.mid)).toMatchObject({
+        status: Status.confirmed,
+        failureReason: 'a failed',
+      })
     })
 
     it('reason - a dead letter shows the reason it died of', async () => {
@@ -108,11 +119,21 @@ export function retryConformance(open: OpenStore): void {
       const { store } = await open()
       const { box, m } = await leasedOne(store)
       const tooLong = 'é'.repeat(512) + 'x' // 1025 bytes, 513 characters
-      expect(await codeOf(store.ack(m.mid, m.lid, Status.rejected, { reason: tooLong }))).toBe('invalid_reason')
-      expect(await codeOf(store.ack(m.mid, m.lid, Status.rejected, { reason: 'a\u0000b' }))).toBe('invalid_reason')
-      expect(await codeOf(store.ack(m.mid, m.lid, Status.rejected, { reason: '\ud800' }))).toBe('invalid_reason')
-      expect(await codeOf(store.ack(m.mid, m.lid, Status.confirmed, { reason: 'done' }))).toBe('invalid_reason')
-      const [bad] = await store.ackMany([{ mid: m.mid, lid: m.lid, status: Status.rejected, reason: tooLong }])
+      expect(await codeOf(store.ack(m.mid, m.lid, Status.rejected, { reason: tooLong }))).toBe(
+        'invalid_reason',
+      )
+      expect(await codeOf(store.ack(m.mid, m.lid, Status.rejected, { reason: 'a\u0000b' }))).toBe(
+        'invalid_reason',
+      )
+      expect(await codeOf(store.ack(m.mid, m.lid, Status.rejected, { reason: '\ud800' }))).toBe(
+        'invalid_reason',
+      )
+      expect(await codeOf(store.ack(m.mid, m.lid, Status.confirmed, { reason: 'done' }))).toBe(
+        'invalid_reason',
+      )
+      const [bad] = await store.ackMany([
+        { mid: m.mid, lid: m.lid, status: Status.rejected, reason: tooLong },
+      ])
       expect(bad).toMatchObject({ code: 'invalid_reason' })
       // Nothing changed: the lease still holds.
       expect(await store.get(m.mid)).toMatchObject({ leasedUntil: m.leasedUntil, failureReason: null })
@@ -186,7 +207,9 @@ export function retryConformance(open: OpenStore): void {
         await store.ack(m.mid, m.lid, Status.rejected, { reason: `${box} failed` })
       }
       expect(await store.fetch(strict, { leaseTime: LEASE })).toEqual([])
-      expect(await store.dead(strict)).toMatchObject([{ failureReason: `${strict} failed`, deliveryCount: 1 }])
+      expect(await store.dead(strict)).toMatchObject([
+        { failureReason: `${strict} failed`, deliveryCount: 1 },
+      ])
       expect(await store.fetch(lax, { leaseTime: LEASE })).toMatchObject([{ deliveryCount: 2 }])
       await store.send(msg(forever))
       for (let i = 0; i < 4; i++) {
@@ -216,7 +239,9 @@ export function retryConformance(open: OpenStore): void {
       expect(await store.nextDueIn(box)).toBe(5000)
       expect(await store.fetch(box, { leaseTime: LEASE })).toEqual([])
       advance(5000)
-      expect(await store.fetch(box, { leaseTime: LEASE })).toMatchObject([{ mid: m.mid, status: Status.timeout }])
+      expect(await store.fetch(box, { leaseTime: LEASE })).toMatchObject([
+        { mid: m.mid, status: Status.timeout },
+      ])
     })
 
     it('backoff - exponential: base · factor^(n−1), capped, jitter taken off the wait (random pinned)', async () => {

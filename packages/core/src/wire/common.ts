@@ -1,6 +1,8 @@
 import { z } from 'zod'
+import { REASON_MAX_BYTES } from '../failure-reason.js'
 import { DELAY_MAX_MS, FETCH_MAX_BATCH, LEASE_MAX_MS, LEASE_MIN_MS } from '../limits.js'
 import { isValidMailbox } from '../mailbox.js'
+import { BACKOFF_FACTOR_MAX, BACKOFF_FACTOR_MIN, POLICY_MAX_DELIVERIES } from '../retry-policy.js'
 
 /** A mailbox name. */
 export const mailboxSchema = z.string().refine(isValidMailbox, { message: 'invalid mailbox' }).meta({
@@ -20,6 +22,14 @@ export const leaseTimeSchema = z
   .meta({ description: 'Lease length in ms (1 s – 12 h)' })
 /** A delay in ms. */
 export const delaySchema = z.int().min(0).max(DELAY_MAX_MS).meta({ description: 'Delay in ms' })
+/**
+ * Why a delivery failed, as a reject gives it. Its bound is in bytes of UTF-8, which the store
+ * checks, so that a reason too long is always `invalid_reason`, whichever way it came.
+ */
+export const reasonSchema = z.string().meta({
+  description: `Why the delivery failed: at most ${REASON_MAX_BYTES} bytes of UTF-8 (longer: 400 invalid_reason)`,
+  example: 'upstream answered 503',
+})
 /** How many messages at once. */
 export const batchCountSchema = z.int().min(1).max(FETCH_MAX_BATCH)
 /** An RFC 3339 time. */
@@ -87,6 +97,16 @@ export const messageHeaderSchema = z
     leasedUntil: timeSchema.nullable(),
     deliveryCount: z.int(),
     size: z.int(),
+    failureReason: z.string().nullable().optional().meta({
+      description:
+        'Why the last delivery failed: the reason of the last reject (null if it gave none), or `lease expired`; null while none failed',
+    }),
+    failedAt: timeSchema
+      .nullable()
+      .optional()
+      .meta({
+        description: 'When the last delivery failed: the reject, or the end of the lease that ran out',
+      }),
   })
   .meta({ id: 'MessageHeader' })
 
@@ -111,6 +131,54 @@ export const mailboxStatsSchema = z
     confirmed: z.int(),
   })
   .meta({ id: 'MailboxStats' })
+
+const jitterSchema = z
+  .number()
+  .min(0)
+  .max(1)
+  .meta({ description: 'Share of the wait that is random, 0 (default) – 1; taken off the wait' })
+
+/** A backoff of a retry policy. */
+export const backoffSchema = z
+  .discriminatedUnion('type', [
+    z.object({
+      type: z.literal('fixed'),
+      delay: delaySchema.meta({ description: 'Wait after every failed delivery, in ms' }),
+      jitter: jitterSchema.optional(),
+    }),
+    z.object({
+      type: z.literal('exponential'),
+      base: z
+        .int()
+        .min(1)
+        .max(DELAY_MAX_MS)
+        .meta({ description: 'Wait after the first failed delivery, in ms' }),
+      factor: z
+        .number()
+        .min(BACKOFF_FACTOR_MIN)
+        .max(BACKOFF_FACTOR_MAX)
+        .optional()
+        .meta({ description: 'Growth per delivery (default 2)' }),
+      max: z.int().min(1).max(DELAY_MAX_MS).meta({ description: 'Longest wait, in ms (at least base)' }),
+      jitter: jitterSchema.optional(),
+    }),
+  ])
+  .meta({ id: 'Backoff' })
+
+/** A mailbox's retry policy. */
+export const retryPolicySchema = z
+  .strictObject({
+    maxDeliveries: z
+      .int()
+      .min(0)
+      .max(POLICY_MAX_DELIVERIES)
+      .optional()
+      .meta({ description: "Leases before a message is dead (0: never); overrides the server's default" }),
+    backoff: backoffSchema.optional().meta({
+      description: 'Wait applied to a reject that names no delay and to a lease that expired',
+    }),
+  })
+  .meta({ id: 'RetryPolicy' })
 
 export type WireMessageHeader = z.infer<typeof messageHeaderSchema>
 export type WireLeasedMessage = z.infer<typeof leasedMessageSchema>

@@ -18,6 +18,8 @@ export function headerToWire(h: MessageHeader): WireMessageHeader {
     leasedUntil: h.leasedUntil === null ? null : iso(h.leasedUntil),
     deliveryCount: h.deliveryCount,
     size: h.size,
+    failureReason: h.failureReason,
+    failedAt: h.failedAt === null ? null : iso(h.failedAt),
   }
 }
 

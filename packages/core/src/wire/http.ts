@@ -12,6 +12,8 @@ import {
   mailboxSchema,
   mailboxStatsSchema,
   messageHeaderSchema,
+  reasonSchema,
+  retryPolicySchema,
   timeSchema,
 } from './common.js'
 
@@ -56,8 +58,26 @@ export const fetchResponseSchema = z
 export const ackRequestSchema = z.object({ lid: keySchema }).meta({ id: 'AckRequest' })
 /** `POST /v1/messages/{mid}/reject`. */
 export const rejectRequestSchema = z
-  .object({ lid: keySchema, delay: delaySchema.optional() })
+  .object({
+    lid: keySchema,
+    delay: delaySchema
+      .optional()
+      .meta({
+        description: "Due again after this many ms; when left out, the mailbox's backoff decides (none: 0)",
+      }),
+    reason: reasonSchema.optional(),
+  })
   .meta({ id: 'RejectRequest' })
+/** `GET` and `PUT /v1/mailboxes/{receiver}/policy`: the policy, and the maxDeliveries in force. */
+export const policyResponseSchema = z
+  .object({
+    receiver: z.string(),
+    policy: retryPolicySchema,
+    maxDeliveries: z
+      .int()
+      .meta({ description: "The maxDeliveries in force: the policy's, else the server's default" }),
+  })
+  .meta({ id: 'PolicyResponse' })
 /** `POST /v1/messages/{mid}/renew`. */
 export const renewRequestSchema = z
   .object({ lid: keySchema, leaseTime: leaseTimeSchema })
@@ -124,6 +144,7 @@ export type FetchRequest = z.infer<typeof fetchRequestSchema>
 export type FetchResponse = z.infer<typeof fetchResponseSchema>
 export type AckRequest = z.infer<typeof ackRequestSchema>
 export type RejectRequest = z.infer<typeof rejectRequestSchema>
+export type PolicyResponse = z.infer<typeof policyResponseSchema>
 export type RenewRequest = z.infer<typeof renewRequestSchema>
 export type RenewResponse = z.infer<typeof renewResponseSchema>
 export type HeadersResponse = z.infer<typeof headersResponseSchema>

@@ -2,6 +2,7 @@
 import * as z from 'zod/mini'
 import { DELAY_MAX_MS, FETCH_MAX_BATCH, LEASE_MAX_MS, LEASE_MIN_MS } from '../limits.js'
 import { isValidMailbox } from '../mailbox.js'
+import { BACKOFF_FACTOR_MAX, BACKOFF_FACTOR_MIN, POLICY_MAX_DELIVERIES } from '../retry-policy.js'
 import { WS_MAX_ACKS, WS_MAX_SENDS, WS_PROTOCOL } from './ws-limits.js'
 
 /*
@@ -64,6 +65,8 @@ const headerShape = {
   leasedUntil: z.nullable(time),
   deliveryCount: z.int(),
   size: z.int(),
+  failureReason: z.optional(z.nullable(z.string())),
+  failedAt: z.optional(z.nullable(time)),
 }
 /** A message header (admin view). */
 export const messageHeaderMini = z.object(headerShape)
@@ -104,6 +107,28 @@ export const okResponseMini = z.object({ ok: z.literal(true) })
 export const headersResponseMini = z.object({ headers: z.array(messageHeaderMini) })
 /** Reply of `GET /v1/mailboxes`. */
 export const mailboxesResponseMini = z.object({ mailboxes: z.array(mailboxStatsMini) })
+const jitter = z.number().check(z.gte(0), z.lte(1))
+const backoff = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('fixed'), delay, jitter: z.optional(jitter) }),
+  z.object({
+    type: z.literal('exponential'),
+    base: z.int().check(z.gte(1), z.lte(DELAY_MAX_MS)),
+    factor: z.optional(z.number().check(z.gte(BACKOFF_FACTOR_MIN), z.lte(BACKOFF_FACTOR_MAX))),
+    max: z.int().check(z.gte(1), z.lte(DELAY_MAX_MS)),
+    jitter: z.optional(jitter),
+  }),
+])
+/** A mailbox's retry policy. */
+export const retryPolicyMini = z.strictObject({
+  maxDeliveries: z.optional(z.int().check(z.gte(0), z.lte(POLICY_MAX_DELIVERIES))),
+  backoff: z.optional(backoff),
+})
+/** Reply of `GET` and `PUT /v1/mailboxes/{receiver}/policy`. */
+export const policyResponseMini = z.object({
+  receiver: z.string(),
+  policy: retryPolicyMini,
+  maxDeliveries: z.int(),
+})
 /** Reply of redrive and purge. */
 export const countResponseMini = z.object({ count: z.int() })
 /** An error reply, any string as `code` (as `problemReplySchema`). */
@@ -142,7 +167,14 @@ export const clientFrameMini = z.discriminatedUnion('type', [
     messages: z.array(sendRequestMini).check(z.minLength(1), z.maxLength(WS_MAX_SENDS)),
     ref,
   }),
-  z.object({ type: z.literal('reject'), mid: key, lid: key, delay: z.optional(delay), ref }),
+  z.object({
+    type: z.literal('reject'),
+    mid: key,
+    lid: key,
+    delay: z.optional(delay),
+    reason: z.optional(z.string()),
+    ref,
+  }),
   z.object({ type: z.literal('renew'), mid: key, lid: key, leaseTime, ref }),
   z.object({ type: z.literal('ping'), ref }),
 ])
@@ -158,7 +190,7 @@ export const serverFrameMini = z.discriminatedUnion('type', [
     features: z.optional(z.array(z.string())),
   }),
   z.object({ type: z.literal('authenticated'), ref }),
-  z.object({ type: z.literal('subscribed'), sub: subId, ref }),
+  z.object({ type: z.literal('subscribed'), sub: subId, ref, policy: z.optional(retryPolicyMini) }),
   z.object({ type: z.literal('unsubscribed'), sub: subId, ref }),
   z.object({ type: z.literal('message'), sub: subId, message: leasedMessageMini }),
   z.object({

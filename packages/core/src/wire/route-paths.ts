@@ -18,7 +18,9 @@ export const ROUTE_PATHS = {
   dead: { method: 'GET', path: '/v1/mailboxes/:receiver/dead' },
   redrive: { method: 'POST', path: '/v1/mailboxes/:receiver/redrive' },
   purge: { method: 'DELETE', path: '/v1/mailboxes/:receiver' },
-} as const satisfies Record<string, { method: 'GET' | 'POST' | 'DELETE'; path: string }>
+  policy: { method: 'GET', path: '/v1/mailboxes/:receiver/policy' },
+  setPolicy: { method: 'PUT', path: '/v1/mailboxes/:receiver/policy' },
+} as const satisfies Record<string, { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string }>
 
 /** The name of a JSON API route. */
 export type JsonRouteId = keyof typeof ROUTE_PATHS

@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import { mailboxStatsSchema, storedMessageSchema } from './common.js'
+import { mailboxStatsSchema, retryPolicySchema, storedMessageSchema } from './common.js'
 import {
   ackRequestSchema,
   countResponseSchema,
@@ -9,6 +9,7 @@ import {
   infoResponseSchema,
   mailboxesResponseSchema,
   okResponseSchema,
+  policyResponseSchema,
   redriveRequestSchema,
   rejectRequestSchema,
   renewRequestSchema,
@@ -29,7 +30,7 @@ export interface QueryParam {
 
 /** One route of the JSON API: the router, the OpenAPI document and the client all read it. */
 export interface JsonRoute {
-  method: 'GET' | 'POST' | 'DELETE'
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE'
   /** Path pattern; `:receiver` and `:mid` are percent-encoded path parameters. */
   path: string
   summary: string
@@ -146,8 +147,19 @@ export const JSON_ROUTES = {
   },
   purge: {
     ...ROUTE_PATHS.purge,
-    summary: 'Delete every message of a mailbox (admin)',
+    summary: 'Delete every message of a mailbox (admin); its retry policy stays',
     reply: countResponseSchema,
+  },
+  policy: {
+    ...ROUTE_PATHS.policy,
+    summary: 'The retry policy of a mailbox (admin)',
+    reply: policyResponseSchema,
+  },
+  setPolicy: {
+    ...ROUTE_PATHS.setPolicy,
+    summary: 'Replace the retry policy of a mailbox; {} removes it (admin)',
+    body: retryPolicySchema,
+    reply: policyResponseSchema,
   },
 } as const satisfies Record<JsonRouteId, JsonRoute>
 

@@ -6,6 +6,8 @@ import {
   leasedMessageSchema,
   leaseTimeSchema,
   mailboxSchema,
+  reasonSchema,
+  retryPolicySchema,
 } from './common.js'
 import { sendRequestSchema } from './http.js'
 import { WS_MAX_ACKS, WS_MAX_SENDS, WS_PROTOCOL } from './ws-limits.js'
@@ -60,7 +62,16 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
       .meta({ description: 'Messages to send; answered by one `sent` frame with a result per message' }),
     ref,
   }),
-  z.object({ type: z.literal('reject'), mid: keySchema, lid: keySchema, delay: delaySchema.optional(), ref }),
+  z.object({
+    type: z.literal('reject'),
+    mid: keySchema,
+    lid: keySchema,
+    delay: delaySchema
+      .optional()
+      .meta({ description: "Due again after this many ms; left out: the mailbox's backoff (none: 0)" }),
+    reason: reasonSchema.optional(),
+    ref,
+  }),
   z.object({ type: z.literal('renew'), mid: keySchema, lid: keySchema, leaseTime: leaseTimeSchema, ref }),
   z.object({ type: z.literal('ping'), ref }),
 ])
@@ -79,7 +90,16 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
       .meta({ description: 'Optional frames this server understands (e.g. `acks`, `messages`)' }),
   }),
   z.object({ type: z.literal('authenticated'), ref }),
-  z.object({ type: z.literal('subscribed'), sub: subId, ref }),
+  z.object({
+    type: z.literal('subscribed'),
+    sub: subId,
+    ref,
+    policy: retryPolicySchema
+      .optional()
+      .meta({
+        description: "The mailbox's retry policy when it was subscribed (servers with `retry-policy`)",
+      }),
+  }),
   z.object({ type: z.literal('unsubscribed'), sub: subId, ref }),
   z.object({ type: z.literal('message'), sub: subId, message: leasedMessageSchema }),
   z.object({

@@ -1,5 +1,6 @@
 import {
   ackRequestSchema,
+  checkRetryPolicy,
   FETCH_MAX_WAIT_MS,
   fetchRequestSchema,
   headersQuerySchema,
@@ -10,6 +11,8 @@ import {
   LEASE_DEFAULT_MS,
   leasedToWire,
   PandoraError,
+  type PolicyResponse,
+  type RetryPolicy,
   redriveRequestSchema,
   rejectRequestSchema,
   renewRequestSchema,
@@ -47,6 +50,12 @@ function jsonHandlers(ctx: ServerContext): Record<JsonRouteId, Handler> {
   const { store, hub, metrics } = ctx
   const single = ctx.bodyLimit
   const json = async (c: RouteContext, limit = single) => parseJson(c.req, await readBody(c.req, limit))
+
+  const policyReply = (receiver: string, policy: RetryPolicy): PolicyResponse => ({
+    receiver,
+    policy,
+    maxDeliveries: policy.maxDeliveries ?? store.limits.maxDeliveries,
+  })
 
   return {
     info: (c) => {
@@ -117,7 +126,10 @@ function jsonHandlers(ctx: ServerContext): Record<JsonRouteId, Handler> {
         c.params.mid!,
         body.lid,
         Status.rejected,
-        body.delay !== undefined ? { delay: body.delay } : {},
+        {
+          ...(body.delay !== undefined ? { delay: body.delay } : {}),
+          ...(body.reason !== undefined ? { reason: body.reason } : {}),
+        },
       )
       metrics.rejected.inc()
       sendJson(c.res, 200, { ok: true })
@@ -175,6 +187,20 @@ function jsonHandlers(ctx: ServerContext): Record<JsonRouteId, Handler> {
       permit(c.principal.admin, 'purge')
       await json(c) // takes no body, but one that is there must be JSON like every other
       sendJson(c.res, 200, { count: await store.purge(c.params.receiver!) })
+    },
+
+    policy: async (c) => {
+      permit(c.principal.admin, 'read retry policies')
+      const receiver = c.params.receiver!
+      sendJson(c.res, 200, policyReply(receiver, await store.retryPolicy(receiver)))
+    },
+
+    setPolicy: async (c) => {
+      permit(c.principal.admin, 'set retry policies')
+      const receiver = c.params.receiver!
+      // Checked by core's rule, not the route's zod schema, so every bad policy is `invalid_policy`.
+      const policy = checkRetryPolicy(await json(c))
+      sendJson(c.res, 200, policyReply(receiver, await store.setRetryPolicy(receiver, policy)))
     },
   }
 }

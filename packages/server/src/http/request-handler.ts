@@ -58,7 +58,7 @@ export function createRequestHandler(o: RequestHandlerOptions) {
         res.setHeader('vary', 'Origin')
         if (req.method === 'OPTIONS') {
           res.writeHead(204, {
-            'access-control-allow-methods': 'GET, POST, DELETE',
+            'access-control-allow-methods': 'GET, POST, PUT, DELETE',
             'access-control-allow-headers': 'authorization, content-type',
             'access-control-max-age': '600',
           })

@@ -42,6 +42,7 @@ function context(options: { principal?: boolean; refuse?: Map<string, Error>; se
         return outcomes as (PandoraError | null)[]
       },
       renew: async () => 42_000,
+      retryPolicy: async () => ({}),
       sendMany: async (inputs) =>
         inputs.map((input) =>
           input.receiver === 'full@b'
@@ -93,7 +94,7 @@ describe('frame handlers', () => {
   it('frame handlers - subscribe answers before the hub attaches; a refusal names the sub', async () => {
     const { ctx, sent, calls } = context()
     await handleFrame(ctx, { type: 'subscribe', sub: 's1', receiver: 'a@b', ref: 'r1' })
-    expect(sent).toEqual([{ type: 'subscribed', sub: 's1', ref: 'r1' }])
+    expect(sent).toEqual([{ type: 'subscribed', sub: 's1', ref: 'r1', policy: {} }])
     expect(calls).toEqual(['attach a@b'])
     await handleFrame(ctx, { type: 'subscribe', sub: 's1', receiver: 'a@b', ref: 'r2' })
     await handleFrame(ctx, { type: 'subscribe', sub: 's2', receiver: 'a@elsewhere', ref: 'r3' })

@@ -23,7 +23,7 @@ type FrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>
  * and that a handler cannot reach the socket itself (only {@link FrameContext.send}).
  */
 export interface FrameContext {
-  readonly store: Pick<Store, 'ack' | 'ackMany' | 'renew' | 'sendMany'>
+  readonly store: Pick<Store, 'ack' | 'ackMany' | 'renew' | 'sendMany' | 'retryPolicy'>
   readonly hub: Pick<PushHub, 'attach' | 'detach' | 'kick' | 'giveBack'>
   readonly metrics: Pick<Metrics, 'acked' | 'rejected' | 'sent'>
   readonly gate: Pick<AuthGate, 'principal' | 'authenticate'>
@@ -90,8 +90,15 @@ export function handleAuth(ctx: FrameContext, frame: FrameOf<'auth'>): void {
   else ctx.refuse('invalid token')
 }
 
-/** `subscribe`: answers `subscribed` before the hub pushes, so a client sees them in that order. */
-export function handleSubscribe(ctx: FrameContext, principal: Principal, frame: FrameOf<'subscribe'>): void {
+/**
+ * `subscribe`: answers `subscribed` (with the mailbox's retry policy, so the SDK can leave the
+ * backoff to it) before the hub pushes, so a client sees them in that order.
+ */
+export async function handleSubscribe(
+  ctx: FrameContext,
+  principal: Principal,
+  frame: FrameOf<'subscribe'>,
+): Promise<void> {
   if (!principal.canReceive(frame.receiver))
     throw new PandoraError('forbidden', `this token may not receive from ${frame.receiver}`)
   if (ctx.leases.has(frame.sub))
@@ -105,8 +112,18 @@ export function handleSubscribe(ctx: FrameContext, principal: Principal, frame: 
     ctx.owner,
     frame.batch === true,
   )
+  // Booked before the policy is read, so a second subscribe with this id is refused meanwhile.
   ctx.leases.add(sub)
-  ctx.send({ type: 'subscribed', sub: frame.sub, ...refOf(frame) })
+  let policy: Awaited<ReturnType<Store['retryPolicy']>>
+  try {
+    policy = await ctx.store.retryPolicy(frame.receiver)
+  } catch (error) {
+    if (ctx.leases.get(frame.sub) === sub) ctx.leases.remove(frame.sub)
+    throw error
+  }
+  // Unsubscribed (or the socket closed) while the policy was read: nothing to attach.
+  if (ctx.leases.get(frame.sub) !== sub) return
+  ctx.send({ type: 'subscribed', sub: frame.sub, ...refOf(frame), policy })
   ctx.hub.attach(sub)
 }
 
@@ -128,9 +145,15 @@ export async function handleSettle(
 ): Promise<void> {
   mayReceive(principal)
   const status = frame.type === 'ack' ? Status.confirmed : Status.rejected
-  const delay = frame.type === 'reject' && frame.delay !== undefined ? { delay: frame.delay } : undefined
+  const options =
+    frame.type === 'reject'
+      ? {
+          ...(frame.delay !== undefined ? { delay: frame.delay } : {}),
+          ...(frame.reason !== undefined ? { reason: frame.reason } : {}),
+        }
+      : undefined
   try {
-    await ctx.store.ack(frame.mid, frame.lid, status, delay)
+    await ctx.store.ack(frame.mid, frame.lid, status, options)
     if (status === Status.confirmed) ctx.metrics.acked.inc()
     else ctx.metrics.rejected.inc()
   } finally {

@@ -1,4 +1,4 @@
-import { type LeasedMessage, PandoraError, Status, type Store } from '@pandora/core'
+import { GIVEN_BACK_REASON, type LeasedMessage, PandoraError, Status, type Store } from '@pandora/core'
 
 /** Something the hub pushes leased messages to: one WebSocket subscription. */
 export interface PushTarget {
@@ -99,11 +99,15 @@ export class PushHub {
     this.#release(receiver, state)
   }
 
-  /** Gives leases back at once (status rejected, no delay); stale ones are ignored. */
+  /**
+   * Gives leases back at once (status rejected, an explicit delay 0 so no backoff applies, reason
+   * `given back unprocessed`); stale ones are ignored.
+   */
   async giveBack(leases: Iterable<{ mid: string; lid: string }>): Promise<void> {
+    const giveBack = { delay: 0, reason: GIVEN_BACK_REASON }
     await Promise.all(
       [...leases].map((l) =>
-        this.#store.ack(l.mid, l.lid, Status.rejected).catch((error: unknown) => {
+        this.#store.ack(l.mid, l.lid, Status.rejected, giveBack).catch((error: unknown) => {
           if (
             !(
               error instanceof PandoraError &&

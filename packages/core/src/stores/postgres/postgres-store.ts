@@ -15,7 +15,12 @@ import {
   type StoredMessage,
   storeEach,
 } from '../../message.js'
-import { type Backoff, checkRetryPolicy, type RetryPolicy, type RetryPolicyInput } from '../../retry-policy.js'
+import {
+  type Backoff,
+  checkRetryPolicy,
+  type RetryPolicy,
+  type RetryPolicyInput,
+} from '../../retry-policy.js'
 import { Status, type StatusCode } from '../../status.js'
 import type {
   AckItem,
