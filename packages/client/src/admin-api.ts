@@ -1,8 +1,10 @@
+import type { PolicyResponse, WireRetryPolicy } from '@pandora/core'
 import {
   countResponseMini,
   headersResponseMini,
   mailboxesResponseMini,
   mailboxStatsMini,
+  policyResponseMini,
   storedMessageMini,
 } from '@pandora/core/protocol'
 import { mailboxPath, messagePath, plainPath } from './api-paths.js'
@@ -89,6 +91,30 @@ export class AdminApi {
       signal: options.signal,
     })
     return r.count
+  }
+
+  /** The retry policy of a mailbox, and the `maxDeliveries` in force there. */
+  retryPolicy(receiver: string, options: SignalOption = {}): Promise<PolicyResponse> {
+    return this.#get(mailboxPath('policy', receiver), policyResponseMini, options.signal)
+  }
+
+  /**
+   * Replaces the retry policy of a mailbox (`{}` removes it); resolves with it as stored, the
+   * backoff's defaults filled in. A bad policy is `invalid_policy`.
+   */
+  setRetryPolicy(
+    receiver: string,
+    policy: WireRetryPolicy,
+    options: SignalOption = {},
+  ): Promise<PolicyResponse> {
+    return this.#http.call({
+      method: 'PUT',
+      path: mailboxPath('setPolicy', receiver),
+      body: policy,
+      schema: policyResponseMini,
+      signal: options.signal,
+      idempotent: true,
+    })
   }
 
   #get<T>(path: string, schema: ReplySchema<T>, signal: AbortSignal | undefined): Promise<T> {

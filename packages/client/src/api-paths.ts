@@ -10,7 +10,7 @@ export function assertReceiver(receiver: string): void {
  * for `'fetch'`; checks the name first.
  */
 export function mailboxPath(
-  id: 'fetch' | 'stats' | 'headers' | 'dead' | 'redrive' | 'purge',
+  id: 'fetch' | 'stats' | 'headers' | 'dead' | 'redrive' | 'purge' | 'policy' | 'setPolicy',
   receiver: string,
 ): string {
   assertReceiver(receiver)

@@ -1,4 +1,4 @@
-import type { SendResult } from '@pandora/core'
+import type { PolicyResponse, SendResult, WireRetryPolicy } from '@pandora/core'
 import {
   fetchResponseMini,
   PandoraError,
@@ -296,6 +296,38 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
   /** Deletes every message of a mailbox; resolves with how many. */
   purge(receiver: string, options: { signal?: AbortSignal } = {}): Promise<number> {
     return this.#admin.purge(receiver, options)
+  }
+
+  /**
+   * The retry policy of a mailbox on the server, and the `maxDeliveries` in force there.
+   *
+   * @example
+   * ```ts
+   * const { policy, maxDeliveries } = await pandora.retryPolicy('orders@shop')
+   * ```
+   */
+  retryPolicy(receiver: string, options: { signal?: AbortSignal } = {}): Promise<PolicyResponse> {
+    return this.#admin.retryPolicy(receiver, options)
+  }
+
+  /**
+   * Replaces the retry policy of a mailbox (admin): `maxDeliveries`, and a `fixed` or `exponential`
+   * backoff the server applies to rejects without a delay and to expired leases. `{}` removes it.
+   *
+   * @example
+   * ```ts
+   * await pandora.setRetryPolicy('orders@shop', {
+   *   maxDeliveries: 5,
+   *   backoff: { type: 'exponential', base: 1000, max: 60_000, jitter: 0.2 },
+   * })
+   * ```
+   */
+  setRetryPolicy(
+    receiver: string,
+    policy: WireRetryPolicy,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<PolicyResponse> {
+    return this.#admin.setRetryPolicy(receiver, policy, options)
   }
 
   /** The server's version, limits, and its clock (`serverTime`). */

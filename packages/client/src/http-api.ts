@@ -13,7 +13,7 @@ export interface ReplySchema<T> {
 
 /** One HTTP call. */
 export interface HttpCall<T> {
-  method: 'GET' | 'POST' | 'DELETE'
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE'
   /** Path below the API root, starting with `/`, e.g. `/v1/messages`. */
   path: string
   body?: unknown

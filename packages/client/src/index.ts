@@ -4,8 +4,15 @@
  * Node without a global WebSocket gets the `ws` package through the package's `node` entry.
  * @packageDocumentation
  */
-export type { SendResult } from '@pandora/core'
-export { type ErrorCode, ErrorCodes, PandoraError } from '@pandora/core/protocol'
+export type { PolicyResponse, SendResult, WireRetryPolicy as RetryPolicy } from '@pandora/core'
+export {
+  type ErrorCode,
+  ErrorCodes,
+  LEASE_EXPIRED_REASON,
+  PandoraError,
+  REASON_MAX_BYTES,
+  truncateReason,
+} from '@pandora/core/protocol'
 export { type BackoffOptions, backoffDelay, type RetryDelayOptions, retryDelay } from './backoff.js'
 export { PandoraClient } from './client.js'
 export type {

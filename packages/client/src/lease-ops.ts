@@ -2,7 +2,15 @@ import { okResponseMini, renewResponseMini } from '@pandora/core/protocol'
 import { messagePath } from './api-paths.js'
 import type { Connection } from './connection.js'
 import type { HttpApi } from './http-api.js'
-import type { LeaseOps } from './message.js'
+import type { LeaseOps, RejectOptions } from './message.js'
+
+/** The options of a reject as they travel: only those given. */
+function rejectOptions(o: RejectOptions): RejectOptions {
+  return {
+    ...(o.delay !== undefined ? { delay: o.delay } : {}),
+    ...(o.reason !== undefined ? { reason: o.reason } : {}),
+  }
+}
 
 /** Ack, reject and renew over HTTP: for messages leased with a fetch. */
 export function httpLeaseOps(http: HttpApi): LeaseOps {
@@ -15,11 +23,11 @@ export function httpLeaseOps(http: HttpApi): LeaseOps {
         schema: okResponseMini,
       })
     },
-    reject: async (mid, lid, delay) => {
+    reject: async (mid, lid, options = {}) => {
       await http.call({
         method: 'POST',
         path: messagePath('reject', mid),
-        body: { lid, delay },
+        body: { lid, ...rejectOptions(options) },
         schema: okResponseMini,
       })
     },
@@ -44,10 +52,8 @@ export function socketLeaseOps(socket: () => Connection): LeaseOps {
     ack: async (mid, lid) => {
       await socket().ack(mid, lid)
     },
-    reject: async (mid, lid, delay) => {
-      await socket().request(
-        delay === undefined ? { type: 'reject', mid, lid } : { type: 'reject', mid, lid, delay },
-      )
+    reject: async (mid, lid, options = {}) => {
+      await socket().request({ type: 'reject', mid, lid, ...rejectOptions(options) })
     },
     renew: async (mid, lid, leaseTime) => {
       const reply = await socket().request({ type: 'renew', mid, lid, leaseTime })

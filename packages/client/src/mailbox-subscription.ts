@@ -1,5 +1,5 @@
-import type { WireLeasedMessage } from '@pandora/core'
-import { PandoraError } from '@pandora/core/protocol'
+import type { WireLeasedMessage, WireRetryPolicy } from '@pandora/core'
+import { PandoraError, truncateReason } from '@pandora/core/protocol'
 import { type RetryDelayOptions, retryDelay } from './backoff.js'
 import { LeaseKeeper } from './lease-keeper.js'
 import { type LeaseOps, Message } from './message.js'
@@ -17,14 +17,16 @@ export interface SubscribeOptions {
   /** Lease of each pushed message in ms (1 s – 12 h); renewed while its handler runs. Default 30 000. */
   leaseTime?: number
   /**
-   * Settle messages from the handler's outcome: ack when it resolves, reject with a backoff delay
-   * when it throws. With `false` the handler (or whoever it hands the message to) calls `ack()` or
+   * Settle messages from the handler's outcome: ack when it resolves, reject when it throws — with
+   * the error's message as the reason (cut to 1024 bytes), and a backoff (see `retryDelay`). With `false` the handler (or whoever it hands the message to) calls `ack()` or
    * `reject()`; the lease is renewed until then. Default true.
    */
   autoAck?: boolean
   /**
    * Reject delay after a failed handler: options of the exponential backoff (doubling with each
-   * delivery, capped), or a function of the message and the error. Default 1 s doubling up to 60 s.
+   * delivery, capped), or a function of the message and the error. Default 1 s doubling up to 60 s
+   * — unless the mailbox has a backoff in its retry policy on the server: then, left out, the SDK
+   * rejects without a delay and the server's backoff applies. Given, it wins over the server's.
    */
   retryDelay?: RetryDelayOptions | ((message: Message, error: unknown) => number)
   /** Share of the lease after which it is renewed (0.05–0.95). Default 0.5. */
@@ -94,6 +96,7 @@ export class MailboxSubscription {
   #closing: Promise<void> | undefined
   #abort: (() => void) | undefined
   #refused = false
+  #policy: WireRetryPolicy | undefined
 
   /** @internal Use {@link PandoraClient.subscribe}. */
   constructor(
@@ -150,8 +153,17 @@ export class MailboxSubscription {
     return this.#closing
   }
 
+  /**
+   * The mailbox's retry policy on the server, as it told when the subscription was (re)confirmed;
+   * undefined before that, or from a server without retry policies.
+   */
+  get retryPolicy(): WireRetryPolicy | undefined {
+    return this.#policy
+  }
+
   /** @internal The server confirmed (or re-confirmed after a reconnect) the subscription. */
-  subscribed(): void {
+  subscribed(policy?: WireRetryPolicy): void {
+    this.#policy = policy
     this.#resolveReady()
   }
 
@@ -236,7 +248,10 @@ export class MailboxSubscription {
       this.#report(error, message)
       if (this.autoAck && message.settlement === undefined) {
         const delay = this.#delayFor(message, error)
-        await message.reject({ delay }).catch((e: unknown) => this.#report(e, message))
+        const reason = reasonOf(error)
+        await message
+          .reject(delay === undefined ? { reason } : { delay, reason })
+          .catch((e: unknown) => this.#report(e, message))
       }
     } finally {
       if (this.autoAck) {
@@ -246,8 +261,10 @@ export class MailboxSubscription {
     }
   }
 
-  #delayFor(message: Message, error: unknown): number {
+  /** The delay to reject with; undefined leaves it to the mailbox's backoff on the server. */
+  #delayFor(message: Message, error: unknown): number | undefined {
     const option = this.#options.retryDelay
+    if (option === undefined && this.#policy?.backoff !== undefined) return undefined
     if (typeof option === 'function') {
       try {
         return Math.max(0, Math.round(option(message, error)))
@@ -293,4 +310,11 @@ export class MailboxSubscription {
       this.#host.reportError(e)
     }
   }
+}
+
+/** The reason a failed handler's message is rejected with: the error's message, cut to fit. */
+function reasonOf(error: unknown): string {
+  const text =
+    error instanceof Error ? error.message || error.name : typeof error === 'string' ? error : String(error)
+  return truncateReason(text)
 }

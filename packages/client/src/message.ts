@@ -5,15 +5,23 @@ import { FieldMap } from './field-map.js'
 /** What a leased message needs to settle itself: HTTP for fetched messages, the socket for pushed ones. */
 export interface LeaseOps {
   ack(mid: string, lid: string): Promise<void>
-  reject(mid: string, lid: string, delay?: number): Promise<void>
+  reject(mid: string, lid: string, options?: RejectOptions): Promise<void>
   /** Extends the lease to `leaseTime` ms from now; resolves with the new end of the lease. */
   renew(mid: string, lid: string, leaseTime: number): Promise<Date>
 }
 
 /** Options of {@link Message.reject}. */
 export interface RejectOptions {
-  /** Redeliver no sooner than this many ms from now. Default 0. */
+  /**
+   * Redeliver no sooner than this many ms from now. Left out: the mailbox's backoff on the server
+   * decides (none set: at once). Given, it wins over the mailbox's backoff.
+   */
   delay?: number
+  /**
+   * Why it failed, kept on the message (`failureReason`) for admins and the console: at most
+   * 1024 bytes of UTF-8 (longer: `invalid_reason`; `truncateReason` of `@pandora/core` cuts one to fit).
+   */
+  reason?: string
 }
 
 /** A message header as admins see it: everything but the body. */
@@ -34,6 +42,10 @@ export interface MessageSummary {
   deliveryCount: number
   /** Size of the encoded body, in bytes. */
   size: number
+  /** Why its last delivery failed (a reject's reason, `lease expired`), or null. */
+  failureReason: string | null
+  /** When its last delivery failed, or null. */
+  failedAt: Date | null
 }
 
 /** A stored message as admins see it: header and body (null once the body was collected). */
@@ -54,6 +66,8 @@ export function headerFromWire(w: WireMessageHeader): MessageSummary {
     leasedUntil: w.leasedUntil === null ? null : new Date(w.leasedUntil),
     deliveryCount: w.deliveryCount,
     size: w.size,
+    failureReason: w.failureReason ?? null,
+    failedAt: w.failedAt ? new Date(w.failedAt) : null,
   }
 }
 
@@ -94,6 +108,10 @@ export class Message {
   readonly statusName: string
   /** Size of the encoded body, in bytes. */
   readonly size: number
+  /** Why its previous delivery failed (a reject's reason, `lease expired`), or null. */
+  readonly failureReason: string | null
+  /** When its previous delivery failed, or null. */
+  readonly failedAt: Date | null
   #leasedUntil: Date
   #settlement: Settlement | undefined
   #settling: string | undefined
@@ -113,6 +131,8 @@ export class Message {
     this.status = wire.status
     this.statusName = wire.statusName
     this.size = wire.size
+    this.failureReason = wire.failureReason ?? null
+    this.failedAt = wire.failedAt ? new Date(wire.failedAt) : null
     this.#leasedUntil = new Date(wire.leasedUntil)
     this.#ops = ops
     this.#onSettle = onSettle
@@ -140,12 +160,20 @@ export class Message {
     this.#settle('acked')
   }
 
-  /** Gives the message back; it is delivered again after `delay` ms. */
+  /**
+   * Gives the message back, optionally saying why; it is delivered again after `delay` ms, or
+   * after the mailbox's backoff when no delay is given.
+   *
+   * @example
+   * ```ts
+   * await msg.reject({ reason: 'inventory service answered 503' })
+   * ```
+   */
   async reject(options: RejectOptions = {}): Promise<void> {
     this.#assertOpen('reject')
     this.#settling = 'reject'
     try {
-      await this.#ops.reject(this.mid, this.lid, options.delay)
+      await this.#ops.reject(this.mid, this.lid, options)
     } finally {
       this.#settling = undefined
     }

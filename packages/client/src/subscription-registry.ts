@@ -90,7 +90,7 @@ export class SubscriptionRegistry {
         batch: true,
       })
       .then(
-        () => sub.subscribed(),
+        (reply) => sub.subscribed(reply.type === 'subscribed' ? reply.policy : undefined),
         (error: unknown) => {
           // A drop is handled by the resubscribe after reconnecting; anything else is the server refusing.
           if (!(error instanceof PandoraError && error.code === 'connection_lost')) sub.refused(error)

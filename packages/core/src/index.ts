@@ -19,7 +19,13 @@ export {
 export { type Clock, ManualClock, systemClock } from './clock.js'
 export { formatGoDuration, parseGoDuration } from './duration.js'
 export { type ErrorCode, ErrorCodes, isErrorCode, PandoraError, toPandoraError } from './errors.js'
-export { checkReason, GIVEN_BACK_REASON, LEASE_EXPIRED_REASON, REASON_MAX_BYTES, truncateReason } from './failure-reason.js'
+export {
+  checkReason,
+  GIVEN_BACK_REASON,
+  LEASE_EXPIRED_REASON,
+  REASON_MAX_BYTES,
+  truncateReason,
+} from './failure-reason.js'
 export {
   contentKey,
   contentKeySync,
@@ -114,6 +120,7 @@ export {
   type WireLeasedMessage,
   type WireMailboxStats,
   type WireMessageHeader,
+  type WireRetryPolicy,
   type WireStoredMessage,
 } from './wire/common.js'
 export { headerToWire, leasedToWire, sendRequestToInput, storedToWire } from './wire/convert.js'

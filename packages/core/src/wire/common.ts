@@ -101,12 +101,9 @@ export const messageHeaderSchema = z
       description:
         'Why the last delivery failed: the reason of the last reject (null if it gave none), or `lease expired`; null while none failed',
     }),
-    failedAt: timeSchema
-      .nullable()
-      .optional()
-      .meta({
-        description: 'When the last delivery failed: the reject, or the end of the lease that ran out',
-      }),
+    failedAt: timeSchema.nullable().optional().meta({
+      description: 'When the last delivery failed: the reject, or the end of the lease that ran out',
+    }),
   })
   .meta({ id: 'MessageHeader' })
 
@@ -181,6 +178,8 @@ export const retryPolicySchema = z
   .meta({ id: 'RetryPolicy' })
 
 export type WireMessageHeader = z.infer<typeof messageHeaderSchema>
+/** A retry policy as it travels (backoff defaults may be left out). */
+export type WireRetryPolicy = z.infer<typeof retryPolicySchema>
 export type WireLeasedMessage = z.infer<typeof leasedMessageSchema>
 export type WireStoredMessage = z.infer<typeof storedMessageSchema>
 export type WireMailboxStats = z.infer<typeof mailboxStatsSchema>

@@ -60,11 +60,9 @@ export const ackRequestSchema = z.object({ lid: keySchema }).meta({ id: 'AckRequ
 export const rejectRequestSchema = z
   .object({
     lid: keySchema,
-    delay: delaySchema
-      .optional()
-      .meta({
-        description: "Due again after this many ms; when left out, the mailbox's backoff decides (none: 0)",
-      }),
+    delay: delaySchema.optional().meta({
+      description: "Due again after this many ms; when left out, the mailbox's backoff decides (none: 0)",
+    }),
     reason: reasonSchema.optional(),
   })
   .meta({ id: 'RejectRequest' })

@@ -94,11 +94,9 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
     type: z.literal('subscribed'),
     sub: subId,
     ref,
-    policy: retryPolicySchema
-      .optional()
-      .meta({
-        description: "The mailbox's retry policy when it was subscribed (servers with `retry-policy`)",
-      }),
+    policy: retryPolicySchema.optional().meta({
+      description: "The mailbox's retry policy when it was subscribed (servers with `retry-policy`)",
+    }),
   }),
   z.object({ type: z.literal('unsubscribed'), sub: subId, ref }),
   z.object({ type: z.literal('message'), sub: subId, message: leasedMessageSchema }),

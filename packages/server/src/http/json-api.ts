@@ -122,15 +122,10 @@ function jsonHandlers(ctx: ServerContext): Record<JsonRouteId, Handler> {
     reject: async (c) => {
       const body = validate(rejectRequestSchema, await json(c))
       permit(c.principal.receives, 'receive')
-      await store.ack(
-        c.params.mid!,
-        body.lid,
-        Status.rejected,
-        {
-          ...(body.delay !== undefined ? { delay: body.delay } : {}),
-          ...(body.reason !== undefined ? { reason: body.reason } : {}),
-        },
-      )
+      await store.ack(c.params.mid!, body.lid, Status.rejected, {
+        ...(body.delay !== undefined ? { delay: body.delay } : {}),
+        ...(body.reason !== undefined ? { reason: body.reason } : {}),
+      })
       metrics.rejected.inc()
       sendJson(c.res, 200, { ok: true })
     },

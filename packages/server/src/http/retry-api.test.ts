@@ -25,7 +25,10 @@ describe.each(STORE_KINDS)('failure reasons and retry policy over HTTP and WebSo
     const box = uniqueMailbox()
     await json(v1(`/mailboxes/${enc(box)}/policy`), 'PUT', { maxDeliveries: 1 })
     const m = await sendAndLease(box)
-    const rejected = await json(v1(`/messages/${m.mid}/reject`), 'POST', { lid: m.lid, reason: 'card declined' })
+    const rejected = await json(v1(`/messages/${m.mid}/reject`), 'POST', {
+      lid: m.lid,
+      reason: 'card declined',
+    })
     expect(rejected).toMatchObject({ status: 200, body: { ok: true } })
     const got = await json(v1(`/messages/${m.mid}`), 'GET')
     expect(got.body).toMatchObject({ status: Status.dead, failureReason: 'card declined' })
@@ -63,7 +66,11 @@ describe.each(STORE_KINDS)('failure reasons and retry policy over HTTP and WebSo
     }
     expect(put).toMatchObject({ status: 200, body: { receiver: 'orders@shop', policy, maxDeliveries: 4 } })
     expect((await json(path, 'GET')).body).toEqual({ receiver: 'orders@shop', policy, maxDeliveries: 4 })
-    expect((await json(path, 'PUT', {})).body).toEqual({ receiver: 'orders@shop', policy: {}, maxDeliveries: 10 })
+    expect((await json(path, 'PUT', {})).body).toEqual({
+      receiver: 'orders@shop',
+      policy: {},
+      maxDeliveries: 10,
+    })
   })
 
   it('policy - bad policies are 400 invalid_policy, a bad name 400 invalid_mailbox; nothing changes', async () => {
@@ -120,7 +127,9 @@ describe.each(STORE_KINDS)('failure reasons and retry policy over HTTP and WebSo
     const got = await json(v1(`/messages/${message.mid}`), 'GET')
     expect(got.body).toMatchObject({ status: Status.rejected, failureReason: 'handler threw: boom' })
     // The policy's backoff applied: a minute away, not due now.
-    expect(await json(v1(`/mailboxes/${enc(box)}`), 'GET')).toMatchObject({ body: { delayed: 1, pending: 0 } })
+    expect(await json(v1(`/mailboxes/${enc(box)}`), 'GET')).toMatchObject({
+      body: { delayed: 1, pending: 0 },
+    })
   })
 })
 
@@ -137,7 +146,9 @@ describe('retry policy for clients without the SDK', () => {
     const acked = await postForm(`${server.url}/ack`, { mid, lid, statusCode: '2' })
     expect(acked.status).toBe(200)
     expect((await json(v1(`/mailboxes/${enc(box)}`), 'GET')).body).toMatchObject({ delayed: 1, pending: 0 })
-    const original = await fetch(`${server.url}/admin/headers?${new URLSearchParams({ receiver: box, receivedat: '-100000h' })}`)
+    const original = await fetch(
+      `${server.url}/admin/headers?${new URLSearchParams({ receiver: box, receivedat: '-100000h' })}`,
+    )
     const [row] = (await original.json()) as Record<string, unknown>[]
     // Exactly the original's nine fields: no failure reason leaks into the form API.
     expect(Object.keys(row!)).toEqual([
