@@ -203,6 +203,61 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
     }
   })
 
+  it('console - the message view shows why it failed; the mailbox view shows and edits the retry policy', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    try {
+      const box = mailbox('failed')
+      const mid = await apiSend(server, box, { topic: 'order 42' })
+      const v1 = `${server.url}/v1`
+      const post = (path: string, body: unknown) =>
+        fetch(`${v1}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      const fetched = (await (await post(`/mailboxes/${encodeURIComponent(box)}/fetch`, {})).json()) as {
+        messages: { lid: string }[]
+      }
+      const rejected = await post(`/messages/${mid}/reject`, {
+        lid: fetched.messages[0]!.lid,
+        reason: 'card declined by issuer',
+        delay: 3_600_000,
+      })
+      expect(rejected.status).toBe(200)
+
+      await page.goto(`${server.url}/#/mailbox/${encodeURIComponent(box)}/${mid}`)
+      await expect
+        .poll(() => page.getByTestId('failure-reason').textContent())
+        .toBe('card declined by issuer')
+
+      const summary = page.getByTestId('policy-summary')
+      await expect
+        .poll(() => summary.textContent())
+        .toMatch(/dead after 10 deliveries \(server default\); no backoff/)
+      await page.getByRole('button', { name: 'Edit policy' }).click()
+      const form = page.getByRole('form', { name: 'Edit retry policy' })
+      await form.getByLabel('Max deliveries').fill('4')
+      await form.getByLabel('Backoff').selectOption('exponential')
+      await form.getByLabel('Base delay (ms)').fill('1000')
+      await form.getByLabel('Longest delay (ms)').fill('60000')
+      await form.getByRole('button', { name: 'Save policy' }).click()
+      await expect
+        .poll(() => summary.textContent())
+        .toBe('dead after 4 deliveries; exponential backoff 1 s ×2 up to 60 s')
+      const stored = (await (await fetch(`${v1}/mailboxes/${encodeURIComponent(box)}/policy`)).json()) as {
+        policy: unknown
+      }
+      expect(stored.policy).toEqual({
+        maxDeliveries: 4,
+        backoff: { type: 'exponential', base: 1000, factor: 2, max: 60_000, jitter: 0 },
+      })
+      mkdirSync(ARTIFACTS, { recursive: true })
+      await page.screenshot({ path: `${ARTIFACTS}/webui-retry-policy.png`, fullPage: true })
+    } finally {
+      await page.close()
+    }
+  })
+
   it('console - shows a lost connection and recovers when the server is back', async () => {
     const own = await createServer({ store: new MemoryStore(), port: 0, logger: false, webRoot: DIST })
     const port = own.port

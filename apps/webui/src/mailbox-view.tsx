@@ -4,6 +4,7 @@ import { MailboxActions } from './mailbox-actions.js'
 import { emptyStats, MailboxCounts } from './mailbox-counts.js'
 import { MessageDetail } from './message-detail.js'
 import { MessageList } from './message-list.js'
+import { RetryPolicyPanel } from './retry-policy-panel.js'
 import { routeHref } from './route.js'
 import { useMailboxMessages } from './use-mailbox-messages.js'
 import { useServerNow } from './use-now.js'
@@ -57,6 +58,8 @@ export function MailboxView(props: { receiver: string; mid?: string | undefined 
       <MailboxCounts stats={stats} />
 
       <MailboxActions receiver={receiver} mid={mid} stats={stats} onChanged={afterAction} />
+
+      <RetryPolicyPanel receiver={receiver} />
 
       <p class="sr-only" aria-live="polite">
         {announce}

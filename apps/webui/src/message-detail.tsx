@@ -153,6 +153,21 @@ export function MessageDetail(props: { receiver: string; mid: string; onChanged:
             </dd>
             <dt>Deliveries</dt>
             <dd data-testid="delivery-count">{message.deliveryCount}</dd>
+            <dt>Last failure</dt>
+            <dd data-testid="failure">
+              {message.failedAt ? (
+                <>
+                  <span class="failure-reason" data-testid="failure-reason">
+                    {message.failureReason ?? <span class="muted">no reason given</span>}
+                  </span>{' '}
+                  <span class="muted small">
+                    {formatTimestamp(message.failedAt)} ({formatRelative(message.failedAt, now)})
+                  </span>
+                </>
+              ) : (
+                <span class="muted">none</span>
+              )}
+            </dd>
             <dt>From</dt>
             <dd class="break">{message.sender}</dd>
             <dt>To</dt>

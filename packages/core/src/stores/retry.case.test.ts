@@ -118,7 +118,7 @@ export function retryConformance(open: OpenStore): void {
     it('reason - at most 1024 bytes of UTF-8; longer, malformed or on a confirm is invalid_reason and changes nothing', async () => {
       const { store } = await open()
       const { box, m } = await leasedOne(store)
-      const tooLong = 'é'.repeat(512) + 'x' // 1025 bytes, 513 characters
+      const tooLong = `${'é'.repeat(512)}x` // 1025 bytes, 513 characters
       expect(await codeOf(store.ack(m.mid, m.lid, Status.rejected, { reason: tooLong }))).toBe(
         'invalid_reason',
       )
