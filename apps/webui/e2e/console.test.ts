@@ -229,6 +229,10 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
       await expect
         .poll(() => page.getByTestId('failure-reason').textContent())
         .toBe('card declined by issuer')
+      // Waiting out its reject delay, the row says delayed and when it is due, as the counts do.
+      await expect
+        .poll(() => page.locator(`tr[data-mid="${mid}"]`).textContent())
+        .toMatch(/Delayed.*due in 59m/)
 
       const summary = page.getByTestId('policy-summary')
       await expect

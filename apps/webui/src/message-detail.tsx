@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { useConsole } from './console-context.js'
 import { formatBytes, formatRelative, formatRemaining, formatTimestamp, shortId } from './format.js'
 import { describeError } from './link-state.js'
-import { messageState, previousOutcome } from './message-state.js'
+import { messageState, nextDue, previousOutcome } from './message-state.js'
 import { StatusBadge } from './status-badge.js'
 import { useServerNow } from './use-now.js'
 import { usePoll } from './use-poll.js'
@@ -179,8 +179,8 @@ export function MessageDetail(props: { receiver: string; mid: string; onChanged:
             </dd>
             <dt>Due</dt>
             <dd>
-              {formatTimestamp(message.sendWhen)}{' '}
-              <span class="muted small">({formatRelative(message.sendWhen, now)})</span>
+              {formatTimestamp(nextDue(message))}{' '}
+              <span class="muted small">({formatRelative(nextDue(message), now)})</span>
             </dd>
             <dt>Lease until</dt>
             <dd>

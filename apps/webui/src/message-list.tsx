@@ -8,7 +8,7 @@ import {
   shortId,
 } from './format.js'
 import { type FreshMarks, isFresh } from './fresh-arrivals.js'
-import { MESSAGE_STATES, type MessageState, messageState } from './message-state.js'
+import { MESSAGE_STATES, type MessageState, messageState, nextDue } from './message-state.js'
 import { routeHref } from './route.js'
 import { StatusBadge } from './status-badge.js'
 import type { LoadedMessages } from './use-mailbox-messages.js'
@@ -125,7 +125,7 @@ export function MessageList(props: {
                       {state === 'leased' && h.leasedUntil
                         ? `${formatRemaining(h.leasedUntil.getTime() - now)} left`
                         : state === 'delayed'
-                          ? `due ${formatRelative(h.sendWhen, now)}`
+                          ? `due ${formatRelative(nextDue(h), now)}`
                           : '—'}
                     </td>
                     <td class="num col-optional">{formatBytes(h.size)}</td>

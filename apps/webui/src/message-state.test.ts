@@ -22,6 +22,18 @@ describe('message state', () => {
     expect(messageState({ status: Status.dead, sendWhen: at(-1), leasedUntil: null }, now)).toBe('dead')
   })
 
+  it('message state - a message waiting out a reject delay or backoff is delayed until its dueAt', () => {
+    const rejected = { status: Status.rejected, sendWhen: at(-60_000), leasedUntil: null }
+    expect(messageState({ ...rejected, dueAt: at(5000) }, now)).toBe('delayed')
+    expect(messageState({ ...rejected, dueAt: at(-1) }, now)).toBe('pending')
+    // An expired lease in its backoff: no live lease, not due yet.
+    expect(
+      messageState({ ...rejected, status: Status.timeout, leasedUntil: at(-10), dueAt: at(900) }, now),
+    ).toBe('delayed')
+    // Older servers tell no dueAt: sendWhen decides, as before.
+    expect(messageState({ ...rejected, dueAt: null }, now)).toBe('pending')
+  })
+
   it('message state - a reject or timeout before is told, a first delivery is not', () => {
     expect(previousOutcome(Status.rejected)).toMatch(/rejected/)
     expect(previousOutcome(Status.timeout)).toMatch(/timed out/)

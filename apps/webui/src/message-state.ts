@@ -5,6 +5,8 @@ export interface HeaderTimes {
   status: number
   sendWhen: Date
   leasedUntil: Date | null
+  /** When it is next due (the end of a reject's delay or backoff); absent from older servers. */
+  dueAt?: Date | null
 }
 
 /** Where a message stands right now, as the mailbox counts group them. */
@@ -15,14 +17,19 @@ export const MESSAGE_STATES: readonly MessageState[] = ['pending', 'leased', 'de
 
 /**
  * A message's state at `now`. A live lease wins over the previous outcome the status records;
- * a message not yet due is delayed.
+ * a message not yet due — sent with a delay, or waiting out a reject's delay or backoff — is delayed.
  */
 export function messageState(h: HeaderTimes, now: number): MessageState {
   if (h.status === Status.confirmed) return 'confirmed'
   if (h.status === Status.dead) return 'dead'
   if (h.leasedUntil !== null && h.leasedUntil.getTime() > now) return 'leased'
-  if (h.sendWhen.getTime() > now) return 'delayed'
+  if (nextDue(h).getTime() > now) return 'delayed'
   return 'pending'
+}
+
+/** When a message is next due: `dueAt` where the server tells it, else its `sendWhen`. */
+export function nextDue(h: HeaderTimes): Date {
+  return h.dueAt ?? h.sendWhen
 }
 
 const OUTCOMES: Record<number, string> = {

@@ -46,6 +46,11 @@ export interface MessageSummary {
   failureReason: string | null
   /** When its last delivery failed, or null. */
   failedAt: Date | null
+  /**
+   * When it is next due: `sendWhen`, or the end of a reject's delay or backoff (under a lease:
+   * should it run out); null once confirmed or dead, and from servers that do not tell.
+   */
+  dueAt: Date | null
 }
 
 /** A stored message as admins see it: header and body (null once the body was collected). */
@@ -68,6 +73,7 @@ export function headerFromWire(w: WireMessageHeader): MessageSummary {
     size: w.size,
     failureReason: w.failureReason ?? null,
     failedAt: w.failedAt ? new Date(w.failedAt) : null,
+    dueAt: w.dueAt ? new Date(w.dueAt) : null,
   }
 }
 

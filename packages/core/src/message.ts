@@ -62,6 +62,12 @@ export interface MessageHeader {
   failureReason: string | null
   /** When its last delivery failed: the time of the reject, or the end of the lease that ran out. */
   failedAt: number | null
+  /**
+   * When it is next due: its `sendWhen`, or the end of a reject's delay or backoff; under a live
+   * lease, when it would be due should that lease run out (its end, plus the backoff after an
+   * expiry). Null once confirmed or dead.
+   */
+  dueAt: number | null
 }
 
 /** A message as a receiver gets it: under a lease, with its body. */

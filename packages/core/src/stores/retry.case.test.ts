@@ -83,7 +83,9 @@ export function retryConformance(open: OpenStore): void {
       expect(await store.get(again!.mid)).toMatchObject({
         status: Status.confirmed,
         failureReason: 'a failed',
+        dueAt: null,
       })
+      expect((await store.get(b!.mid))?.dueAt).toBe(store.clock.now())
     })
 
     it('reason - a dead letter shows the reason it died of', async () => {
@@ -224,9 +226,13 @@ export function retryConformance(open: OpenStore): void {
       const box = mailbox()
       await store.setRetryPolicy(box, { backoff: { type: 'fixed', delay: 5000 } })
       const { m } = await leasedOne(store, box)
+      expect(m.dueAt).toBe(m.leasedUntil + 5000)
       await store.ack(m.mid, m.lid, Status.rejected)
       expect(await store.nextDueIn(box)).toBe(5000)
       expect(await store.stats(box)).toMatchObject({ delayed: 1, pending: 0 })
+      // Headers say when: dueAt is the end of the backoff.
+      expect((await store.get(m.mid))?.dueAt).toBe(store.clock.now() + 5000)
+      expect((await store.headers(box))[0]?.dueAt).toBe(store.clock.now() + 5000)
       advance(4999)
       expect(await store.fetch(box, { leaseTime: LEASE })).toEqual([])
       advance(1)

@@ -104,6 +104,10 @@ export const messageHeaderSchema = z
     failedAt: timeSchema.nullable().optional().meta({
       description: 'When the last delivery failed: the reject, or the end of the lease that ran out',
     }),
+    dueAt: timeSchema.nullable().optional().meta({
+      description:
+        "When it is next due: sendWhen, or the end of a reject's delay or backoff (under a lease: should it run out); null once confirmed or dead",
+    }),
   })
   .meta({ id: 'MessageHeader' })
 

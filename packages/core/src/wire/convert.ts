@@ -20,6 +20,7 @@ export function headerToWire(h: MessageHeader): WireMessageHeader {
     size: h.size,
     failureReason: h.failureReason,
     failedAt: h.failedAt === null ? null : iso(h.failedAt),
+    dueAt: h.dueAt === null ? null : iso(h.dueAt),
   }
 }
 

@@ -67,6 +67,7 @@ const headerShape = {
   size: z.int(),
   failureReason: z.optional(z.nullable(z.string())),
   failedAt: z.optional(z.nullable(time)),
+  dueAt: z.optional(z.nullable(time)),
 }
 /** A message header (admin view). */
 export const messageHeaderMini = z.object(headerShape)

@@ -126,6 +126,8 @@ describe.each(STORE_KINDS)('failure reasons and retry policy over HTTP and WebSo
     await ws.next('ok', (f) => f.ref === 'r')
     const got = await json(v1(`/messages/${message.mid}`), 'GET')
     expect(got.body).toMatchObject({ status: Status.rejected, failureReason: 'handler threw: boom' })
+    // dueAt tells when: the policy's minute after the reject.
+    expect(Date.parse(got.body.dueAt as string) - Date.parse(got.body.failedAt as string)).toBe(60_000)
     // The policy's backoff applied: a minute away, not due now.
     expect(await json(v1(`/mailboxes/${enc(box)}`), 'GET')).toMatchObject({
       body: { delayed: 1, pending: 0 },

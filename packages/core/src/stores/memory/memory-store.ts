@@ -505,6 +505,7 @@ function header(rec: Rec): MessageHeader {
     size: rec.size,
     failureReason: rec.failureReason,
     failedAt: rec.failedAt,
+    dueAt: isActive(rec) ? rec.visibleAt : null,
   }
 }
 

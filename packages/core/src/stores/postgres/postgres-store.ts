@@ -83,6 +83,7 @@ interface HeaderRow {
   size: number
   failure_reason: string | null
   failed_at: Int8 | null
+  due_at: Int8 | null
 }
 
 interface PolicyRow {
@@ -130,6 +131,7 @@ const toHeader = (row: HeaderRow): MessageHeader => ({
   size: row.size,
   failureReason: row.failure_reason,
   failedAt: numOrNull(row.failed_at),
+  dueAt: numOrNull(row.due_at),
 })
 
 /** Network failures and server shutdowns: the database is unreachable, not the request wrong. */

@@ -34,7 +34,8 @@ export function statements(s: string) {
     CASE WHEN ${expired} THEN 4 ELSE m.status END AS status,
     CASE WHEN ${expired} THEN NULL ELSE m.leased_until END AS leased_until,
     CASE WHEN ${expired} THEN '${LEASE_EXPIRED_REASON}' ELSE m.failure_reason END AS failure_reason,
-    CASE WHEN ${expired} THEN m.leased_until ELSE m.failed_at END AS failed_at`
+    CASE WHEN ${expired} THEN m.leased_until ELSE m.failed_at END AS failed_at,
+    CASE WHEN m.status IN (1, 16) THEN NULL ELSE m.visible_at END AS due_at`
   const counts = `SELECT k.receiver,
       count(*) FILTER (WHERE k.kind = 'pending')::int AS pending,
       count(*) FILTER (WHERE k.kind = 'leased')::int AS leased,
@@ -117,7 +118,8 @@ export function statements(s: string) {
       FROM q CROSS JOIN c LEFT JOIN p ON true LEFT JOIN ${b} b ON b.key = q.mid AND NOT q.doomed
       WHERE m.mid = q.mid
       RETURNING q.rn, q.doomed, m.mid, m.sender, m.receiver, m.status, m.received_at, m.send_when,
-        m.leased_until, m.lid, m.delivery_count, m.size, m.failure_reason, m.failed_at, b.bytes`,
+        m.leased_until, m.lid, m.delivery_count, m.size, m.failure_reason, m.failed_at,
+        CASE WHEN m.status IN (1, 16) THEN NULL ELSE m.visible_at END AS due_at, b.bytes`,
 
     /**
      * Confirms every ($2 mids, $3 lids) pair whose lease holds and drops their blob references;

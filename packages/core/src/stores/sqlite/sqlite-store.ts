@@ -268,6 +268,7 @@ export class SqliteStore implements Store {
           out.push({
             ...toHeader(row),
             ...failure,
+            dueAt: visibleAt,
             status: status as StatusCode,
             lid,
             leasedUntil: until,
@@ -579,6 +580,7 @@ function toHeader(row: MessageRow): MessageHeader {
     size: row.size,
     failureReason: row.failure_reason,
     failedAt: row.failed_at,
+    dueAt: row.status === Status.confirmed || row.status === Status.dead ? null : row.visible_at,
   }
 }
 
