@@ -57,8 +57,8 @@ export function table(rows) {
   const find = (r, system) =>
     rows.find((o) => o.scenario === r.scenario && o.durability === r.durability && o.system === system)
   const lines = [
-    '| scenario | system | durability | messages | ops/s | p50 ms | p99 ms | vs peer |',
-    '| --- | --- | --- | --: | --: | --: | --: | --: |',
+    '| scenario | system | durability | messages | ops/s | p50 ms | p99 ms | vs peer | msgs/commit | msgs/fsync |',
+    '| --- | --- | --- | --: | --: | --: | --: | --: | --: | --: |',
   ]
   for (const r of rows) {
     const peer = PEERS[r.system] && find(r, PEERS[r.system])
@@ -66,7 +66,7 @@ export function table(rows) {
     if (peer?.ops_per_sec && r.ops_per_sec) ratio = `${(r.ops_per_sec / peer.ops_per_sec).toFixed(2)}×`
     else if (peer?.p99_ms && r.p99_ms) ratio = `p99 ${(r.p99_ms / peer.p99_ms).toFixed(2)}×`
     const cells = r.error
-      ? [r.scenario, r.system, r.durability, '', `error: ${r.error}`, '', '', '']
+      ? [r.scenario, r.system, r.durability, '', `error: ${r.error}`, '', '', '', '', '']
       : [
           r.scenario,
           r.system,
@@ -76,6 +76,8 @@ export function table(rows) {
           num(r.p50_ms, 2),
           num(r.p99_ms, 2),
           ratio,
+          num(r.messages_per_commit, 1),
+          num(r.messages_per_fsync, 1),
         ]
     lines.push(`| ${cells.join(' | ')} |`)
   }

@@ -1,7 +1,8 @@
 // Runs every scenario against ONE system at ONE durability tier, in this process, and prints each
 // result as a line `ROW {json}` on stdout (bench/run.mjs starts one of these per system and tier).
 //   node bench/scenarios.mjs <pandora-sqlite|pandora-postgres|bullmq|pgboss> <relaxed|strict> [--quick]
-// BENCH_SCENARIOS=drain,latency keeps only the scenarios whose names start with one of those words.
+// BENCH_SCENARIOS=drain,latency keeps only the scenarios whose names start with one of those words;
+// BENCH_DRAIN=1,64 and BENCH_MODES=push keep only those drain concurrencies and consumer modes.
 // A scenario reports a figure only once every message it sent was delivered and completed; each
 // one has a deadline, and one that misses it reports an error row instead.
 import { spawn } from 'node:child_process'
@@ -101,15 +102,27 @@ async function scenarioEnqueue() {
   ]) {
     const queue = queueName('enqueue')
     await sys.prepare(queue)
+    const before = await sys.writeStats?.()
     const { sent, seconds } = await enqueue(queue, count, inFlight, batch, { maxSeconds: size.cap })
-    row(name, { messages: sent, ops_per_sec: sent / seconds })
+    const after = await sys.writeStats?.()
+    // Where the system counts its commits and fsyncs (Pandora on SQLite): how many sends shared each.
+    const shared =
+      before && after
+        ? {
+            messages_per_commit: sent / Math.max(1, after.commits - before.commits),
+            messages_per_fsync: after.fsyncs > before.fsyncs ? sent / (after.fsyncs - before.fsyncs) : null,
+          }
+        : {}
+    row(name, { messages: sent, ops_per_sec: sent / seconds, ...shared })
     await sys.drop(queue)
   }
 }
 
 async function scenarioDrain() {
-  for (const mode of sys.modes) {
-    for (const concurrency of [1, 16, 64]) {
+  const modes = env.BENCH_MODES?.split(',') ?? sys.modes
+  const levels = env.BENCH_DRAIN?.split(',').map(Number) ?? [1, 16, 64]
+  for (const mode of sys.modes.filter((m) => modes.includes(m))) {
+    for (const concurrency of levels) {
       // One at a time, or through HTTP, is slow: a tenth of the backlog keeps the run short.
       const wanted = concurrency === 1 || mode === 'fetch' ? size.backlog / 10 : size.backlog
       const queue = queueName('drain')

@@ -166,6 +166,18 @@ export function pandora(store) {
       await msg.ack()
     },
 
+    /** The server's write counters (group commits, fsyncs, durable writes) from /metrics; null when it has none. */
+    async writeStats() {
+      const text = await (await fetch(`${url}/metrics`)).text()
+      const read = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN)
+      const stats = {
+        commits: read('pandora_store_commits_total'),
+        fsyncs: read('pandora_store_fsyncs_total'),
+        durableWrites: read('pandora_store_durable_writes_total'),
+      }
+      return Number.isNaN(stats.commits) ? null : stats
+    },
+
     async drop(queue) {
       await client.purge(box(queue))
     },

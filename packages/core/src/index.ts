@@ -88,6 +88,7 @@ export type {
   Store,
   StoreLimits,
   StoreOptions,
+  WriteStats,
 } from './store.js'
 export {
   type AckOptions,

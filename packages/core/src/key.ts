@@ -46,13 +46,26 @@ export function fromHex(hex: string): Uint8Array {
   return out
 }
 
+type NativeHash = (algorithm: string, data: Uint8Array | string, encoding: 'hex') => string
+
+/**
+ * Node's one-shot native hash (`crypto.hash`, Node ≥ 20.12), looked up without importing
+ * `node:crypto`, so this module stays browser-safe; undefined in browsers and older runtimes.
+ */
+const nativeHash: NativeHash | undefined = (() => {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+  const crypto = proc?.getBuiltinModule?.('node:crypto') as { hash?: NativeHash } | undefined
+  return typeof crypto?.hash === 'function' ? crypto.hash : undefined
+})()
+
 /**
  * The content key of some bytes: their SHA-1, printed as lower-case hex. Runs in Node and in
- * browsers alike. (A synchronous pure-JS SHA-1 from @noble/hashes: for bodies of a few KiB it is
- * several times faster than WebCrypto's asynchronous digest, whose per-call overhead dominated the
- * server's send path in profiles.)
+ * browsers alike, synchronously: Node's native one-shot hash where there is one (~0.5 µs for a
+ * small body), else a pure-JS SHA-1 from @noble/hashes (~3 µs, still several times faster than
+ * WebCrypto's asynchronous digest, whose per-call overhead dominated the send path in profiles).
  */
 export function contentKeySync(bytes: Uint8Array | string): string {
+  if (nativeHash) return nativeHash('sha1', bytes, 'hex')
   const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes
   return toHex(sha1(data))
 }

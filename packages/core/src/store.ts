@@ -175,6 +175,16 @@ export interface StoreLimits {
   readonly maxDeliveries: number
 }
 
+/** How a store's writes reached the disk since it opened (stores with group commit report it). */
+export interface WriteStats {
+  /** Transactions committed: each holds every write of one turn of the event loop. */
+  readonly commits: number
+  /** fsyncs of the log made before answering durable writes. */
+  readonly fsyncs: number
+  /** Durable writes (sends, redrives, purges…) those fsyncs covered: `durableWrites / fsyncs` per fsync. */
+  readonly durableWrites: number
+}
+
 /** A complete store: messages and their blobs, sharing transactions. */
 export interface Store extends MessageStore, BlobStore {
   /** A short name for logs and metrics: `memory`, `sqlite`, `postgres`. */
@@ -187,6 +197,8 @@ export interface Store extends MessageStore, BlobStore {
    * `Date.now()` (a PostgreSQL store decides on the database's clock).
    */
   readonly clock: Clock
+  /** Commits and fsyncs so far, where the store counts them (SQLite); a server exports them as metrics. */
+  writeStats?(): WriteStats
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type MailboxStats, Status, type StatusCode, type Store } from '@pandora/core'
+import { type MailboxStats, Status, type StatusCode, type Store, type WriteStats } from '@pandora/core'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 
 const STATES = ['pending', 'leased', 'delayed', 'dead', 'confirmed'] as const
@@ -76,6 +76,31 @@ export class Metrics {
         for (const state of STATES) this.set({ state }, totals[state])
       },
     })
+    // Group commit at work: writes per commit and durable writes per fsync, where the store counts them.
+    const writeStats = store.writeStats?.bind(store)
+    if (writeStats) {
+      const counted = (name: string, help: string, read: (s: WriteStats) => number) =>
+        new Counter({
+          name,
+          help,
+          registers,
+          collect() {
+            this.reset()
+            this.inc(read(writeStats()))
+          },
+        })
+      counted('pandora_store_commits_total', 'Store transactions committed (group commits)', (s) => s.commits)
+      counted(
+        'pandora_store_fsyncs_total',
+        'fsyncs of the store log before answering durable writes',
+        (s) => s.fsyncs,
+      )
+      counted(
+        'pandora_store_durable_writes_total',
+        'Durable writes (sends, redrives, purges) covered by those fsyncs',
+        (s) => s.durableWrites,
+      )
+    }
     new Gauge({
       name: 'pandora_mailboxes',
       help: 'Mailboxes holding at least one message',

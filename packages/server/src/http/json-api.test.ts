@@ -223,6 +223,26 @@ describe.each(STORE_KINDS)('JSON API (%s store)', (kind) => {
     expect(text).toMatch(/pandora_http_request_duration_seconds_bucket\{.*route="\/v1\/messages"/)
     expect(text).toContain('pandora_subscribers_connected 0')
   })
+
+  it.runIf(kind === 'sqlite')(
+    'metrics - group commit: commits, fsyncs and the durable writes they covered',
+    async () => {
+      server = await startServer({ kind })
+      const box = uniqueMailbox()
+      // Three sends in one tick: one transaction, one fsync for all three.
+      await Promise.all(
+        ['1', '2', '3'].map((i) =>
+          json(v1('/messages'), 'POST', { sender: 'a@test', receiver: box, fields: { i } }),
+        ),
+      )
+      const text = await (await fetch(`${server.url}/metrics`)).text()
+      const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1])
+      expect(value('pandora_store_durable_writes_total')).toBe(3)
+      expect(value('pandora_store_fsyncs_total')).toBeGreaterThanOrEqual(1)
+      expect(value('pandora_store_fsyncs_total')).toBeLessThanOrEqual(3)
+      expect(value('pandora_store_commits_total')).toBeGreaterThanOrEqual(value('pandora_store_fsyncs_total'))
+    },
+  )
 })
 
 describe('JSON API route table', () => {

@@ -102,6 +102,26 @@ describe.each(STORE_KINDS)('WebSocket batch frames (%s store)', (kind) => {
     expect(second.messages.map((m) => m.fields.i)).toEqual([['2'], ['3']])
   })
 
+  // The memory store has no commits to count.
+  it.runIf(kind === 'sqlite')(
+    'acks - the refill is leased in the same commit as the acks (one transaction a round trip)',
+    async () => {
+      server = await startServer({ kind })
+      const stats = () => server.store.writeStats!()
+      const box = uniqueMailbox()
+      await sendBatch(box, 4)
+      const ws = await open()
+      ws.send({ type: 'subscribe', sub: 'b', receiver: box, prefetch: 2, batch: true })
+      const first = await ws.next('messages')
+      const before = stats().commits
+      ws.send({ type: 'acks', items: first.messages.map((m) => ({ mid: m.mid, lid: m.lid })), ref: 'a' })
+      const second = await ws.next('messages')
+      await ws.next('ok', (f) => f.ref === 'a')
+      expect(second.messages.map((m) => m.fields.i)).toEqual([['2'], ['3']])
+      expect(stats().commits - before).toBe(1)
+    },
+  )
+
   it('acks - an empty list is refused; leases nobody holds each fail alone', async () => {
     server = await startServer({ kind })
     const ws = await open()

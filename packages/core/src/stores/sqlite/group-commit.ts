@@ -51,8 +51,15 @@ export class GroupCommit {
   /** Groups committed but waiting for their fsync, so `drained()` can wait for them too. */
   readonly #syncing = new Set<Promise<void>>()
 
-  constructor(db: BetterSqlite3.Database, options: { walPath?: string | undefined } = {}) {
+  /** Called after each group that committed (e.g. to schedule a checkpoint). */
+  readonly #onCommit: () => void
+
+  constructor(
+    db: BetterSqlite3.Database,
+    options: { walPath?: string | undefined; onCommit?: (() => void) | undefined } = {},
+  ) {
     this.#walPath = options.walPath
+    this.#onCommit = options.onCommit ?? (() => {})
     db.pragma('synchronous = NORMAL')
     this.#runFast = db.transaction((group: readonly Pending[]) =>
       group.map((p) => {
@@ -161,6 +168,7 @@ export class GroupCommit {
       for (const p of group) p.reject(error)
       return
     }
+    this.#onCommit()
     const answer = () =>
       group.forEach((p, i) => {
         const outcome = outcomes[i]!

@@ -1,6 +1,7 @@
 import { PandoraError } from '../../errors.js'
 import { resolveStoreOptions } from '../store-rules.js'
 import {
+  checkpointerFor,
   openSqliteDatabase,
   readWorkerFor,
   type SqliteDriver,
@@ -35,7 +36,12 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
   }
   const { db, synchronous } = openSqliteDatabase(options, Database)
   const reader = readWorkerFor(options.path, options.busyTimeout, options.readWorker ?? true)
-  return new SqliteStore(db, { ...resolved, synchronous, reader })
+  const checkpointer = checkpointerFor(
+    options.path,
+    options.busyTimeout,
+    options.backgroundCheckpoints ?? true,
+  )
+  return new SqliteStore(db, { ...resolved, synchronous, reader, checkpointer })
 }
 
 export { SCHEMA_VERSION } from './migrations.js'

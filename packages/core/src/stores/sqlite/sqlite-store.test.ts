@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -252,6 +252,29 @@ describe('sqlite store - own cases', () => {
     const relaxed = await newStore(undefined, { synchronous: 'normal' })
     await relaxed.send({ sender: 's@test', receiver: box, fields: {} })
     expect(relaxed.fsyncs.fsyncs).toBe(0)
+  })
+
+  it('checkpoints - a worker copies the log into the database file while the store stays open', async () => {
+    const path = tempFile()
+    const store = await newStore(path)
+    const box = mailbox()
+    await store.sendBatch(
+      Array.from({ length: 50 }, (_, i) => ({ sender: 's@test', receiver: box, fields: { i: String(i) } })),
+    )
+    // SQLite alone would leave these few pages in the log until 1,000 had gathered there.
+    await store.checkpointed()
+    // The database file without its log: what a checkpoint has put in the file itself.
+    const copy = tempFile()
+    writeFileSync(copy, readFileSync(path))
+    const db = new Database(copy, { readonly: true })
+    try {
+      const row = db.prepare('SELECT COUNT(*) AS n FROM messages WHERE receiver = ?').get(box) as {
+        n: number
+      }
+      expect(row.n).toBe(50)
+    } finally {
+      db.close()
+    }
   })
 
   it('group commit - an invalid batch stores nothing while a send of the same tick succeeds', async () => {

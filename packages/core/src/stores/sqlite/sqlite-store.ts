@@ -28,6 +28,7 @@ import type {
   Store,
   StoreLimits,
   StoreOptions,
+  WriteStats,
 } from '../../store.js'
 import {
   type AckOptions,
@@ -50,6 +51,7 @@ import {
   statusWhenLeased,
 } from '../store-rules.js'
 import { assertIntact, expiredFailure, headerAt, leasedFields, verifiedFields } from '../stored-view.js'
+import { Checkpointer } from './checkpointer.js'
 import { GroupCommit } from './group-commit.js'
 import { migrate } from './migrations.js'
 import { type ReadStep, ReadWorker, resolveDriver } from './read-worker.js'
@@ -84,6 +86,12 @@ export interface SqliteStoreOptions extends StoreOptions {
    * `':memory:'`).
    */
   readWorker?: boolean
+  /**
+   * Run SQLite's WAL checkpoints (copying the log back into the database file, with an fsync) on a
+   * worker thread instead of on the writing connection, where they would stall the event loop every
+   * 1,000 pages of log (default true; ignored for `':memory:'`).
+   */
+  backgroundCheckpoints?: boolean
   /** How long a writer waits for another process's lock before failing, in ms (default 5000). */
   busyTimeout?: number
 }
@@ -125,12 +133,17 @@ export class SqliteStore implements Store {
   /** Runs reads in one snapshot (a read transaction), so counts add up: on the worker when there is one. */
   readonly #read: (steps: readonly ReadStep[]) => Promise<unknown[]>
   readonly #reader: ReadWorker | undefined
+  readonly #checkpointer: Checkpointer | undefined
   #closed = false
 
   /** @internal Use {@link openSqliteStore}: it opens `db` and resolves `options`. */
   constructor(
     db: BetterSqlite3.Database,
-    options: ResolvedStoreOptions & { synchronous: 'full' | 'normal'; reader?: ReadWorker | undefined },
+    options: ResolvedStoreOptions & {
+      synchronous: 'full' | 'normal'
+      reader?: ReadWorker | undefined
+      checkpointer?: Checkpointer | undefined
+    },
   ) {
     this.clock = this.#clock = options.clock
     this.#maxSize = options.maxSize
@@ -141,8 +154,19 @@ export class SqliteStore implements Store {
     this.#sql = prepareStatements(db)
     this.#db = db
     // FULL: the group commit fsyncs the write-ahead log itself, off the event loop (see GroupCommit).
+    const checkpointer = options.checkpointer
+    if (checkpointer) {
+      // The worker checkpoints; should it fail, SQLite's own automatic checkpoints take over again.
+      db.pragma('wal_autocheckpoint = 0')
+      checkpointer.onFailure = (error) => {
+        if (db.open) db.pragma('wal_autocheckpoint = 1000')
+        options.onError(error)
+      }
+    }
+    this.#checkpointer = checkpointer
     this.#group = new GroupCommit(db, {
       walPath: options.synchronous === 'full' && !db.memory ? `${resolvePath(db.name)}-wal` : undefined,
+      onCommit: checkpointer && (() => checkpointer.nudge()),
     })
     this.#reader = options.reader
     const byText = new Map<string, BetterSqlite3.Statement>(
@@ -175,6 +199,19 @@ export class SqliteStore implements Store {
     return { fsyncs: this.#group.fsyncs, durableOps: this.#group.durableOps }
   }
 
+  /**
+   * Resolves once the background worker has next copied the write-ahead log into the database file
+   * (soon after any commit); at once when checkpoints run on the store's own connection.
+   */
+  async checkpointed(): Promise<void> {
+    await this.#checkpointer?.completed()
+  }
+
+  writeStats(): WriteStats {
+    const g = this.#group
+    return { commits: g.groups, fsyncs: g.fsyncs, durableWrites: g.durableOps }
+  }
+
   async ready(): Promise<void> {
     this.#open()
   }
@@ -187,6 +224,8 @@ export class SqliteStore implements Store {
     await this.#group.drained()
     this.#group.close()
     await this.#reader?.close()
+    // Before the connection: closing the last connection checkpoints what is left.
+    await this.#checkpointer?.close()
     this.#db.close()
   }
 
@@ -633,4 +672,18 @@ export function readWorkerFor(
   if (!enabled || path === ':memory:' || path === '' || path.startsWith('file::memory:')) return undefined
   const driver = resolveDriver()
   return driver === undefined ? undefined : new ReadWorker(path, { driver, timeout: busyTimeout ?? 5000 })
+}
+
+/**
+ * A checkpoint worker for a database file (see {@link Checkpointer}); none for a private in-memory
+ * database, or where the driver cannot be found by path from here.
+ */
+export function checkpointerFor(
+  path: string,
+  busyTimeout: number | undefined,
+  enabled: boolean,
+): Checkpointer | undefined {
+  if (!enabled || path === ':memory:' || path === '' || path.startsWith('file::memory:')) return undefined
+  const driver = resolveDriver()
+  return driver === undefined ? undefined : new Checkpointer(path, { driver, timeout: busyTimeout ?? 5000 })
 }

@@ -1,0 +1,108 @@
+import { Worker } from 'node:worker_threads'
+
+// A few lines of plain JavaScript, evaluated (not a file), so the same code runs from the
+// TypeScript sources in tests and from the built package. Its connection only checkpoints: it copies
+// the write-ahead log back into the database file and fsyncs that file, which is slow I/O that
+// SQLite would otherwise do on the writing connection — on the event loop — every 1,000 pages.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads')
+const Database = require(workerData.driver)
+const db = new Database(workerData.path, { fileMustExist: true, timeout: workerData.timeout })
+db.pragma('synchronous = NORMAL')
+parentPort.on('message', (m) => {
+  if (m === 'close') {
+    db.close()
+    parentPort.close()
+    return
+  }
+  try {
+    const [row] = db.pragma('wal_checkpoint(PASSIVE)')
+    parentPort.postMessage({ ok: true, log: row.log, checkpointed: row.checkpointed })
+  } catch (e) {
+    parentPort.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) })
+  }
+})
+`
+
+/** How long after a commit the next checkpoint may start: commits in between share it. */
+const INTERVAL_MS = 50
+
+/**
+ * Moves the SQLite store's WAL checkpoints off the event loop. The store's own connection runs with
+ * `wal_autocheckpoint = 0`; after commits, this class asks a worker thread (with a connection of its
+ * own) for a PASSIVE checkpoint — one that never waits for, nor blocks, the writer — at most every
+ * {@link INTERVAL_MS} ms while writes go on. Should the worker fail, `onFailure` is told, and the
+ * store falls back to SQLite's automatic checkpoints, so the log never grows without bound.
+ */
+export class Checkpointer {
+  readonly #worker: Worker
+  /** Told once if the worker fails (it then stops); the store sets it. */
+  onFailure: (error: Error) => void = () => {}
+  #running = false
+  #dirty = false
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #closed = false
+  /** Checkpoints completed; for tests and metrics. */
+  runs = 0
+  /** Callers of {@link completed} waiting for the next checkpoint. */
+  #waiting: (() => void)[] = []
+
+  constructor(path: string, options: { driver: string; timeout: number }) {
+    this.#worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { path, driver: options.driver, timeout: options.timeout },
+    })
+    this.#worker.unref()
+    this.#worker.on('message', (m: { ok: boolean; error?: string }) => {
+      this.#running = false
+      if (!m.ok) return this.#fail(new Error(`SQLite checkpoint: ${m.error}`))
+      this.runs++
+      for (const done of this.#waiting.splice(0)) done()
+      if (this.#dirty) this.#schedule()
+    })
+    this.#worker.on('error', (error) => this.#fail(error))
+  }
+
+  /** Tells it a commit happened: a checkpoint follows soon, shared with later commits. */
+  nudge(): void {
+    if (this.#closed) return
+    this.#dirty = true
+    if (!this.#running) this.#schedule()
+  }
+
+  /** Resolves once the next checkpoint has completed (one runs soon after any commit). */
+  completed(): Promise<void> {
+    return new Promise((resolve) => this.#waiting.push(resolve))
+  }
+
+  /** Stops the worker; the store's connection checkpoints what is left when it closes. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    clearTimeout(this.#timer)
+    const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()))
+    this.#worker.ref()
+    this.#worker.postMessage('close')
+    await exited
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined || this.#closed) return
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      if (this.#closed) return
+      this.#dirty = false
+      this.#running = true
+      this.#worker.postMessage('checkpoint')
+    }, INTERVAL_MS)
+    this.#timer.unref()
+  }
+
+  #fail(error: Error): void {
+    if (this.#closed) return
+    this.#closed = true
+    clearTimeout(this.#timer)
+    void this.#worker.terminate()
+    this.onFailure(error)
+  }
+}
