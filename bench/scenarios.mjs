@@ -94,6 +94,15 @@ async function enqueue(queue, count, inFlight, batch, { delay, maxSeconds = 600,
   return { sent: next, seconds: (performance.now() - start) / 1000 }
 }
 
+/** Where the system counts its commits and fsyncs (Pandora on SQLite): how many messages shared each. */
+function perCommit(messages, before, after) {
+  if (!before || !after) return {}
+  return {
+    messages_per_commit: messages / Math.max(1, after.commits - before.commits),
+    messages_per_fsync: after.fsyncs > before.fsyncs ? messages / (after.fsyncs - before.fsyncs) : null,
+  }
+}
+
 async function scenarioEnqueue() {
   for (const [name, count, inFlight, batch] of [
     ['enqueue 1 in flight', size.single, 1, 1],
@@ -106,14 +115,7 @@ async function scenarioEnqueue() {
     const { sent, seconds } = await enqueue(queue, count, inFlight, batch, { maxSeconds: size.cap })
     const after = await sys.writeStats?.()
     // Where the system counts its commits and fsyncs (Pandora on SQLite): how many sends shared each.
-    const shared =
-      before && after
-        ? {
-            messages_per_commit: sent / Math.max(1, after.commits - before.commits),
-            messages_per_fsync: after.fsyncs > before.fsyncs ? sent / (after.fsyncs - before.fsyncs) : null,
-          }
-        : {}
-    row(name, { messages: sent, ops_per_sec: sent / seconds, ...shared })
+    row(name, { messages: sent, ops_per_sec: sent / seconds, ...perCommit(sent, before, after) })
     await sys.drop(queue)
   }
 }
@@ -129,14 +131,17 @@ async function scenarioDrain() {
       await sys.prepare(queue)
       const { sent: count } = await enqueue(queue, wanted, 4, 100, { maxSeconds: size.fill })
       const got = collect(count, 600_000)
+      const before = await sys.writeStats?.()
       const start = performance.now()
       const consumer = sys.consume(queue, { concurrency, mode }, async ({ i }) => got.hit(i))
       await got.done
       const seconds = (performance.now() - start) / 1000
+      const after = await sys.writeStats?.()
       await consumer.close()
       row(`drain c${concurrency}${mode === 'fetch' ? ' http' : ''}`, {
         messages: count,
         ops_per_sec: count / seconds,
+        ...perCommit(count, before, after),
       })
       await sys.drop(queue)
     }
