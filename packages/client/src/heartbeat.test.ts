@@ -40,6 +40,27 @@ describe('heartbeat', () => {
     expect(ping).toHaveBeenCalledTimes(2)
   })
 
+  it('heartbeat - a late beat (stalled event loop) pings first and waits an interval before giving up', () => {
+    let clock = 0
+    const ping = vi.fn(async () => {})
+    const onSilence = vi.fn()
+    const heartbeat = new Heartbeat({ interval: 1000, ping, onSilence, now: () => clock })
+    // The loop was stalled for ten intervals: the first beat runs long after its time.
+    clock = 10_000
+    vi.advanceTimersByTime(1000)
+    expect(onSilence).not.toHaveBeenCalled()
+    expect(ping).toHaveBeenCalledTimes(1)
+    // The peer answers that ping: still alive.
+    clock = 10_500
+    heartbeat.alive()
+    clock = 11_000
+    vi.advanceTimersByTime(1000)
+    // Asked again and silent for more than two intervals: now it is gone.
+    clock = 13_600
+    vi.advanceTimersByTime(1000)
+    expect(onSilence).toHaveBeenCalledTimes(1)
+  })
+
   it('heartbeat - any frame counts as a sign of life, not only pongs', () => {
     const onSilence = vi.fn()
     const heartbeat = new Heartbeat({ interval: 1000, ping: async () => {}, onSilence })

@@ -27,6 +27,8 @@ export class Heartbeat {
   readonly #now: () => number
   #lastFrameAt: number
   #timer: ReturnType<typeof setInterval> | undefined
+  /** When the first ping since the last frame went out; undefined: none is waiting for an answer. */
+  #pingedAt: number | undefined
 
   /** Starts beating at once. */
   constructor(options: HeartbeatOptions) {
@@ -39,6 +41,7 @@ export class Heartbeat {
   /** A frame arrived: the peer is alive. */
   alive(): void {
     this.#lastFrameAt = this.#now()
+    this.#pingedAt = undefined
   }
 
   /** Stops the pings and the silence check. Safe to call twice. */
@@ -48,11 +51,18 @@ export class Heartbeat {
   }
 
   #beat(): void {
-    if (this.#now() - this.#lastFrameAt > 2 * this.#options.interval) {
+    const now = this.#now()
+    const { interval } = this.#options
+    // Only a ping left unanswered for an interval proves the peer silent. After a stalled event loop
+    // (a suspended laptop, a long pause) the timer fires late and would otherwise condemn a peer
+    // that was never asked: it gets a ping and one interval to answer first.
+    const asked = this.#pingedAt !== undefined && now - this.#pingedAt >= interval
+    if (asked && now - this.#lastFrameAt > 2 * interval) {
       this.stop()
       this.#options.onSilence()
       return
     }
+    this.#pingedAt ??= now
     this.#options.ping().catch(() => {
       // A missing pong shows up as silence, which the check above handles.
     })
