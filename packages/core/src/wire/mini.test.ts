@@ -83,6 +83,8 @@ const pairs: [string, zm.ZodMiniType, z.ZodType, unknown[]][] = [
       { type: 'ok', ref: '' },
       { type: 'error', code: 'brand_new_code', message: 'm', sub: 's' },
       { type: 'pong' },
+      { type: 'lost', sub: 's1', leases: [{ mid, lid: mid }], reason: 'purged' },
+      { type: 'lost', sub: 's1', leases: [], reason: 'purged' },
       { type: 'sent', ref: '2', results: [{ mid, duplicate: true }, { error: { code: 'x', message: 'y' } }] },
       { type: 'sent', ref: '2', results: [{ mid }] },
       { type: 'surprise' },
@@ -94,6 +96,8 @@ const pairs: [string, zm.ZodMiniType, z.ZodType, unknown[]][] = [
     clientFrameSchema,
     [
       { type: 'subscribe', sub: 's', receiver: 'b@x', leaseTime: 1000, prefetch: 256 },
+      { type: 'subscribe', sub: 's', receiver: 'b@x', batch: true, lost: true },
+      { type: 'subscribe', sub: 's', receiver: 'b@x', lost: 'yes' },
       { type: 'subscribe', sub: 's', receiver: 'b\u0000x' },
       { type: 'subscribe', sub: 's', receiver: 'b@x', leaseTime: 999 },
       { type: 'subscribe', sub: 's', receiver: 'b@x', prefetch: 257 },

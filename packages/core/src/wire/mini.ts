@@ -154,6 +154,7 @@ export const clientFrameMini = z.discriminatedUnion('type', [
     leaseTime: z.optional(leaseTime),
     prefetch: z.optional(batchCount),
     batch: z.optional(z.boolean()),
+    lost: z.optional(z.boolean()),
     ref,
   }),
   z.object({ type: z.literal('unsubscribe'), sub: subId, ref }),
@@ -209,6 +210,12 @@ export const serverFrameMini = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('error'), ref, sub: z.optional(subId), code: z.string(), message: z.string() }),
   z.object({ type: z.literal('pong'), ref }),
+  z.object({
+    type: z.literal('lost'),
+    sub: subId,
+    leases: z.array(z.object({ mid: z.string(), lid: z.string() })).check(z.minLength(1)),
+    reason: z.string(),
+  }),
   z.object({
     type: z.literal('sent'),
     ref,

@@ -39,4 +39,4 @@ export const WS_CLOSE = {
 } as const
 
 /** Optional frames a server of this version understands, announced in its welcome. */
-export const WS_FEATURES = ['acks', 'messages', 'send', 'retry-policy'] as const
+export const WS_FEATURES = ['acks', 'messages', 'send', 'retry-policy', 'lost'] as const

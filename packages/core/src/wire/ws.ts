@@ -40,6 +40,10 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
       .boolean()
       .optional()
       .meta({ description: 'Push several messages in one `messages` frame (servers with the feature)' }),
+    lost: z.boolean().optional().meta({
+      description:
+        'Send a `lost` frame when the server takes away a lease this subscription holds (servers with the feature)',
+    }),
     ref,
   }),
   z.object({ type: z.literal('unsubscribe'), sub: subId, ref }),
@@ -122,6 +126,17 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
     message: z.string(),
   }),
   z.object({ type: z.literal('pong'), ref }),
+  z.object({
+    type: z.literal('lost'),
+    sub: subId,
+    leases: z
+      .array(z.object({ mid: z.string(), lid: z.string() }))
+      .min(1)
+      .meta({
+        description: 'Leases of this subscription that the server took away: stop their work, do not ack',
+      }),
+    reason: z.string().meta({ description: 'Why, e.g. `purged` (an admin purged the mailbox)' }),
+  }),
   z.object({
     type: z.literal('sent'),
     ref,

@@ -111,6 +111,7 @@ export async function handleSubscribe(
     frame.prefetch ?? 1,
     ctx.owner,
     frame.batch === true,
+    frame.lost === true,
   )
   // Booked before the policy is read, so a second subscribe with this id is refused meanwhile.
   ctx.leases.add(sub)

@@ -76,4 +76,19 @@ describe('lease book', () => {
     ])
     expect(book.size).toBe(0)
   })
+
+  it('lease book - revoking takes the leases of a subscription away but keeps the subscription', () => {
+    const book = new LeaseBook()
+    const sub = holding(book, 's1', 'r@b', [leased('m1', 'l1'), leased('m2', 'l2')])
+    expect(book.revoke('s1')).toEqual([
+      { mid: 'm1', lid: 'l1' },
+      { mid: 'm2', lid: 'l2' },
+    ])
+    expect(book.has('s1')).toBe(true)
+    expect(sub.credit()).toBe(10)
+    // A late ack of a revoked lease hands out no credit.
+    expect(book.release('m1', 'l1')).toBeNull()
+    expect(book.revoke('s1')).toEqual([])
+    expect(book.revoke('unknown')).toEqual([])
+  })
 })

@@ -65,6 +65,19 @@ export class LeaseBook {
   }
 
   /**
+   * Takes every lease of subscription `id` away from it, because the server removed the messages
+   * (a purge); the subscription stays. Returns the leases, for the `lost` frame that tells the
+   * client: nothing is given back, the messages are gone.
+   */
+  revoke(id: string): LeaseRef[] {
+    const sub = this.#subs.get(id)
+    if (!sub) return []
+    const leases = sub.drain()
+    for (const l of leases) this.#holders.delete(l.mid)
+    return leases
+  }
+
+  /**
    * Forgets a lease after its ack (or a failed one) so its subscription may take another. Only the
    * current lid counts: a stale ack must not hand out credit twice. Returns the receiver whose
    * credit came back, or null.

@@ -11,6 +11,8 @@ export interface PushTarget {
   nextExpiry(): number | null
   /** Takes freshly leased messages; returns those it could not take (to be given back). */
   deliver(messages: LeasedMessage[]): LeasedMessage[]
+  /** The server took away the messages it holds leases on (a purge): forget them, tell the client. */
+  revoke?(reason: string): void
 }
 
 interface ReceiverState {
@@ -97,6 +99,18 @@ export class PushHub {
       void this.#schedule(receiver, state)
     })
     this.#release(receiver, state)
+  }
+
+  /**
+   * The messages of `receiver` were removed under their leases (`reason`: `purged`): each target
+   * forgets the leases it holds, and its client is told, so the work on them can stop. Credit is
+   * back, so the receiver is served again.
+   */
+  revoked(receiver: string, reason: string): void {
+    const state = this.#receivers.get(receiver)
+    if (!state) return
+    for (const target of state.targets) target.revoke?.(reason)
+    this.kick(receiver)
   }
 
   /**

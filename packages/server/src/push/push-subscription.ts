@@ -11,6 +11,8 @@ export interface PushSubscriptionOwner {
   push(sub: string, messages: LeasedMessage[], batch: boolean): void
   /** Now on the store's clock, which the lease ends it pushes are on. */
   now(): number
+  /** The server took the leases of `sub` away (a purge): forget them and tell the client. */
+  revoked?(sub: string, reason: string): void
 }
 
 /**
@@ -31,6 +33,8 @@ export class PushSubscription implements PushTarget {
     private readonly owner: PushSubscriptionOwner,
     /** The client takes `messages` frames (several messages each). */
     readonly batch = false,
+    /** The client takes `lost` frames (leases the server took away). */
+    readonly lost = false,
   ) {}
 
   credit(): number {
@@ -52,6 +56,11 @@ export class PushSubscription implements PushTarget {
     for (const m of messages) this.inflight.set(m.mid, { lid: m.lid, leasedUntil: m.leasedUntil })
     this.owner.push(this.id, messages, this.batch)
     return []
+  }
+
+  /** The messages it holds leases on are gone (a purge): its socket forgets them and tells the client. */
+  revoke(reason: string): void {
+    if (this.inflight.size > 0) this.owner.revoked?.(this.id, reason)
   }
 
   /** Takes every lease it holds away from it (to give them back). */

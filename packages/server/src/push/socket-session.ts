@@ -149,6 +149,12 @@ export class SocketSession implements PushSubscriptionOwner {
     this.#probe.pushed()
   }
 
+  revoked(sub: string, reason: string): void {
+    const leases = this.#leases.revoke(sub)
+    if (leases.length > 0 && this.#leases.get(sub)?.lost && this.open)
+      this.#send({ type: 'lost', sub, leases, reason })
+  }
+
   /** Heartbeat tick: a peer that did not answer the last ping is dropped. */
   heartbeat(): void {
     if (!this.#alive) {
