@@ -379,6 +379,7 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
       onOpen: () => this.#subs.resubscribeAll(),
       onMessage: (subId, message) => this.#subs.deliver(subId, message),
       onSubscriptionError: (subId, error) => this.#subs.failed(subId, error),
+      onLost: (subId, leases, reason) => this.#subs.revoked(subId, leases, reason),
     })
     connection.on('state', (state) => {
       // The error event has told the client once; each subscription hears it on its own too.

@@ -67,6 +67,8 @@ export interface ConnectionOptions {
   onMessage(sub: string, message: WireLeasedMessage): void
   /** An error the server reported for a subscription, outside any request. */
   onSubscriptionError(sub: string, error: PandoraError): void
+  /** The server took leases of a subscription away. */
+  onLost(sub: string, leases: readonly { mid: string; lid: string }[], reason: string): void
 }
 
 /**
@@ -270,6 +272,9 @@ export class Connection extends Emitter<ConnectionEvents> {
         return
       case 'messages':
         for (const message of frame.messages) this.#options.onMessage(frame.sub, message)
+        return
+      case 'lost':
+        this.#options.onLost(frame.sub, frame.leases, frame.reason)
         return
       default:
         break

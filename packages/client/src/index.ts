@@ -36,6 +36,7 @@ export {
   type LeaseKeeperEvent,
   type LeaseKeeperOptions,
 } from './lease-keeper.js'
+export { LeaseLostError, type LeaseLostKind } from './lease-lost-error.js'
 export {
   type CloseOptions,
   MailboxSubscription,

@@ -2,9 +2,13 @@ import type { WireLeasedMessage, WireRetryPolicy } from '@pandora/core'
 import { PandoraError, truncateReason } from '@pandora/core/protocol'
 import { type RetryDelayOptions, retryDelay } from './backoff.js'
 import { LeaseKeeper } from './lease-keeper.js'
+import { LeaseLostError } from './lease-lost-error.js'
 import { type LeaseOps, Message } from './message.js'
 
-/** Runs once per pushed message. Resolve when done; throw to have the message redelivered later. */
+/**
+ * Runs once per pushed message. Resolve when done; throw to have the message redelivered later.
+ * `message.signal` aborts when the lease is lost (see {@link Message.signal}): stop then.
+ */
 export type MessageHandler = (message: Message) => void | Promise<void>
 
 /** Options of {@link PandoraClient.subscribe}. */
@@ -35,7 +39,8 @@ export interface SubscribeOptions {
   signal?: AbortSignal
   /**
    * Told about every failure the subscription handles by itself: handler errors (the message is
-   * then rejected), failed acks, lost leases, subscribe refusals.
+   * then rejected), failed acks, lost leases (a {@link LeaseLostError}, once per message, when its
+   * `signal` aborts), subscribe refusals.
    */
   onError?: (error: unknown, message?: Message) => void
 }
@@ -86,7 +91,8 @@ export class MailboxSubscription {
   readonly #handler: MessageHandler
   readonly #options: SubscribeOptions
   readonly #running = new Set<Promise<void>>()
-  readonly #keepers = new Set<LeaseKeeper>()
+  /** Messages in hand whose leases are kept, by lid. */
+  readonly #held = new Map<string, { message: Message; keeper: LeaseKeeper }>()
   #resolveReady!: () => void
   #rejectReady!: (error: unknown) => void
   #failure: unknown
@@ -212,19 +218,12 @@ export class MailboxSubscription {
   deliver(wire: WireLeasedMessage): void {
     // After close began, pushed messages are left alone: unsubscribing gives them back.
     if (this.#closing !== undefined) return
-    let keeper: LeaseKeeper | undefined
-    const message = new Message(wire, this.#host.ops, () => {
-      keeper?.stop()
-      if (keeper) this.#keepers.delete(keeper)
-    })
-    keeper = new LeaseKeeper(
+    const message = new Message(wire, this.#host.ops, () => this.#release(message))
+    const keeper = new LeaseKeeper(
       {
         renew: (ms) => message.renew(ms),
         emit: (event) => {
-          if (event.type === 'lost') {
-            if (keeper) this.#keepers.delete(keeper)
-            this.#report(event.error, message)
-          }
+          if (event.type === 'lost') this.#lose(message, event.error)
         },
       },
       {
@@ -232,33 +231,71 @@ export class MailboxSubscription {
         ...(this.#options.renewAt === undefined ? {} : { renewAt: this.#options.renewAt }),
       },
     )
-    this.#keepers.add(keeper)
+    this.#held.set(message.lid, { message, keeper })
     keeper.start()
-    const run = this.#run(message, keeper).finally(() => this.#running.delete(run))
+    const run = this.#run(message).finally(() => this.#running.delete(run))
     this.#running.add(run)
   }
 
-  async #run(message: Message, keeper: LeaseKeeper): Promise<void> {
+  /** @internal The server took these leases away (a purge): their signals abort as `revoked`. */
+  revoked(leases: readonly { mid: string; lid: string }[], reason: string): void {
+    // `reason` is the server's word for it (`purged`), kept as the error's cause.
+    for (const { mid, lid } of leases) {
+      const held = this.#held.get(lid)
+      if (held?.message.mid === mid) {
+        this.#lose(held.message, new LeaseLostError('revoked', { cause: reason }))
+      }
+    }
+  }
+
+  /**
+   * @internal The socket is open again: the server may have given the leases back when the old
+   * one closed, so each is renewed now rather than at its turn, to learn it at once.
+   */
+  reopened(): void {
+    for (const { keeper } of this.#held.values()) keeper.renewNow()
+  }
+
+  /** Stops keeping a lease: the message was settled or lost. True when it was still kept. */
+  #release(message: Message): boolean {
+    const held = this.#held.get(message.lid)
+    if (!held) return false
+    held.keeper.stop()
+    this.#held.delete(message.lid)
+    return true
+  }
+
+  /** The lease is gone: the signal aborts, `onError` hears it once; nothing acks the message. */
+  #lose(message: Message, error: LeaseLostError): void {
+    message.lose(error)
+    if (this.#release(message)) this.#report(message.leaseLost ?? error, message)
+  }
+
+  async #run(message: Message): Promise<void> {
     try {
       await this.#handler(message)
-      if (this.autoAck && message.settlement === undefined) {
-        await message.ack().catch((error: unknown) => this.#report(error, message))
+      if (this.autoAck && message.settlement === undefined && !message.leaseLost) {
+        await message.ack().catch((error: unknown) => this.#settleFailed(error, message))
       }
     } catch (error) {
+      // After the loss, what the handler throws is most likely the abort itself: already reported.
+      if (message.leaseLost) return
       this.#report(error, message)
       if (this.autoAck && message.settlement === undefined) {
         const delay = this.#delayFor(message, error)
         const reason = reasonOf(error)
         await message
           .reject(delay === undefined ? { reason } : { delay, reason })
-          .catch((e: unknown) => this.#report(e, message))
+          .catch((e: unknown) => this.#settleFailed(e, message))
       }
     } finally {
-      if (this.autoAck) {
-        keeper.stop()
-        this.#keepers.delete(keeper)
-      }
+      if (this.autoAck) this.#release(message)
     }
+  }
+
+  /** An ack or reject failed: worth reporting unless the lease was lost meanwhile (reported then). */
+  #settleFailed(error: unknown, message: Message): void {
+    if (!message.leaseLost) this.#report(error, message)
   }
 
   /** The delay to reject with; undefined leaves it to the mailbox's backoff on the server. */
@@ -288,8 +325,8 @@ export class MailboxSubscription {
       ])
       clearTimeout(timer)
     }
-    for (const keeper of this.#keepers) keeper.stop()
-    this.#keepers.clear()
+    for (const { keeper } of this.#held.values()) keeper.stop()
+    this.#held.clear()
     try {
       await this.#host.unsubscribe(this)
     } catch (error) {

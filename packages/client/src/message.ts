@@ -1,6 +1,7 @@
 import type { WireLeasedMessage, WireMessageHeader } from '@pandora/core'
 import { PandoraError } from '@pandora/core/protocol'
 import { FieldMap } from './field-map.js'
+import { isLeaseGone, LeaseLostError } from './lease-lost-error.js'
 
 /** What a leased message needs to settle itself: HTTP for fetched messages, the socket for pushed ones. */
 export interface LeaseOps {
@@ -121,6 +122,9 @@ export class Message {
   #leasedUntil: Date
   #settlement: Settlement | undefined
   #settling: string | undefined
+  // Made on first use: most messages never need one.
+  #controller: AbortController | undefined
+  #lost: LeaseLostError | undefined
   readonly #ops: LeaseOps
   readonly #onSettle: ((how: Settlement) => void) | undefined
 
@@ -147,6 +151,38 @@ export class Message {
   /** End of the lease (server clock); moves forward on every renewal. */
   get leasedUntil(): Date {
     return this.#leasedUntil
+  }
+
+  /**
+   * Aborts when the SDK learns that this message's lease is gone, with a {@link LeaseLostError}
+   * as its `reason` (`kind`: `renewal_refused`, `expired` or `revoked`): another consumer may get
+   * the message now, so stop the work — pass the signal to `fetch()` and other cancellable calls,
+   * or check `signal.aborted` between steps. Acking it afterwards is pointless (and throws the
+   * reason); a subscription neither acks nor rejects it. For a fetched message it aborts when a
+   * {@link renew} is refused; a subscription also watches the lease's end and the server's word.
+   */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController()
+      if (this.#lost) this.#controller.abort(this.#lost)
+    }
+    return this.#controller.signal
+  }
+
+  /** @internal Why the lease was lost (the reason of {@link signal}), or undefined. */
+  get leaseLost(): LeaseLostError | undefined {
+    return this.#lost
+  }
+
+  /**
+   * @internal The lease is gone: aborts {@link signal} with `reason`, unless the message was settled
+   * or lost already. True when this call did it.
+   */
+  lose(reason: LeaseLostError): boolean {
+    if (this.#settlement !== undefined || this.#lost) return false
+    this.#lost = reason
+    this.#controller?.abort(reason)
+    return true
   }
 
   /** How this side settled the message, or undefined while it is still in hand. */
@@ -189,7 +225,13 @@ export class Message {
   /** Extends the lease to `leaseTime` ms from now; resolves with the new end of the lease. */
   async renew(leaseTime: number): Promise<Date> {
     this.#assertOpen('renew')
-    const until = await this.#ops.renew(this.mid, this.lid, leaseTime)
+    let until: Date
+    try {
+      until = await this.#ops.renew(this.mid, this.lid, leaseTime)
+    } catch (error) {
+      if (isLeaseGone(error)) this.lose(new LeaseLostError('renewal_refused', { cause: error }))
+      throw error
+    }
     this.#leasedUntil = until
     return until
   }
@@ -211,6 +253,7 @@ export class Message {
   }
 
   #assertOpen(what: string): void {
+    if (this.#lost) throw this.#lost
     if (this.#settling !== undefined) {
       // Two settlements racing would make one of them fail on the server anyway; say why here.
       throw new PandoraError(

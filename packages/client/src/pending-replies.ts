@@ -3,8 +3,8 @@ import { PandoraError } from '@pandora/core/protocol'
 import { frameToError } from './problem.js'
 import type { Transport } from './transport.js'
 
-/** A server frame that answers a request (everything but the welcome and pushed messages). */
-export type Reply = Exclude<ServerFrame, { type: 'welcome' | 'message' | 'messages' }>
+/** A server frame that answers a request (everything but the welcome and what the server pushes). */
+export type Reply = Exclude<ServerFrame, { type: 'welcome' | 'message' | 'messages' | 'lost' }>
 
 /** A client frame before the connection assigns its `ref`. */
 export type RequestFrame = ClientFrame extends infer F

@@ -48,15 +48,23 @@ export class SubscriptionRegistry {
     return sub
   }
 
-  /** The socket (re)opened: subscribes every live subscription. */
+  /** The socket (re)opened: subscribes every live subscription, and checks the leases they hold. */
   resubscribeAll(): void {
-    for (const sub of this.#subs.values()) this.#sendSubscribe(sub)
+    for (const sub of this.#subs.values()) {
+      this.#sendSubscribe(sub)
+      sub.reopened()
+    }
   }
 
   /** A pushed message for subscription `id`. */
   deliver(id: string, message: WireLeasedMessage): void {
     // A message for a subscription we no longer hold is left alone: its lease runs out.
     this.#subs.get(id)?.deliver(message)
+  }
+
+  /** The server took leases of subscription `id` away (`reason`: `purged`). */
+  revoked(id: string, leases: readonly { mid: string; lid: string }[], reason: string): void {
+    this.#subs.get(id)?.revoked(leases, reason)
   }
 
   /** An error the server reported about subscription `id`. */
@@ -88,6 +96,8 @@ export class SubscriptionRegistry {
         prefetch: sub.prefetch,
         // Servers without `messages` frames ignore the option and push one message a frame.
         batch: true,
+        // Asks for `lost` frames, which abort the signals of leases the server takes away.
+        lost: true,
       })
       .then(
         (reply) => sub.subscribed(reply.type === 'subscribed' ? reply.policy : undefined),
