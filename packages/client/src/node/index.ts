@@ -47,6 +47,8 @@ export {
   LeaseKeeper,
   type LeaseKeeperEvent,
   type LeaseKeeperOptions,
+  LeaseLostError,
+  type LeaseLostKind,
   type LeaseOps,
   type MailboxStats,
   MailboxSubscription,
