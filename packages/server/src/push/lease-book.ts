@@ -10,8 +10,9 @@ export interface LeaseRef {
 /**
  * The subscriptions of one socket and the leases pushed to them. It answers two questions an ack
  * raises — which subscription held this message, and is this still its lease — so an ack returns
- * credit to the right subscription and a stale one returns none. It does no I/O: giving leases
- * back is the caller's, with the list this book hands over.
+ * credit to the right subscription and a stale one returns none; and, when a purge removes
+ * messages, which leases of a subscription are gone (for the `lost` frame). It does no I/O: giving
+ * leases back, or telling the client, is the caller's, with the list this book hands over.
  *
  * @example
  * book.add(sub)
