@@ -115,4 +115,44 @@ describe('push hub', () => {
     await waiting
     expect(woke).toBe(true)
   })
+
+  it('revoke - what a fetch leased just before a purge is not pushed once the purge was announced', async () => {
+    const store = new MemoryStore()
+    let leased!: () => void
+    const fetching = new Promise<void>((resolve) => {
+      leased = resolve
+    })
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    // The store's fetch, held back after it leased: the purge and its announcement get in between.
+    const slow = new Proxy(store, {
+      get(target, key) {
+        if (key === 'fetch')
+          return async (...args: Parameters<MemoryStore['fetch']>) => {
+            const messages = await target.fetch(...args)
+            leased()
+            await gate
+            return messages
+          }
+        const value = Reflect.get(target, key, target)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    hub = new PushHub(slow)
+    const socket = new FakeSocket()
+    await store.send(input('gone@t', 1))
+    hub.attach(new PushSubscription('s', 'gone@t', 30_000, 10, socket))
+    await fetching
+    expect(await store.purge('gone@t')).toBe(1)
+    hub.revoked('gone@t', 'purged')
+    release()
+    await settle()
+    expect(socket.pushed).toEqual([])
+    // A message sent after the purge is pushed as usual.
+    await store.send(input('gone@t', 2))
+    await socket.until(1)
+    expect(socket.pushed.map((m) => m.fields.i?.[0])).toEqual(['2'])
+  })
 })

@@ -23,6 +23,8 @@ interface ReceiverState {
   again: boolean
   /** Rotates the first target served, so subscribers share the work. */
   turn: number
+  /** Counts purges, so a fetch that overlapped one can tell. */
+  revocations: number
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1
@@ -109,6 +111,7 @@ export class PushHub {
   revoked(receiver: string, reason: string): void {
     const state = this.#receivers.get(receiver)
     if (!state) return
+    state.revocations++
     for (const target of state.targets) target.revoke?.(reason)
     this.kick(receiver)
   }
@@ -156,6 +159,7 @@ export class PushHub {
         pumping: false,
         again: false,
         turn: 0,
+        revocations: 0,
       }
       this.#receivers.set(receiver, state)
     }
@@ -200,7 +204,10 @@ export class PushHub {
         const target = targets[(state.turn + i) % targets.length]!
         const credit = target.credit()
         if (credit <= 0) continue
-        const messages = await this.#store.fetch(receiver, { leaseTime: target.leaseTime, max: credit })
+        const revocations = state.revocations
+        let messages = await this.#store.fetch(receiver, { leaseTime: target.leaseTime, max: credit })
+        // A purge that ran meanwhile may have removed what this fetch leased before anyone was told.
+        if (state.revocations !== revocations) messages = await this.#existing(messages)
         if (messages.length === 0) return
         served = true
         const refused = state.targets.has(target) ? target.deliver(messages) : messages
@@ -209,6 +216,12 @@ export class PushHub {
       }
       if (!served) return
     }
+  }
+
+  /** The messages that are still stored. */
+  async #existing(messages: LeasedMessage[]): Promise<LeasedMessage[]> {
+    const stored = await Promise.all(messages.map((m) => this.#store.get(m.mid)))
+    return messages.filter((_, i) => stored[i] !== null)
   }
 
   /** Sets the receiver's one timer: next due message if someone has credit, else next lease end. */
