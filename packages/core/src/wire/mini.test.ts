@@ -127,7 +127,20 @@ const pairs: [string, zm.ZodMiniType, z.ZodType, unknown[]][] = [
       { ...header, fields: [] },
     ],
   ],
-  ['renew', mini.renewResponseMini, renewResponseSchema, [{ leasedUntil: at }, { leasedUntil: 'x' }]],
+  [
+    'renew',
+    mini.renewResponseMini,
+    renewResponseSchema,
+    [
+      { leasedUntil: at },
+      { leasedUntil: 'x' },
+      { leasedUntil: '2028-02-29T23:59:59.123456+14:00' },
+      { leasedUntil: '2027-02-29T00:00:00Z' },
+      { leasedUntil: '2030-01-01T00:00Z' },
+      { leasedUntil: '2030-01-01 00:00:00Z' },
+      { leasedUntil: '2030-01-01T00:00:00' },
+    ],
+  ],
   [
     'problem',
     mini.problemReplyMini,
@@ -158,5 +171,38 @@ describe('mini schemas', () => {
     if (parsed instanceof Promise || parsed.issues) throw new Error('refused')
     expect(Object.getPrototypeOf(parsed.value.fields)).toBeNull()
     expect(Object.keys(parsed.value.fields)).toEqual(['__proto__', 'k'])
+  })
+
+  it('mini schemas - times: the pattern accepts and refuses exactly the days and clocks of zod datetimes', () => {
+    const renew = (leasedUntil: string) => [
+      mini.renewResponseMini['~standard'].validate({ leasedUntil }),
+      renewResponseSchema.safeParse({ leasedUntil }).success,
+    ]
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0')
+    const differ: string[] = []
+    for (const year of [1900, 2000, 2023, 2024, 2100, 2400, 9999]) {
+      for (let month = 0; month <= 13; month++) {
+        for (let day = 0; day <= 32; day++) {
+          const t = `${pad(year, 4)}-${pad(month)}-${pad(day)}T12:00:00Z`
+          const [a, b] = renew(t)
+          if (((a as { issues?: unknown }).issues === undefined) !== b) differ.push(t)
+        }
+      }
+    }
+    for (const clock of [
+      '23:59:59',
+      '24:00:00',
+      '12:60:00',
+      '12:00:60',
+      '12:00:00.5',
+      '12:00:00.',
+      '1:00:00',
+    ])
+      for (const zone of ['Z', 'z', '+23:59', '-24:00', '+0100', '+01', ''])
+        for (const t of [`2030-06-15T${clock}${zone}`]) {
+          const [a, b] = renew(t)
+          if (((a as { issues?: unknown }).issues === undefined) !== b) differ.push(t)
+        }
+    expect(differ).toEqual([])
   })
 })
