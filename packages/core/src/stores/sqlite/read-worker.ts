@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 import { PandoraError } from '../../errors.js'
+import { type CountsQuery, type CountsResult, countMailboxes } from './mailbox-counts.js'
 
 /** One read: an SQL text, whether it returns every row or the first, and its named parameters. */
 export type ReadStep = [sql: string, mode: 'all' | 'get', params?: Record<string, unknown>]
@@ -22,6 +23,8 @@ const prepared = (sql) => {
 const run = db.transaction((steps) =>
   steps.map(([sql, mode, params]) => (mode === 'all' ? prepared(sql).all(params || {}) : prepared(sql).get(params || {}))),
 )
+const countMailboxes = ${countMailboxes.toString()}
+const counts = db.transaction((query) => countMailboxes(prepared, query))
 parentPort.on('message', (m) => {
   if (m === 'close') {
     db.close()
@@ -29,7 +32,7 @@ parentPort.on('message', (m) => {
     return
   }
   try {
-    parentPort.postMessage({ id: m.id, result: run(m.steps) })
+    parentPort.postMessage({ id: m.id, result: m.counts ? counts(m.counts) : run(m.steps) })
   } catch (e) {
     parentPort.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) })
   }
@@ -53,7 +56,7 @@ export function resolveDriver(): string | undefined {
  */
 export class ReadWorker {
   readonly #worker: Worker
-  readonly #pending = new Map<number, { resolve: (r: unknown[]) => void; reject: (e: Error) => void }>()
+  readonly #pending = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>()
   #next = 0
   #closed = false
 
@@ -64,7 +67,7 @@ export class ReadWorker {
     })
     // An idle reader must not keep a process alive that has nothing else to do.
     this.#worker.unref()
-    this.#worker.on('message', (m: { id: number; result?: unknown[]; error?: string }) => {
+    this.#worker.on('message', (m: { id: number; result?: unknown; error?: string }) => {
       const p = this.#pending.get(m.id)
       if (!p) return
       this.#pending.delete(m.id)
@@ -78,13 +81,25 @@ export class ReadWorker {
 
   /** Runs `steps` in one read transaction on the worker; resolves with each step's result. */
   read(steps: readonly ReadStep[]): Promise<unknown[]> {
+    return this.#request({ steps }) as Promise<unknown[]>
+  }
+
+  /**
+   * Counts mailboxes by state on the worker, in one read transaction (see {@link countMailboxes}):
+   * only the query and a compact result cross the thread, never a statement per mailbox.
+   */
+  counts(query: CountsQuery): Promise<CountsResult> {
+    return this.#request({ counts: query }) as Promise<CountsResult>
+  }
+
+  #request(body: { steps: readonly ReadStep[] } | { counts: CountsQuery }): Promise<unknown> {
     if (this.#closed) return Promise.reject(new PandoraError('store_closed'))
     const id = ++this.#next
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject })
+      this.#pending.set(id, { resolve: resolve as (r: unknown) => void, reject })
       // Keep the process alive while a read is on its way.
       this.#worker.ref()
-      this.#worker.postMessage({ id, steps })
+      this.#worker.postMessage({ id, ...body })
     })
   }
 

@@ -277,6 +277,37 @@ describe('sqlite store - own cases', () => {
     }
   })
 
+  it('counts - on the read worker and on the store connection, mailboxes and stats read the same', async () => {
+    const path = tempFile()
+    const onWorker = await newStore(path)
+    const onConnection = await newStore(path, { readWorker: false })
+    const [a, b] = [mailbox(), mailbox()].sort()
+    await onWorker.sendBatch([
+      ...['1', '2', '3'].map((i) => ({ sender: 's@test', receiver: a!, fields: { i } })),
+      { sender: 's@test', receiver: b!, fields: { i: '4' } },
+      { sender: 's@test', receiver: b!, fields: { i: '5' }, delay: 60_000 },
+    ])
+    const [first, second] = await onWorker.fetch(a!, { leaseTime: 30_000, max: 2 })
+    await onWorker.ack(first!.mid, first!.lid, Status.confirmed)
+    expect(second).toBeDefined()
+    const expected = [
+      { receiver: a, pending: 1, leased: 1, delayed: 0, dead: 0, confirmed: 1 },
+      { receiver: b, pending: 1, leased: 0, delayed: 1, dead: 0, confirmed: 0 },
+    ]
+    const mine = (list: { receiver: string }[]) => list.filter((s) => s.receiver === a || s.receiver === b)
+    expect(mine(await onWorker.mailboxes())).toEqual(expected)
+    expect(mine(await onConnection.mailboxes())).toEqual(expected)
+    expect(await onConnection.stats(b!)).toEqual(expected[1])
+    expect(await onWorker.stats(mailbox())).toEqual({
+      receiver: expect.any(String),
+      pending: 0,
+      leased: 0,
+      delayed: 0,
+      dead: 0,
+      confirmed: 0,
+    })
+  })
+
   it('group commit - an invalid batch stores nothing while a send of the same tick succeeds', async () => {
     const store = await newStore()
     const box = mailbox()

@@ -42,7 +42,6 @@ import {
 import {
   assertDelta,
   assertLeaseHolds,
-  byReceiver,
   expiryDelay,
   isExhausted,
   maxDeliveriesOf,
@@ -53,6 +52,7 @@ import {
 import { assertIntact, expiredFailure, headerAt, leasedFields, verifiedFields } from '../stored-view.js'
 import { Checkpointer } from './checkpointer.js'
 import { GroupCommit } from './group-commit.js'
+import { type CountsQuery, type CountsResult, countMailboxes } from './mailbox-counts.js'
 import { migrate } from './migrations.js'
 import { type ReadStep, ReadWorker, resolveDriver } from './read-worker.js'
 import { type MessageRow, prepareStatements, SQL, type Statements } from './statements.js'
@@ -133,6 +133,8 @@ export class SqliteStore implements Store {
   /** Runs reads in one snapshot (a read transaction), so counts add up: on the worker when there is one. */
   readonly #read: (steps: readonly ReadStep[]) => Promise<unknown[]>
   readonly #reader: ReadWorker | undefined
+  /** Counts mailboxes in one snapshot: on the worker when there is one. */
+  readonly #countReads: (query: CountsQuery) => Promise<CountsResult>
   readonly #checkpointer: Checkpointer | undefined
   #closed = false
 
@@ -181,6 +183,12 @@ export class SqliteStore implements Store {
     this.#read = options.reader
       ? (steps) => options.reader!.read(steps)
       : async (steps) => snapshot(steps) as unknown[]
+    const countSnapshot = db.transaction((query: CountsQuery) =>
+      countMailboxes((sql) => byText.get(sql)!, query),
+    )
+    this.#countReads = options.reader
+      ? (query) => options.reader!.counts(query)
+      : async (query) => countSnapshot(query)
     this.#readMessage = db.transaction((mid: string) => {
       const row = this.#sql.byMid.get(mid) as MessageRow | undefined
       return row
@@ -410,11 +418,8 @@ export class SqliteStore implements Store {
 
   async mailboxes(): Promise<MailboxStats[]> {
     this.#open()
-    const [rows] = (await this.#read([[SQL.receivers, 'all']])) as [{ receiver: string }[]]
-    // A mailbox emptied between the two reads has nothing left: leave it out.
-    const all = (await this.#counts(rows.map((r) => r.receiver))).filter((s) => countedTotal(s) > 0)
-    // Sorted here, not in SQL, to match the other stores' JavaScript string order exactly.
-    return all.sort(byReceiver)
+    // Listed and counted in one snapshot, already in JavaScript string order (see countMailboxes).
+    return (await this.#counts(null)).filter((s) => countedTotal(s) > 0)
   }
 
   async dead(receiver: string, limit = 100): Promise<MessageHeader[]> {
@@ -548,35 +553,21 @@ export class SqliteStore implements Store {
    * visible_at = leased_until > now, so every active message at or past its visible_at is pending
    * (an expired lease included), and those after it are leased (a lid) or delayed (none).
    */
-  async #counts(receivers: readonly string[]): Promise<MailboxStats[]> {
-    const now = this.#clock.now()
-    const steps = receivers.flatMap((receiver): ReadStep[] => {
-      const at = { receiver, now }
-      return [
-        [SQL.countAll, 'get', { receiver }],
-        [SQL.countDue, 'get', at],
-        [SQL.countLater, 'get', at],
-        [SQL.countDead, 'get', { receiver }],
-      ]
-    })
-    const results = await this.#read(steps)
-    return receivers.map((receiver, i) => {
-      const [all, due, later, dead] = results.slice(i * 4, i * 4 + 4) as [
-        { n: number },
-        { n: number },
-        { leased: number; delayed: number },
-        { n: number },
-      ]
-      const confirmed = all.n - due.n - later.leased - later.delayed - dead.n
-      return {
-        receiver,
-        pending: due.n,
-        leased: later.leased,
-        delayed: later.delayed,
-        dead: dead.n,
-        confirmed,
-      }
-    })
+  async #counts(receivers: readonly string[] | null): Promise<MailboxStats[]> {
+    const query: CountsQuery = {
+      sql: SQL,
+      now: this.#clock.now(),
+      receivers: receivers === null ? null : [...receivers],
+    }
+    const { receivers: names, counts } = await this.#countReads(query)
+    return names.map((receiver, i) => ({
+      receiver,
+      pending: counts[i * 5]!,
+      leased: counts[i * 5 + 1]!,
+      delayed: counts[i * 5 + 2]!,
+      dead: counts[i * 5 + 3]!,
+      confirmed: counts[i * 5 + 4]!,
+    }))
   }
 
   #dropBlob(key: string): void {

@@ -1,0 +1,61 @@
+/** The SQL texts {@link countMailboxes} runs: the store's own count statements. */
+export interface CountStatements {
+  receivers: string
+  countAll: string
+  countDue: string
+  countLater: string
+  countDead: string
+}
+
+/** What to count: the listed mailboxes, or (null) every mailbox holding a message, as of `now`. */
+export interface CountsQuery {
+  sql: CountStatements
+  now: number
+  receivers: string[] | null
+}
+
+/**
+ * Counts in a compact form that crosses a thread cheaply: mailbox names in JavaScript string order,
+ * and per mailbox five numbers in `counts` — pending, leased, delayed, dead, confirmed.
+ */
+export interface CountsResult {
+  receivers: string[]
+  counts: Float64Array
+}
+
+/** What {@link countMailboxes} needs of a better-sqlite3 statement. */
+interface Readable {
+  get(params?: unknown): unknown
+  all(params?: unknown): unknown[]
+}
+
+/**
+ * Counts mailboxes by state with the store's count statements. Self-contained on purpose (no
+ * imports, no closures): the read worker runs this very function's source, so the store's main
+ * connection (no worker) and the worker count alike. The caller runs it inside one read
+ * transaction, so the counts add up.
+ *
+ * A live lease has visible_at = leased_until > now, so every active message at or past its
+ * visible_at is pending (an expired lease included), and those after it are leased (a lid) or
+ * delayed (none); confirmed is what remains of the total.
+ */
+export function countMailboxes(prepare: (sql: string) => Readable, query: CountsQuery): CountsResult {
+  const { sql, now } = query
+  const names =
+    query.receivers ?? (prepare(sql.receivers).all() as { receiver: string }[]).map((row) => row.receiver)
+  // Plain sort: UTF-16 code unit order, as every store lists mailboxes.
+  const receivers = query.receivers ? names : names.sort()
+  const all = prepare(sql.countAll)
+  const due = prepare(sql.countDue)
+  const later = prepare(sql.countLater)
+  const dead = prepare(sql.countDead)
+  const counts = new Float64Array(receivers.length * 5)
+  receivers.forEach((receiver, i) => {
+    const total = (all.get({ receiver }) as { n: number }).n
+    const pending = (due.get({ receiver, now }) as { n: number }).n
+    const l = later.get({ receiver, now }) as { leased: number; delayed: number }
+    const d = (dead.get({ receiver }) as { n: number }).n
+    counts.set([pending, l.leased, l.delayed, d, total - pending - l.leased - l.delayed - d], i * 5)
+  })
+  return { receivers, counts }
+}
