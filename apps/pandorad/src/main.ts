@@ -35,16 +35,6 @@ async function main(): Promise<void> {
     ...(config.webui && existsSync(join(webRoot, 'index.html')) ? { webRoot } : {}),
     logger,
   })
-  logger.info(
-    {
-      url: server.url,
-      store: store.kind,
-      ...(config.store === 'sqlite' ? { db: config.db } : {}),
-      version: VERSION,
-    },
-    `pandorad listening on ${server.url}`,
-  )
-
   // Log lines are written asynchronously: flush them before exiting, or the last ones (the very
   // lines saying how the shutdown went) are lost when stdout is a pipe.
   const exit = (code: number) => logger.flush(() => process.exit(code))
@@ -71,8 +61,21 @@ async function main(): Promise<void> {
       },
     )
   }
+  // The handlers go in before the line announcing the server. Whoever reads that line (a
+  // supervisor, a test, a person) may signal at once, and on a busy machine this thread may not
+  // run another statement before the signal lands: without a handler, SIGTERM kills the process
+  // outright (no graceful stop; `npm start` then dies of the signal too).
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
+  logger.info(
+    {
+      url: server.url,
+      store: store.kind,
+      ...(config.store === 'sqlite' ? { db: config.db } : {}),
+      version: VERSION,
+    },
+    `pandorad listening on ${server.url}`,
+  )
 }
 
 main().catch((error: unknown) => {

@@ -77,6 +77,36 @@ describe('pandorad', () => {
     expect(fetched.get('status')).toBe('rejected')
   })
 
+  it('SIGTERM - sent the instant the listening line is read, still stops pandorad gracefully', async () => {
+    // A supervisor or a person may signal as soon as pandorad says it listens, and on a busy machine
+    // pandorad may not run one more statement before the signal lands. The preload holds its main
+    // thread right after that line until the signal is sent: then the line must already mean
+    // "SIGTERM is handled", not "SIGTERM kills me outright".
+    const hold = fileURLToPath(new URL('./hold-after-listening.cjs', import.meta.url))
+    const child = spawn(process.execPath, ['--require', hold, bin, '--port', '0', '--db', tempDb()], {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    })
+    let out = ''
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      child.once('close', (code, signal) => resolve(signal ?? code)),
+    )
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString()
+        if (out.includes('"msg":"pandorad listening')) resolve()
+      })
+      child.stderr!.on('data', (chunk: Buffer) => {
+        out += chunk.toString()
+      })
+      void exited.then((end) => reject(new Error(`pandorad ended (${end}) before listening:\n${out}`)))
+    })
+    child.kill('SIGTERM')
+    ;(child.stdio[3] as NodeJS.WritableStream).write('go')
+    expect(await exited, out).toBe(0)
+    expect(out).toContain('"signal":"SIGTERM","msg":"shutting down')
+    expect(out.trim().split('\n').at(-1)).toContain('"msg":"stopped"')
+  })
+
   it('token - a token from the environment protects every route', async () => {
     const p = await start(['--store', 'memory'], { PANDORA_TOKEN: 'env-token-123' })
     expect((await form(`${p.url}/send`, { sender: 'a@b', receiver: 'c@d' })).status).toBe(401)
