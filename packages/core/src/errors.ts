@@ -15,6 +15,7 @@ export const ErrorCodes = {
   invalid_duration: { status: 400, message: 'invalid duration' },
   invalid_lease_time: { status: 400, message: 'lease time out of bounds' },
   invalid_status: { status: 400, message: 'invalid status code' },
+  invalid_priority: { status: 400, message: 'priority out of bounds' },
   invalid_encoding: { status: 400, message: 'request is not valid UTF-8' },
   invalid_reason: { status: 400, message: 'invalid reason: at most 1024 bytes of UTF-8, rejects only' },
   invalid_policy: { status: 400, message: 'invalid retry policy' },

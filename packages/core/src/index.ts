@@ -26,6 +26,7 @@ export {
   REASON_MAX_BYTES,
   truncateReason,
 } from './failure-reason.js'
+export { type FanOutInput, fanOutInputs, sendFanOut } from './fan-out.js'
 export {
   contentKey,
   contentKeySync,
@@ -44,14 +45,18 @@ export {
   DEFAULT_MAX_DELIVERIES,
   DEFAULT_MAX_SIZE,
   DELAY_MAX_MS,
+  FANOUT_MAX_RECIPIENTS,
   FETCH_MAX_BATCH,
   LEASE_DEFAULT_MS,
   LEASE_MAX_MS,
   LEASE_MIN_MS,
+  PRIORITY_MAX,
+  PRIORITY_MIN,
   SEND_MAX_BATCH,
 } from './limits.js'
 export { assertMailbox, isValidMailbox, MAILBOX_MAX_LENGTH } from './mailbox.js'
 export {
+  blobKeyOf,
   type LeasedMessage,
   type MessageHeader,
   type PreparedMessage,

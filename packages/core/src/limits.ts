@@ -17,6 +17,24 @@ export const FETCH_MAX_BATCH = 256
 /** Most messages one batch send may carry (one transaction). */
 export const SEND_MAX_BATCH = 256
 
+/** Lowest priority a message may have ("background"). */
+export const PRIORITY_MIN = -10
+/** Highest priority a message may have ("urgent"). */
+export const PRIORITY_MAX = 10
+/** Most recipients one fan-out send may name (one transaction, one stored body). */
+export const FANOUT_MAX_RECIPIENTS = 64
+
+/** Returns `p` if it is a whole number from {@link PRIORITY_MIN} to {@link PRIORITY_MAX}; else throws. */
+export function assertPriority(p: unknown): number {
+  if (typeof p !== 'number' || !Number.isInteger(p) || p < PRIORITY_MIN || p > PRIORITY_MAX) {
+    throw new PandoraError(
+      'invalid_priority',
+      `priority must be a whole number from ${PRIORITY_MIN} to ${PRIORITY_MAX}`,
+    )
+  }
+  return p
+}
+
 /** Returns `ms` if it is a whole number of milliseconds within the lease bounds; else throws. */
 export function assertLeaseTime(ms: unknown): number {
   if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < LEASE_MIN_MS || ms > LEASE_MAX_MS) {

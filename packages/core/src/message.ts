@@ -1,7 +1,7 @@
-import { byteLength, encodeFields, type Fields, normalizeFields, utf8 } from './body.js'
+import { byteLength, emptyFields, encodeFields, type Fields, normalizeFields, utf8 } from './body.js'
 import { PandoraError } from './errors.js'
-import { contentKey } from './key.js'
-import { assertDelay, DEFAULT_MAX_SIZE } from './limits.js'
+import { contentKey, contentKeySync } from './key.js'
+import { assertDelay, assertPriority, DEFAULT_MAX_SIZE } from './limits.js'
 import { assertMailbox } from './mailbox.js'
 import type { StatusCode } from './status.js'
 
@@ -17,6 +17,12 @@ export interface SendInput {
   delay?: number
   /** The sender's time (RFC 3339); part of the body, so a retry with the same value is a duplicate. */
   clientTime?: string
+  /**
+   * Among due messages of a mailbox, higher priorities are delivered first; a whole number from
+   * {@link PRIORITY_MIN} to {@link PRIORITY_MAX}, default 0. Not part of the body (so not of the
+   * mid): the same body sent again with another priority is a duplicate and keeps the first's.
+   */
+  priority?: number
 }
 
 /** The outcome of a send. */
@@ -33,10 +39,19 @@ export interface PreparedMessage {
   sender: string
   receiver: string
   fields: Fields
-  /** Canonical encoding of `fields`: the blob. */
+  /** Canonical encoding of `fields` (the receiver's copy): its SHA-1 is the mid. */
   body: string
+  /** UTF-8 of `body`. */
   bytes: Uint8Array
   delay: number
+  priority: number
+  /**
+   * Key of the blob the body is stored as: the SHA-1 of {@link PreparedMessage.shared}. Every
+   * message whose body differs only in its receiver (the recipients of a fan-out) refers to it.
+   */
+  blob: string
+  /** The body without its `receiver` field, as stored once for all its recipients. */
+  shared: Uint8Array
 }
 
 /** A message's header: everything but its body. Times are epoch ms. */
@@ -68,6 +83,8 @@ export interface MessageHeader {
    * expiry). Null once confirmed or dead.
    */
   dueAt: number | null
+  /** Delivery priority, {@link PRIORITY_MIN}–{@link PRIORITY_MAX}: higher first among due messages. */
+  priority: number
 }
 
 /** A message as a receiver gets it: under a lease, with its body. */
@@ -100,21 +117,50 @@ export async function prepareMessage(
   const receiver = assertMailbox(input.receiver)
   const sender = assertMailbox(input.sender)
   const delay = assertDelay(input.delay ?? 0)
+  const priority = assertPriority(input.priority ?? 0)
   const clientTime = input.clientTime ?? new Date(options.now).toISOString()
   if (typeof clientTime !== 'string' || !RFC3339.test(clientTime) || Number.isNaN(Date.parse(clientTime))) {
     throw new PandoraError('invalid_input', 'clientTime must be an RFC 3339 time')
   }
   const fields = normalizeFields(input.fields)
   fields.sender = [sender]
-  fields.receiver = [receiver]
   fields.clientTime = [clientTime]
+  const shared = utf8(encodeFields(fields))
+  fields.receiver = [receiver]
   const body = encodeFields(fields)
   const maxSize = options.maxSize ?? DEFAULT_MAX_SIZE
   if (byteLength(body) > maxSize) {
     throw new PandoraError('message_too_big', `message is too big. max size is ${maxSize}`)
   }
   const bytes = utf8(body)
-  return { mid: await contentKey(bytes), sender, receiver, fields, body, bytes, delay }
+  return {
+    mid: await contentKey(bytes),
+    sender,
+    receiver,
+    fields,
+    body,
+    bytes,
+    delay,
+    priority,
+    blob: await contentKey(shared),
+    shared,
+  }
+}
+
+/**
+ * The key of the blob a message's body is stored under: the SHA-1 of the body without its
+ * `receiver` field, so every recipient of the same body (a fan-out) shares one blob.
+ *
+ * @example
+ * ```ts
+ * const stored = await store.get(mid)
+ * const key = blobKeyOf(stored!.fields!) // what store.getBlob(key) returns, with refs per recipient
+ * ```
+ */
+export function blobKeyOf(fields: Fields): string {
+  const shared = emptyFields()
+  for (const [name, values] of Object.entries(fields)) if (name !== 'receiver') shared[name] = values
+  return contentKeySync(utf8(encodeFields(shared)))
 }
 
 /**

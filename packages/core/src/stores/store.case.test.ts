@@ -5,11 +5,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { uniqueMailbox as mailbox } from '../../../../test-support/mailbox.js'
-import { encodeFields } from '../body.js'
+import { decodeFields, encodeFields } from '../body.js'
 import { ManualClock } from '../clock.js'
 import { PandoraError } from '../errors.js'
+import { sendFanOut } from '../fan-out.js'
 import { contentKey } from '../key.js'
-import type { SendInput } from '../message.js'
+import { FANOUT_MAX_RECIPIENTS, PRIORITY_MAX, PRIORITY_MIN } from '../limits.js'
+import { blobKeyOf, prepareMessage, type SendInput } from '../message.js'
 import { Status } from '../status.js'
 import type { Store, StoreOptions } from '../store.js'
 import { retryConformance } from './retry.case.test.js'
@@ -26,12 +28,17 @@ export interface StoreHarness {
    * write would): the store's own test file does it behind the store's back.
    */
   corrupt?: (mid: string) => Promise<void>
+  /**
+   * Makes every later write of a message to `receiver` fail inside the store's transaction, as a
+   * full disk or a broken constraint would (e.g. with a trigger): the store's own test file does it.
+   */
+  failWritesTo?: (receiver: string) => Promise<void>
   /** Called after each test. */
   dispose?: () => Promise<void>
 }
 
 /** Names of the cases, for skipping one with a reason. */
-export type ConformanceCase = 'reopen' | 'parallel-peers' | 'corrupt-body'
+export type ConformanceCase = 'reopen' | 'parallel-peers' | 'corrupt-body' | 'fan-out-failure'
 
 /** How a store's test file runs the suite. */
 export interface ConformanceOptions {
@@ -308,6 +315,226 @@ export function runStoreConformance(options: ConformanceOptions): void {
     })
   })
 
+  describe('priority', () => {
+    const pr = (receiver: string, priority: number, extra: Partial<SendInput> = {}) =>
+      msg(receiver, undefined, { priority, ...extra })
+
+    it('priority - among due messages the higher priority goes first, then due time, then arrival', async () => {
+      const h = await open()
+      const box = mailbox()
+      const low = await h.store.send(pr(box, -3))
+      const plain = await h.store.send(msg(box))
+      const urgent1 = await h.store.send(pr(box, 5))
+      h.advance(1000)
+      const urgent2 = await h.store.send(pr(box, 5))
+      const top = await h.store.send(pr(box, PRIORITY_MAX))
+      const bottom = await h.store.send(pr(box, PRIORITY_MIN))
+      const got = await h.store.fetch(box, { leaseTime: LEASE, max: 10 })
+      expect(got.map((m) => m.mid)).toEqual([
+        top.mid,
+        urgent1.mid,
+        urgent2.mid,
+        plain.mid,
+        low.mid,
+        bottom.mid,
+      ])
+      expect(got.map((m) => m.priority)).toEqual([PRIORITY_MAX, 5, 5, 0, -3, PRIORITY_MIN])
+      // Headers and the admin view show it; a send without one has priority 0.
+      expect((await h.store.get(plain.mid))?.priority).toBe(0)
+      expect((await h.store.get(top.mid))?.priority).toBe(PRIORITY_MAX)
+      const headers = await h.store.headers(box)
+      expect(headers.find((m) => m.mid === low.mid)?.priority).toBe(-3)
+    })
+
+    it('priority - a high priority not yet due (delayed, leased, rejected with a delay) lets lower due ones pass, then goes first', async () => {
+      const h = await open()
+      const box = mailbox()
+      const later = await h.store.send(pr(box, 9, { delay: 5000 }))
+      const held = await h.store.send(pr(box, 8))
+      const low = await h.store.send(pr(box, -1))
+      const [first] = await h.store.fetch(box, { leaseTime: 2000 })
+      expect(first?.mid).toBe(held.mid)
+      // held is leased, later is delayed: the low one is the head now.
+      const [second] = await h.store.fetch(box, { leaseTime: LEASE })
+      expect(second?.mid).toBe(low.mid)
+      await h.store.ack(second!.mid, second!.lid, Status.rejected, { delay: 0 })
+      // held's lease runs out: it is due again at its priority, ahead of the rejected low one.
+      h.advance(2000)
+      const [third] = await h.store.fetch(box, { leaseTime: LEASE })
+      expect(third).toMatchObject({ mid: held.mid, status: Status.timeout, priority: 8 })
+      await h.store.ack(third!.mid, third!.lid, Status.rejected, { delay: 10_000 })
+      h.advance(3000)
+      // later is due now; held waits for its reject delay; low is still due.
+      const rest = await h.store.fetch(box, { leaseTime: LEASE, max: 5 })
+      expect(rest.map((m) => m.mid)).toEqual([later.mid, low.mid])
+      expect(await h.store.nextDueIn(box)).toBe(7000)
+      h.advance(7000)
+      const [last] = await h.store.fetch(box, { leaseTime: LEASE, max: 5 })
+      expect(last).toMatchObject({ mid: held.mid, status: Status.rejected, priority: 8 })
+    })
+
+    it('priority - whole numbers from -10 to 10; anything else is refused with invalid_priority and nothing stored', async () => {
+      const { store } = await open()
+      const box = mailbox()
+      for (const bad of [PRIORITY_MAX + 1, PRIORITY_MIN - 1, 1.5, Number.NaN, '1' as unknown as number]) {
+        await expectCode(store.send(pr(box, bad)), 'invalid_priority')
+      }
+      await expectCode(store.sendBatch([pr(box, 1), pr(box, 99)]), 'invalid_priority')
+      expect(await store.mailboxes()).toEqual([])
+      const many = await store.sendMany([pr(box, 1), pr(box, -99)])
+      expect(many.map((r) => (r instanceof PandoraError ? r.code : r.duplicate))).toEqual([
+        false,
+        'invalid_priority',
+      ])
+      expect((await store.stats(box)).pending).toBe(1)
+    })
+
+    it('priority - not part of the mid: the same body with another priority is a duplicate and keeps the first', async () => {
+      const { store } = await open()
+      const box = mailbox()
+      const body = msg(box, { job: 'x' }, { clientTime: '2024-01-01T00:00:00Z' })
+      const first = await store.send({ ...body, priority: 2 })
+      const again = await store.send({ ...body, priority: -5 })
+      expect(again).toEqual({ mid: first.mid, duplicate: true })
+      expect(first.mid).toBe((await prepareMessage(body, { now: 0 })).mid)
+      expect((await store.get(first.mid))?.priority).toBe(2)
+    })
+  })
+
+  describe('fan-out', () => {
+    const clientTime = '2024-03-03T03:03:03Z'
+    const fan = (receivers: string[], fields: SendInput['fields'] = { n: String(++n) }) => ({
+      sender: 'sender@test',
+      receivers,
+      fields,
+      clientTime,
+    })
+
+    it('fan-out - one message per receiver, each exactly what a single send to it gives', async () => {
+      const { store } = await open()
+      const boxes = [mailbox('a'), mailbox('b'), mailbox('c')]
+      const input = fan(boxes, { order: '7', item: ['x', 'y'] })
+      const results = await sendFanOut(store, { ...input, priority: 3 })
+      for (const [i, box] of boxes.entries()) {
+        const single = await prepareMessage(
+          { sender: input.sender, receiver: box, fields: input.fields, clientTime },
+          { now: 0 },
+        )
+        expect(results[i]).toEqual({ mid: single.mid, duplicate: false })
+        const stored = await store.get(single.mid)
+        expect(stored).toMatchObject({ receiver: box, size: single.bytes.byteLength, priority: 3 })
+        // The same fields, in the same (canonical) order as a single send's.
+        expect(JSON.stringify(stored?.fields)).toBe(JSON.stringify(decodeFields(single.body)))
+        const [leased] = await store.fetch(box, { leaseTime: LEASE })
+        expect(leased?.mid).toBe(single.mid)
+        expect(encodeFields(leased!.fields)).toBe(single.body)
+      }
+    })
+
+    it('fan-out - a result per receiver: one that has it already is a duplicate, a bad one fails alone; the list is bounded', async () => {
+      const { store } = await open()
+      const [a, b] = [mailbox('a'), mailbox('b')]
+      const input = fan([a, b, '', a])
+      const before = await store.send({ sender: input.sender, receiver: a, fields: input.fields, clientTime })
+      const results = await sendFanOut(store, input)
+      expect(results.map((r) => (r instanceof PandoraError ? r.code : r.duplicate))).toEqual([
+        true,
+        false,
+        'invalid_mailbox',
+        true,
+      ])
+      expect((results[0] as { mid: string }).mid).toBe(before.mid)
+      expect((await store.stats(b)).pending).toBe(1)
+      const c = mailbox('c')
+      await expectCode(sendFanOut(store, fan([])), 'invalid_input')
+      const tooMany = Array.from({ length: FANOUT_MAX_RECIPIENTS + 1 }, () => c)
+      await expectCode(sendFanOut(store, fan(tooMany)), 'invalid_input')
+      expect(await store.stats(c)).toMatchObject({ pending: 0 })
+      const full = Array.from({ length: FANOUT_MAX_RECIPIENTS }, (_, i) => `${c}.${i}`)
+      const all = await sendFanOut(store, fan(full))
+      expect(all.filter((r) => !(r instanceof PandoraError) && !r.duplicate)).toHaveLength(
+        FANOUT_MAX_RECIPIENTS,
+      )
+    })
+
+    it('fan-out - the body is stored once: one blob counted per recipient; confirming or purging one keeps it for the others; the last collects it', async () => {
+      const { store } = await open()
+      const [a, b, c, d] = [mailbox('a'), mailbox('b'), mailbox('c'), mailbox('d')]
+      const input = fan([a, b, c], { report: 'weekly' })
+      const results = await sendFanOut(store, input)
+      const mids = results.map((r) => (r as { mid: string }).mid)
+      expect(new Set(mids).size).toBe(3)
+      const key = blobKeyOf((await store.get(mids[0]!))!.fields!)
+      for (const mid of mids) expect(blobKeyOf((await store.get(mid))!.fields!)).toBe(key)
+      expect(await store.updateRefCount(key, 0)).toBe(3)
+      // The blob is the body without its receiver: what every recipient shares.
+      const shared = new TextDecoder().decode((await store.getBlob(key))!)
+      expect(shared).toBe(
+        encodeFields({ clientTime: [clientTime], report: ['weekly'], sender: ['sender@test'] }),
+      )
+
+      const [ma] = await store.fetch(a, { leaseTime: LEASE })
+      await store.ack(ma!.mid, ma!.lid, Status.confirmed)
+      expect(await store.updateRefCount(key, 0)).toBe(2)
+      expect(await store.getBlob(key)).not.toBeNull()
+      expect((await store.get(mids[1]!))?.fields?.receiver).toEqual([b])
+
+      expect(await store.purge(b)).toBe(1)
+      expect(await store.updateRefCount(key, 0)).toBe(1)
+      const [mc] = await store.fetch(c, { leaseTime: LEASE })
+      expect(mc?.fields.report).toEqual(['weekly'])
+
+      // A later single send of the same body to another mailbox refers to the same blob.
+      await store.send({ sender: input.sender, receiver: d, fields: input.fields, clientTime })
+      expect(await store.updateRefCount(key, 0)).toBe(2)
+      await store.purge(d)
+      await store.ack(mc!.mid, mc!.lid, Status.confirmed)
+      expect(await store.getBlob(key)).toBeNull()
+      expect(await store.updateRefCount(key, 0)).toBe(0)
+      expect(await store.get(mids[0]!)).toMatchObject({ status: Status.confirmed, fields: null })
+      expect(await store.get(mids[2]!)).toMatchObject({ status: Status.confirmed, fields: null })
+    })
+
+    it('fan-out - a batch that holds the same body for several receivers stores it once too', async () => {
+      const { store } = await open()
+      const [a, b] = [mailbox('a'), mailbox('b')]
+      const fields = { same: 'body' }
+      const [ra, rb] = await store.sendBatch([
+        { sender: 'sender@test', receiver: a, fields, clientTime },
+        { sender: 'sender@test', receiver: b, fields, clientTime },
+      ])
+      const key = blobKeyOf((await store.get(ra!.mid))!.fields!)
+      expect(blobKeyOf((await store.get(rb!.mid))!.fields!)).toBe(key)
+      expect(await store.updateRefCount(key, 0)).toBe(2)
+    })
+
+    const failure = options.skip?.['fan-out-failure']
+    it.skipIf(failure !== undefined)(
+      `fan-out - one transaction: when the store fails one recipient's write, no recipient gets the message and no blob is left${failure ? ` (skipped: ${failure.reason})` : ''}`,
+      async () => {
+        const h = await open()
+        if (!h.failWritesTo)
+          throw new Error(
+            'the store harness needs failWritesTo(receiver), or skip fan-out-failure with a reason',
+          )
+        const [a, broken, c] = [mailbox('a'), mailbox('broken'), mailbox('c')]
+        await h.failWritesTo(broken)
+        const input = fan([a, broken, c], { all: 'or nothing' })
+        await expect(sendFanOut(h.store, input)).rejects.toBeInstanceOf(Error)
+        expect(await h.store.mailboxes()).toEqual([])
+        const single = await prepareMessage(
+          { sender: input.sender, receiver: a, fields: input.fields, clientTime },
+          { now: 0 },
+        )
+        expect(await h.store.getBlob(single.blob)).toBeNull()
+        // The others alone go through.
+        const results = await sendFanOut(h.store, { ...input, receivers: [a, c] })
+        expect(results.every((r) => !(r instanceof PandoraError) && !r.duplicate)).toBe(true)
+        expect(await h.store.updateRefCount(single.blob, 0)).toBe(2)
+      },
+    )
+  })
+
   describe('sendMany', () => {
     it('sendMany - stores the good messages of a batch together; each bad one fails alone, in order', async () => {
       const { store } = await open()
@@ -354,7 +581,7 @@ export function runStoreConformance(options: ConformanceOptions): void {
         null,
       ])
       expect(await store.stats(box)).toMatchObject({ confirmed: 1, leased: 1, delayed: 1, pending: 1 })
-      expect(await store.getBlob(a!.mid)).toBeNull()
+      expect(await store.getBlob(blobKeyOf(a!.fields))).toBeNull()
       // d was given back at once, c after its delay; b keeps its lease.
       const [again] = await store.fetch(box, { leaseTime: LEASE })
       expect(again).toMatchObject({ mid: d!.mid, status: Status.rejected, deliveryCount: 2 })
@@ -383,13 +610,14 @@ export function runStoreConformance(options: ConformanceOptions): void {
       const { store } = await open()
       const box = mailbox()
       const { mid } = await store.send(msg(box))
-      expect(await store.getBlob(mid)).not.toBeNull()
+      const blob = blobKeyOf((await store.get(mid))!.fields!)
+      expect(await store.getBlob(blob)).not.toBeNull()
       const [m] = await store.fetch(box, { leaseTime: LEASE })
       await store.ack(m!.mid, m!.lid, Status.confirmed)
       expect(await store.fetch(box, { leaseTime: LEASE })).toEqual([])
       expect(await store.nextDueIn(box)).toBeNull()
       expect(await store.stats(box)).toMatchObject({ pending: 0, leased: 0, confirmed: 1 })
-      expect(await store.getBlob(mid)).toBeNull()
+      expect(await store.getBlob(blob)).toBeNull()
       const stored = await store.get(mid)
       expect(stored).toMatchObject({ mid, status: Status.confirmed, fields: null })
       await expectCode(store.ack(m!.mid, m!.lid, Status.confirmed), 'unable_to_change_status')
@@ -711,13 +939,14 @@ export function runStoreConformance(options: ConformanceOptions): void {
       const box = mailbox()
       const other = mailbox()
       const { mid } = await store.send(msg(box))
+      const blob = blobKeyOf((await store.get(mid))!.fields!)
       await store.send(msg(box))
       const kept = await store.send(msg(other))
       const [m] = await store.fetch(box, { leaseTime: LEASE })
       await store.ack(m!.mid, m!.lid, Status.confirmed)
       expect(await store.purge(box)).toBe(2)
       expect(await store.headers(box)).toEqual([])
-      expect(await store.getBlob(mid)).toBeNull()
+      expect(await store.getBlob(blob)).toBeNull()
       expect(await store.get(mid)).toBeNull()
       expect(await store.get(kept.mid)).not.toBeNull()
       expect(await store.purge(box)).toBe(0)

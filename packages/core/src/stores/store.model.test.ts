@@ -18,13 +18,14 @@
  * are multiples of 30 s all the same, so a store on a real clock (base null) could run the model too,
  * with its fetch order checked at that granularity.
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import Database from 'better-sqlite3'
 import fc from 'fast-check'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../clock.js'
 import { PandoraError } from '../errors.js'
+import { sendFanOut } from '../fan-out.js'
 import { Status } from '../status.js'
 import type { Store } from '../store.js'
 import { MemoryStore } from './memory/memory-store.js'
@@ -37,7 +38,6 @@ const MAX_DELIVERIES = 2
 const MAX_SIZE = 4096
 const STEP = 30_000
 const CLIENT_TIME = '2024-01-01T00:00:00Z'
-const SENDER = 'sender@model'
 
 // ---------------------------------------------------------------------------------------------
 // Generators
@@ -88,13 +88,18 @@ interface ModelMessage {
   lid: string | null
   leasedUntil: number | null
   deliveryCount: number
+  priority: number
   /** Expected fields, as sorted entries. */
   fields: [string, string[]][]
+  /** The body without its receiver: what its blob holds, shared with every message of that body. */
+  shared: string
 }
 
 interface Model {
   /** Time since the run started, ms. */
   now: number
+  /** Unique to the run: runs share a store, and blobs are shared by body, whoever receives it. */
+  sender: string
   receivers: string[]
   messages: Map<string, ModelMessage>
   /** Canonical body → mid, for idempotent sends. */
@@ -124,10 +129,12 @@ const queryEscape = (s: string): string =>
     .replace(/%20/g, '+')
 const byUtf8 = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b))
 
-type Expected = { ok: true; fields: [string, string[]][]; body: string } | { ok: false; code: string }
+type Expected =
+  | { ok: true; fields: [string, string[]][]; body: string; shared: string }
+  | { ok: false; code: string }
 
 /** What a send of `input` should do, computed without Pandora's own code. */
-function expectSend(input: Record<string, string | string[]>, receiver: string): Expected {
+function expectSend(input: Record<string, string | string[]>, sender: string, receiver: string): Expected {
   const out = new Map<string, string[]>()
   for (const [name, value] of Object.entries(input)) {
     const values = typeof value === 'string' ? [value] : value
@@ -136,13 +143,16 @@ function expectSend(input: Record<string, string | string[]>, receiver: string):
     if (values.some((v) => !v.isWellFormed())) return { ok: false, code: 'invalid_input' }
     if (values.length > 0) out.set(name, [...values])
   }
-  out.set('sender', [SENDER])
-  out.set('receiver', [receiver])
+  out.set('sender', [sender])
   out.set('clientTime', [CLIENT_TIME])
+  const encode = (entries: [string, string[]][]) =>
+    entries.flatMap(([k, vs]) => vs.map((v) => `${queryEscape(k)}=${queryEscape(v)}`)).join('&')
+  const shared = encode([...out.entries()].sort(([a], [b]) => byUtf8(a, b)))
+  out.set('receiver', [receiver])
   const sorted = [...out.entries()].sort(([a], [b]) => byUtf8(a, b))
-  const body = sorted.flatMap(([k, vs]) => vs.map((v) => `${queryEscape(k)}=${queryEscape(v)}`)).join('&')
+  const body = encode(sorted)
   if (Buffer.byteLength(body) > MAX_SIZE) return { ok: false, code: 'message_too_big' }
-  return { ok: true, fields: sorted, body }
+  return { ok: true, fields: sorted, body, shared }
 }
 
 /** Fields as sorted entries, whatever shape the store returns (plain or null-prototype object, Map). */
@@ -168,7 +178,7 @@ const isLive = (m: ModelMessage, now: number): boolean =>
 function dueList(model: Model, receiver: string): ModelMessage[] {
   return [...model.messages.values()]
     .filter((m) => m.receiver === receiver && m.life === 'active' && m.visibleAt <= model.now)
-    .sort((a, b) => a.visibleAt - b.visibleAt || a.seq - b.seq)
+    .sort((a, b) => b.priority - a.priority || a.visibleAt - b.visibleAt || a.seq - b.seq)
 }
 
 function expectedStats(model: Model, receiver: string) {
@@ -190,11 +200,18 @@ async function checkStats(model: Model, real: Real): Promise<void> {
   }
 }
 
-/** Each blob's count equals the messages that still need it: 1 until confirmed, then none. */
+/**
+ * Each blob's count equals the messages that still need it: every message of the same body (its
+ * receiver aside) refers to one blob, until it is confirmed.
+ */
 async function auditRefs(model: Model, real: Real): Promise<void> {
+  const needed = new Map<string, number>()
   for (const m of model.messages.values()) {
-    const refs = await real.store.updateRefCount(m.mid, 0)
-    expect(refs, `refcount of ${m.mid} (${m.life})`).toBe(m.life === 'confirmed' ? 0 : 1)
+    needed.set(m.shared, (needed.get(m.shared) ?? 0) + (m.life === 'confirmed' ? 0 : 1))
+  }
+  for (const [shared, count] of needed) {
+    const key = createHash('sha1').update(shared).digest('hex')
+    expect(await real.store.updateRefCount(key, 0), `refcount of ${key}`).toBe(count)
   }
   await real.auditRows?.([...model.messages.keys()])
 }
@@ -215,24 +232,42 @@ class SendCmd implements Cmd {
     readonly box: number,
     readonly fields: Record<string, string | string[]>,
     readonly delay: number,
+    readonly priority: number,
+    /** Sent to every mailbox of the run at once (a fan-out) instead of to `box` alone. */
+    readonly fanOut: boolean,
   ) {}
   check = () => true
   async run(model: Model, real: Real): Promise<void> {
-    const receiver = model.receivers[this.box % model.receivers.length]!
-    const expected = expectSend(this.fields, receiver)
-    const input = {
-      sender: SENDER,
-      receiver,
+    const common = {
+      sender: model.sender,
       fields: this.fields,
       delay: this.delay,
       clientTime: CLIENT_TIME,
+      priority: this.priority,
     }
+    if (!this.fanOut) {
+      const receiver = model.receivers[this.box % model.receivers.length]!
+      const expected = expectSend(this.fields, model.sender, receiver)
+      const outcome = await real.store.send({ ...common, receiver }).catch((e: unknown) => e)
+      this.record(model, receiver, expected, outcome)
+      return
+    }
+    const results = await sendFanOut(real.store, { ...common, receivers: model.receivers })
+    expect(results).toHaveLength(model.receivers.length)
+    note('fan-out')
+    for (const [i, receiver] of model.receivers.entries()) {
+      this.record(model, receiver, expectSend(this.fields, model.sender, receiver), results[i])
+    }
+  }
+  /** Checks one receiver's outcome (a result, or the error it failed with) and updates the model. */
+  record(model: Model, receiver: string, expected: Expected, outcome: unknown): void {
     if (!expected.ok) {
-      expect(await codeOf(real.store.send(input))).toBe(expected.code)
+      expect(outcome instanceof PandoraError ? outcome.code : outcome).toBe(expected.code)
       note(`send refused: ${expected.code}`)
       return
     }
-    const result = await real.store.send(input)
+    if (!(outcome && typeof outcome === 'object' && 'mid' in outcome)) throw outcome
+    const result = outcome as { mid: string; duplicate: boolean }
     const known = model.bodies.get(expected.body)
     if (known !== undefined) {
       expect(result).toEqual({ mid: known, duplicate: true })
@@ -252,10 +287,13 @@ class SendCmd implements Cmd {
       lid: null,
       leasedUntil: null,
       deliveryCount: 0,
+      priority: this.priority,
       fields: expected.fields,
+      shared: expected.shared,
     })
   }
-  toString = () => `send(${this.box}, ${JSON.stringify(this.fields).slice(0, 80)}, delay ${this.delay})`
+  toString = () =>
+    `${this.fanOut ? 'fanOut' : `send(${this.box}`}, ${JSON.stringify(this.fields).slice(0, 80)}, delay ${this.delay}, priority ${this.priority})`
 }
 
 class FetchCmd implements Cmd {
@@ -410,8 +448,14 @@ class RestartCmd implements Cmd {
 }
 
 const send = fc
-  .tuple(fc.nat(1), fields, fc.constantFrom(0, 0, 0, 60_000, 120_000))
-  .map(([box, f, delay]) => new SendCmd(box, f, delay))
+  .tuple(
+    fc.nat(1),
+    fields,
+    fc.constantFrom(0, 0, 0, 60_000, 120_000),
+    fc.constantFrom(0, 0, 0, 1, 5, -2, 10, -10),
+    fc.boolean(),
+  )
+  .map(([box, f, delay, priority, fanOut]) => new SendCmd(box, f, delay, priority, fanOut && box === 0))
 const fetch = fc
   .tuple(fc.nat(1), fc.integer({ min: 1, max: 4 }), fc.constantFrom(60_000, 120_000))
   .map(([box, max, lease]) => new FetchCmd(box, max, lease))
@@ -458,6 +502,7 @@ async function runModel(sut: StoreUnderTest, numRuns: number): Promise<void> {
         const tag = `${Date.now().toString(36)}-${++runNo}`
         const model: Model = {
           now: 0,
+          sender: `sender-${tag}@model`,
           receivers: [`a-${tag}@model`, `b-${tag}@model`, `ü-${tag}@модель`],
           messages: new Map(),
           bodies: new Map(),
@@ -572,18 +617,18 @@ describe('store model', () => {
       auditRows: async (mids) => {
         const db = new Database(path, { readonly: true })
         try {
-          const blob = db.prepare('SELECT refs FROM blobs WHERE key = ?')
-          const message = db.prepare('SELECT status FROM messages WHERE mid = ?')
+          const message = db.prepare(
+            'SELECT m.status, b.refs FROM messages m LEFT JOIN blobs b ON b.key = m.blob WHERE m.mid = ?',
+          )
           for (const mid of mids) {
-            const status = (message.get(mid) as { status: number } | undefined)?.status
-            const refs = (blob.get(mid) as { refs: number } | undefined)?.refs
-            expect(status, `row of ${mid}`).toBeDefined()
-            expect(refs ?? 0, `blob of ${mid}`).toBe(status === Status.confirmed ? 0 : 1)
+            const row = message.get(mid) as { status: number; refs: number | null } | undefined
+            expect(row, `row of ${mid}`).toBeDefined()
+            if (row!.status !== Status.confirmed) expect(row!.refs, `blob of ${mid}`).toBeGreaterThan(0)
           }
           const orphans = db
             .prepare(
               `SELECT count(*) AS n FROM blobs b WHERE b.refs <> (SELECT count(*) FROM messages m
-                WHERE m.mid = b.key AND m.status <> 1)`,
+                WHERE m.blob = b.key AND m.status <> 1)`,
             )
             .get() as { n: number }
           expect(orphans.n, 'blobs whose count differs from their messages').toBe(0)
@@ -633,14 +678,15 @@ describe('store model', () => {
         auditRows: async (mids) => {
           const { rows } = await admin.query<{ mid: string; status: number; refs: string | null }>(
             `SELECT m.mid, m.status, b.refs FROM "${schema}".messages m LEFT JOIN "${schema}".blobs b
-              ON b.key = m.mid WHERE m.mid = ANY($1)`,
+              ON b.key = m.blob WHERE m.mid = ANY($1)`,
             [mids],
           )
           expect(rows.length).toBe(mids.length)
-          for (const r of rows) expect(Number(r.refs ?? 0), `blob of ${r.mid}`).toBe(r.status === 1 ? 0 : 1)
+          for (const r of rows)
+            if (r.status !== 1) expect(Number(r.refs ?? 0), `blob of ${r.mid}`).toBeGreaterThan(0)
           const { rows: bad } = await admin.query<{ n: number }>(
             `SELECT count(*)::int AS n FROM "${schema}".blobs b WHERE b.refs <> (SELECT count(*) FROM
-              "${schema}".messages m WHERE m.mid = b.key AND m.status <> 1)`,
+              "${schema}".messages m WHERE m.blob = b.key AND m.status <> 1)`,
           )
           expect(bad[0]?.n, 'blobs whose count differs from their messages').toBe(0)
         },

@@ -14,11 +14,40 @@ export function assertIntact(key: string, bytes: Uint8Array): void {
   if (contentKeySync(bytes) !== key) throw new PandoraError('corrupt_blob')
 }
 
-/** The fields of a stored body once it is checked against its key; null when there is no body. */
-export function verifiedFields(key: string, bytes: Uint8Array | null): Fields | null {
+/**
+ * The fields of a stored body once it is checked against its key; null when there is no body.
+ * A message's blob holds its body without the `receiver` field (shared by every recipient of a
+ * fan-out): `receiver` puts it back, in its place in the canonical order, so the fields read back
+ * are exactly the body whose SHA-1 is the mid. (Blobs written before fan-out hold the whole body,
+ * receiver included: the same field is set again to the same value.)
+ */
+export function verifiedFields(key: string, bytes: Uint8Array | null, receiver?: string): Fields | null {
   if (bytes === null) return null
   assertIntact(key, bytes)
-  return decodeFields(utf8.decode(bytes))
+  const fields = decodeFields(utf8.decode(bytes))
+  return receiver === undefined ? fields : withReceiver(fields, receiver)
+}
+
+/**
+ * `fields` (in canonical order) with `receiver` set, keeping the order. 'receiver' is ASCII, so
+ * comparing code units orders it as the canonical encoding's code points do.
+ */
+function withReceiver(fields: Fields, receiver: string): Fields {
+  if (Object.hasOwn(fields, 'receiver')) {
+    fields.receiver = [receiver]
+    return fields
+  }
+  const out = emptyFields()
+  let placed = false
+  for (const [name, values] of Object.entries(fields)) {
+    if (!placed && name > 'receiver') {
+      out.receiver = [receiver]
+      placed = true
+    }
+    out[name] = values
+  }
+  if (!placed) out.receiver = [receiver]
+  return out
 }
 
 /**
@@ -28,9 +57,9 @@ export function verifiedFields(key: string, bytes: Uint8Array | null): Fields | 
  * comes back when that lease runs out and goes dead after `maxDeliveries` like any failing message.
  * A body already collected reads as no fields, as before.
  */
-export function leasedFields(key: string, bytes: Uint8Array | null): Fields | undefined {
+export function leasedFields(key: string, bytes: Uint8Array | null, receiver?: string): Fields | undefined {
   try {
-    return verifiedFields(key, bytes) ?? emptyFields()
+    return verifiedFields(key, bytes, receiver) ?? emptyFields()
   } catch {
     return undefined
   }

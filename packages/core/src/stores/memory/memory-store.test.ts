@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { blobKeyOf } from '../../message.js'
 import { Status } from '../../status.js'
 import { runStoreConformance } from '../store.case.test.js'
 import { MemoryStore, openMemoryStore } from './memory-store.js'
@@ -12,13 +13,18 @@ describe('memory store', () => {
         // getBlob hands out the array the store holds (no copy): flipping a byte of it is what a
         // memory fault would do. The suite checks that the store then reports the body corrupt.
         corrupt: async (mid) => {
-          const bytes = await store.getBlob(mid)
+          const bytes = await store.getBlob(blobKeyOf((await store.get(mid))!.fields!))
           if (!bytes || bytes.length === 0) throw new Error(`no body to corrupt for ${mid}`)
           bytes[0]! ^= 0xff
         },
       }
     },
-    skip: { reopen: { reason: 'the memory store keeps nothing across instances' } },
+    skip: {
+      reopen: { reason: 'the memory store keeps nothing across instances' },
+      'fan-out-failure': {
+        reason: 'the memory store writes a batch in one synchronous step: nothing fails in between',
+      },
+    },
   })
 
   it('fetch - stays fast with many pending messages (no scan of the mailbox)', async () => {

@@ -69,12 +69,21 @@ interface Rec {
   size: number
   failureReason: string | null
   failedAt: number | null
+  priority: number
+  /** Key of the body's blob (shared by every recipient of the same body). */
+  blob: string
   seq: number
   version: number
 }
 
 interface Mailbox {
-  heap: DueHeap<Rec>
+  /**
+   * One due-ordered heap per priority, highest priority first: a fetch takes the first level whose
+   * top is due, so it stays O(levels + log n) however the mailbox's messages are spread.
+   */
+  levels: Map<number, DueHeap<Rec>>
+  /** The priorities of `levels`, highest first. */
+  order: number[]
   /** Every message of the mailbox in arrival order (Map keeps insertion order). */
   all: Map<string, Rec>
 }
@@ -159,7 +168,7 @@ export class MemoryStore implements Store {
 
   #enqueue(p: PreparedMessage, now: number): SendResult {
     if (this.#messages.has(p.mid)) return { mid: p.mid, duplicate: true }
-    this.#addBlob(p.mid, p.bytes)
+    this.#addBlob(p.blob, p.shared)
     const rec: Rec = {
       mid: p.mid,
       sender: p.sender,
@@ -174,6 +183,8 @@ export class MemoryStore implements Store {
       size: p.bytes.byteLength,
       failureReason: null,
       failedAt: null,
+      priority: p.priority,
+      blob: p.blob,
       seq: ++this.#seq,
       version: 0,
     }
@@ -194,10 +205,9 @@ export class MemoryStore implements Store {
     const maxDeliveries = maxDeliveriesOf(policy, this.#maxDeliveries)
     const out: LeasedMessage[] = []
     while (out.length < max) {
-      const top = this.#top(box)
-      if (!top || top.due > now) break
-      box.heap.pop()
-      const rec = top.item
+      const heap = this.#dueLevel(box, now)
+      if (!heap) break
+      const rec = heap.pop()!.item
       if (rec.lid !== null) {
         // Its lease ran out: record that failure now, as headers have shown it since.
         rec.status = statusWhenLeased(rec.status, true)
@@ -216,7 +226,7 @@ export class MemoryStore implements Store {
       rec.visibleAt = rec.leasedUntil + expiryDelay(policy, rec.deliveryCount, maxDeliveries, this.#random)
       this.#schedule(box, rec)
       // Unreadable: leased and counted, but left out (see leasedFields); the loop goes on to the next.
-      const fields = leasedFields(rec.mid, this.#blobs.get(rec.mid)?.bytes ?? null)
+      const fields = leasedFields(rec.blob, this.#blobs.get(rec.blob)?.bytes ?? null, rec.receiver)
       if (fields === undefined) continue
       out.push({ ...header(rec), lid: rec.lid, leasedUntil: rec.leasedUntil, fields })
     }
@@ -250,7 +260,7 @@ export class MemoryStore implements Store {
     if (a.status === Status.confirmed) {
       rec.status = Status.confirmed
       rec.version++
-      this.#dropBlob(rec.mid)
+      this.#dropBlob(rec.blob)
       return
     }
     const now = this.#clock.now()
@@ -298,7 +308,7 @@ export class MemoryStore implements Store {
     this.#open()
     const rec = this.#messages.get(parseKey(mid))
     if (!rec) return null
-    return { ...this.#header(rec), fields: this.#fields(rec.mid) }
+    return { ...this.#header(rec), fields: this.#fields(rec) }
   }
 
   async stats(receiver: string): Promise<MailboxStats> {
@@ -359,7 +369,7 @@ export class MemoryStore implements Store {
     if (!box) return 0
     for (const rec of box.all.values()) {
       this.#messages.delete(rec.mid)
-      if (rec.status !== Status.confirmed) this.#dropBlob(rec.mid)
+      if (rec.status !== Status.confirmed) this.#dropBlob(rec.blob)
     }
     const count = box.all.size
     this.#mailboxes.delete(name)
@@ -387,9 +397,12 @@ export class MemoryStore implements Store {
   async nextDueIn(receiver: string): Promise<number | null> {
     this.#open()
     const box = this.#mailboxes.get(assertMailbox(receiver))
-    const top = box && this.#top(box)
-    if (!top) return null
-    return Math.max(0, top.due - this.#clock.now())
+    let due: number | null = null
+    for (const heap of box?.levels.values() ?? []) {
+      const top = this.#top(heap)
+      if (top && (due === null || top.due < due)) due = top.due
+    }
+    return due === null ? null : Math.max(0, due - this.#clock.now())
   }
 
   async putBlob(bytes: Uint8Array): Promise<string> {
@@ -438,7 +451,7 @@ export class MemoryStore implements Store {
   #mailbox(name: string): Mailbox {
     let box = this.#mailboxes.get(name)
     if (!box) {
-      box = { heap: new DueHeap(), all: new Map() }
+      box = { levels: new Map(), order: [], all: new Map() }
       this.#mailboxes.set(name, box)
     }
     return box
@@ -446,16 +459,32 @@ export class MemoryStore implements Store {
 
   #schedule(box: Mailbox, rec: Rec): void {
     rec.version++
-    box.heap.push({ due: rec.visibleAt, seq: rec.seq, version: rec.version, item: rec })
+    let heap = box.levels.get(rec.priority)
+    if (!heap) {
+      heap = new DueHeap()
+      box.levels.set(rec.priority, heap)
+      box.order = [...box.levels.keys()].sort((a, b) => b - a)
+    }
+    heap.push({ due: rec.visibleAt, seq: rec.seq, version: rec.version, item: rec })
   }
 
-  /** The earliest live heap entry, dropping stale ones on the way. */
-  #top(box: Mailbox) {
+  /** The highest priority level whose earliest message is due at `now`, if any. */
+  #dueLevel(box: Mailbox, now: number): DueHeap<Rec> | undefined {
+    for (const priority of box.order) {
+      const heap = box.levels.get(priority)!
+      const top = this.#top(heap)
+      if (top && top.due <= now) return heap
+    }
+    return undefined
+  }
+
+  /** The earliest live entry of a heap, dropping stale ones on the way. */
+  #top(heap: DueHeap<Rec>) {
     for (;;) {
-      const top = box.heap.peek()
+      const top = heap.peek()
       if (!top) return undefined
       if (top.version === top.item.version && isActive(top.item)) return top
-      box.heap.pop()
+      heap.pop()
     }
   }
 
@@ -475,8 +504,8 @@ export class MemoryStore implements Store {
     if (--blob.refs <= 0) this.#blobs.delete(key)
   }
 
-  #fields(mid: string) {
-    return verifiedFields(mid, this.#blobs.get(mid)?.bytes ?? null)
+  #fields(rec: Rec) {
+    return verifiedFields(rec.blob, this.#blobs.get(rec.blob)?.bytes ?? null, rec.receiver)
   }
 
   /** The header as seen now: an expired lease reads as `timeout`. */
@@ -506,6 +535,7 @@ function header(rec: Rec): MessageHeader {
     failureReason: rec.failureReason,
     failedAt: rec.failedAt,
     dueAt: isActive(rec) ? rec.visibleAt : null,
+    priority: rec.priority,
   }
 }
 

@@ -62,6 +62,20 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    name: 'priorities and shared bodies',
+    up: (s) => [
+      `ALTER TABLE ${s}.messages ADD COLUMN priority smallint NOT NULL DEFAULT 0`,
+      // The key of the message's body blob: the body without its receiver, shared by the recipients
+      // of a fan-out. Blobs written before hold the whole body under key = mid: that is what they get.
+      `ALTER TABLE ${s}.messages ADD COLUMN blob text`,
+      `UPDATE ${s}.messages SET blob = mid`,
+      `ALTER TABLE ${s}.messages ALTER COLUMN blob SET NOT NULL`,
+      // Fetch walks the priorities present (at most 21), highest first, seeking each one's due head.
+      `CREATE INDEX messages_ready ON ${s}.messages (receiver, priority, visible_at, seq) WHERE status NOT IN (1, 16)`,
+    ],
+  },
 ]
 
 /** The version a fully migrated schema is at. */

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, describe, expect, it, vi } from 'vitest'
+import { encodeFields } from '../../body.js'
 import { PandoraError } from '../../errors.js'
-import { prepareMessage } from '../../message.js'
+import { blobKeyOf, prepareMessage } from '../../message.js'
 import { Status } from '../../status.js'
 import type { StoreOptions } from '../../store.js'
 import { mailbox, runStoreConformance, type StoreHarness } from '../store.case.test.js'
 import { openPostgresStore, PostgresStore, type PostgresStoreOptions } from './index.js'
-import { LATEST_VERSION } from './migrations.js'
+import { LATEST_VERSION, MIGRATIONS } from './migrations.js'
+import { statements } from './statements.js'
 
 const url = process.env.PANDORA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const shownUrl = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
@@ -107,7 +109,23 @@ describe.skipIf(unreachable !== null)('postgres store', () => {
         peers: (n) => Promise.all(Array.from({ length: n }, () => f.open())),
         // Rewritten behind the store's back, as a damaged table would read back.
         corrupt: async (mid) => {
-          await admin.query(`UPDATE "${f.schema}".blobs SET bytes = 'tampered' WHERE key = $1`, [mid])
+          await admin.query(
+            `UPDATE "${f.schema}".blobs SET bytes = 'tampered'
+             WHERE key = (SELECT blob FROM "${f.schema}".messages WHERE mid = $1)`,
+            [mid],
+          )
+        },
+        // A trigger refuses the receiver's rows inside the store's own statement.
+        failWritesTo: async (receiver) => {
+          const s = `"${f.schema}"`
+          await admin.query(
+            `CREATE FUNCTION ${s}.refuse_write() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN RAISE EXCEPTION 'write refused by the test'; END $$`,
+          )
+          await admin.query(
+            `CREATE TRIGGER refuse_write BEFORE INSERT ON ${s}.messages FOR EACH ROW
+             WHEN (NEW.receiver = ${pg.escapeLiteral(receiver)}) EXECUTE FUNCTION ${s}.refuse_write()`,
+          )
         },
         dispose: f.dispose,
       }
@@ -179,8 +197,8 @@ describe.skipIf(unreachable !== null)('postgres store', () => {
       const zMid = (await prepareMessage(z, { now: 0 })).mid
       await holder.query('BEGIN')
       await holder.query(
-        `INSERT INTO "${f.schema}".messages (mid, receiver, sender, status, received_at, send_when, visible_at, size)
-         VALUES ($1, $2, 's@test', 8, 0, 0, 0, 1)`,
+        `INSERT INTO "${f.schema}".messages (mid, receiver, sender, status, received_at, send_when, visible_at, size, blob)
+         VALUES ($1, $2, 's@test', 8, 0, 0, 0, 1, $1)`,
         [zMid, box],
       )
       const sends = Promise.allSettled([a.sendBatch([x, z, y]), b.sendBatch([y, z, x])])
@@ -262,6 +280,74 @@ describe.skipIf(unreachable !== null)('postgres store', () => {
     }
   })
 
+  it('migrate - messages of a version 1 schema (body blob under its mid) read, deliver and collect as before', async () => {
+    const f = fixture()
+    try {
+      const s = `"${f.schema}"`
+      const box = mailbox('legacy')
+      const old = await prepareMessage(
+        { sender: 's@test', receiver: box, fields: { legacy: 'yes' }, clientTime: '2023-01-01T00:00:00Z' },
+        { now: 0 },
+      )
+      await admin.query(`CREATE SCHEMA ${s}`)
+      for (const statement of MIGRATIONS[0]!.up(s)) await admin.query(statement)
+      await admin.query(
+        `CREATE TABLE ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL,
+           applied_at timestamptz NOT NULL DEFAULT now())`,
+      )
+      await admin.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES (1, 'messages and blobs')`)
+      await admin.query(
+        `INSERT INTO ${s}.messages (mid, receiver, sender, status, received_at, send_when, visible_at, size)
+         VALUES ($1, $2, 's@test', 8, 0, 0, 0, $3)`,
+        [old.mid, box, old.bytes.byteLength],
+      )
+      await admin.query(`INSERT INTO ${s}.blobs (key, bytes, refs) VALUES ($1, $2, 1)`, [
+        old.mid,
+        Buffer.from(old.bytes),
+      ])
+
+      const store = await f.open()
+      const stored = await store.get(old.mid)
+      expect(stored).toMatchObject({ mid: old.mid, priority: 0, receiver: box })
+      expect(encodeFields(stored!.fields!)).toBe(old.body)
+      const urgent = await store.send({ sender: 's@test', receiver: box, fields: { n: '1' }, priority: 1 })
+      const [first, second] = await store.fetch(box, { leaseTime: 5000, max: 2 })
+      expect([first?.mid, second?.mid]).toEqual([urgent.mid, old.mid])
+      expect(encodeFields(second!.fields)).toBe(old.body)
+      await store.ack(second!.mid, second!.lid, Status.confirmed)
+      expect(await store.getBlob(old.mid)).toBeNull()
+    } finally {
+      await f.dispose()
+    }
+  })
+
+  it('plan - fetch seeks each priority level and its due head in messages_ready, whatever waits above', async () => {
+    const f = fixture()
+    try {
+      const store = await f.open()
+      const s = `"${f.schema}"`
+      // 60,000 messages over 21 levels, the higher ones delayed far ahead, then statistics.
+      await admin.query(
+        `INSERT INTO ${s}.messages (mid, receiver, sender, status, received_at, send_when, visible_at, size, priority, blob)
+         SELECT md5(g::text) || '00000000', 'plan@t', 's@t', 8, 0, 0,
+           CASE WHEN g % 21 > 10 THEN 9000000000000000 ELSE g END, 1, (g % 21) - 10, md5(g::text) || '00000000'
+         FROM generate_series(1, 60000) g`,
+      )
+      await admin.query(`ANALYZE ${s}.messages`)
+      const { rows } = await admin.query<{ 'QUERY PLAN': string }>({
+        text: `EXPLAIN (COSTS OFF) ${statements(s).fetch}`,
+        values: [0, 'plan@t', 1, 10, ['f'.repeat(40)], 5000, [0.5]],
+      })
+      const plan = rows.map((r) => r['QUERY PLAN']).join('\n')
+      expect(plan).toMatch(/Index (Only )?Scan (Backward )?using messages_ready/)
+      expect(plan).not.toMatch(/Seq Scan on messages/)
+      const got = await store.fetch('plan@t', { leaseTime: 5000, max: 3 })
+      expect(got.map((m) => m.priority)).toEqual([0, 0, 0])
+    } finally {
+      await f.dispose()
+    }
+  })
+
   it('schema - an invalid schema name is refused before any SQL', () => {
     for (const schema of ['', 'bad"name', 'x; DROP TABLE t', '1abc', 'pg_catalog', 'a'.repeat(56)]) {
       const attempt = () => new PostgresStore({ connectionString: url, schema })
@@ -277,9 +363,14 @@ describe.skipIf(unreachable !== null)('postgres store', () => {
       const store = await f.open()
       const box = mailbox('corrupt')
       const { mid } = await store.send({ sender: 's@test', receiver: box, fields: { x: '1' } })
-      await admin.query(`UPDATE "${f.schema}".blobs SET bytes = 'tampered' WHERE key = $1`, [mid])
+      const blob = blobKeyOf((await store.get(mid))!.fields!)
+      await admin.query(
+        `UPDATE "${f.schema}".blobs SET bytes = 'tampered'
+             WHERE key = (SELECT blob FROM "${f.schema}".messages WHERE mid = $1)`,
+        [mid],
+      )
       await expect(store.get(mid)).rejects.toMatchObject({ code: 'corrupt_blob' })
-      await expect(store.getBlob(mid)).rejects.toMatchObject({ code: 'corrupt_blob' })
+      await expect(store.getBlob(blob)).rejects.toMatchObject({ code: 'corrupt_blob' })
     } finally {
       await f.dispose()
     }

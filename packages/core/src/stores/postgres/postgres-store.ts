@@ -84,6 +84,7 @@ interface HeaderRow {
   failure_reason: string | null
   failed_at: Int8 | null
   due_at: Int8 | null
+  priority: number
 }
 
 interface PolicyRow {
@@ -113,6 +114,7 @@ function policyFromRow(row: PolicyRow | undefined): RetryPolicy {
 }
 
 interface FetchRow extends HeaderRow {
+  blob: string
   rn: Int8
   doomed: boolean
   lid: string | null
@@ -132,6 +134,7 @@ const toHeader = (row: HeaderRow): MessageHeader => ({
   failureReason: row.failure_reason,
   failedAt: numOrNull(row.failed_at),
   dueAt: numOrNull(row.due_at),
+  priority: row.priority,
 })
 
 /** Network failures and server shutdowns: the database is unreachable, not the request wrong. */
@@ -273,6 +276,9 @@ export class PostgresStore implements Store {
       if (!first.has(p.mid)) first.set(p.mid, i)
     })
     const unique = [...first.values()].map((i) => prepared[i]!)
+    // Each shared body travels once, however many recipients refer to it.
+    const blobs = new Map<string, Uint8Array>()
+    for (const p of unique) blobs.set(p.blob, p.shared)
     const inserted = await this.#run(async (pool) => {
       const { rows } = await retryDeadlock(() =>
         pool.query<{ inserted: string[] }>(this.#sql.send, [
@@ -281,8 +287,12 @@ export class PostgresStore implements Store {
           unique.map((p) => p.receiver),
           unique.map((p) => p.sender),
           unique.map((p) => p.delay),
-          unique.map((p) => Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength)),
+          unique.map((p) => p.bytes.byteLength),
           this.#channel,
+          unique.map((p) => p.priority),
+          unique.map((p) => p.blob),
+          [...blobs.keys()],
+          [...blobs.values()].map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)),
         ]),
       )
       return new Set(rows[0]?.inserted ?? [])
@@ -317,7 +327,7 @@ export class PostgresStore implements Store {
           if (row.doomed) continue
           // The round's leases are committed: an unreadable body must not cost the others theirs.
           // It keeps its lease (a delivery) and is left out (see leasedFields).
-          const fields = leasedFields(row.mid, row.bytes)
+          const fields = leasedFields(row.blob, row.bytes, row.receiver)
           if (fields === undefined) continue
           out.push({ ...toHeader(row), lid: row.lid!, leasedUntil: num(row.leased_until!), fields })
         }
@@ -435,13 +445,13 @@ export class PostgresStore implements Store {
     this.#open()
     const key = parseKey(mid)
     return this.#run(async (pool) => {
-      const { rows } = await pool.query<HeaderRow & { bytes: Uint8Array | null }>(this.#sql.get, [
-        this.#now(),
-        key,
-      ])
+      const { rows } = await pool.query<HeaderRow & { blob: string; bytes: Uint8Array | null }>(
+        this.#sql.get,
+        [this.#now(), key],
+      )
       const row = rows[0]
       if (!row) return null
-      return { ...toHeader(row), fields: verifiedFields(row.mid, row.bytes) }
+      return { ...toHeader(row), fields: verifiedFields(row.blob, row.bytes, row.receiver) }
     })
   }
 

@@ -30,7 +30,7 @@ export function statements(s: string) {
   const live = `m.lid IS NOT NULL AND m.leased_until > c.t AND ${active}`
   // A lease that ran out reads as `timeout`, even before a fetch rewrites the row.
   const expired = 'm.lid IS NOT NULL AND m.leased_until <= c.t'
-  const header = `m.mid, m.sender, m.receiver, m.received_at, m.send_when, m.delivery_count, m.size,
+  const header = `m.mid, m.sender, m.receiver, m.received_at, m.send_when, m.delivery_count, m.size, m.priority,
     CASE WHEN ${expired} THEN 4 ELSE m.status END AS status,
     CASE WHEN ${expired} THEN NULL ELSE m.leased_until END AS leased_until,
     CASE WHEN ${expired} THEN '${LEASE_EXPIRED_REASON}' ELSE m.failure_reason END AS failure_reason,
@@ -54,27 +54,31 @@ export function statements(s: string) {
 
   return {
     /**
-     * Inserts a batch ($2 mids, $3 receivers, $4 senders, $5 delays, $6 bodies; mids unique),
-     * idempotently, adds a blob reference per new message, and notifies channel $7 of every
-     * receiver that got a new message, delayed ones too (their listeners re-arm their timers): one
-     * statement, so one transaction, and the NOTIFY goes out on its commit.
+     * Inserts a batch ($2 mids, $3 receivers, $4 senders, $5 delays, $6 sizes, $8 priorities,
+     * $9 blob keys; mids unique) idempotently; stores each blob of $10 keys / $11 bytes once,
+     * with a reference per new message that refers to it (a fan-out's recipients share one); and
+     * notifies channel $7 of every receiver that got a new message, delayed ones too (their
+     * listeners re-arm their timers): one statement, so one transaction, and the NOTIFY goes out
+     * on its commit.
      */
     send: `${now},
       input AS (
-        SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::bytea[])
-          WITH ORDINALITY AS x(mid, receiver, sender, delay, bytes, ord)
+        SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::int[], $8::smallint[], $9::text[])
+          WITH ORDINALITY AS x(mid, receiver, sender, delay, size, priority, blob, ord)
       ),
       ins AS (
-        INSERT INTO ${m} AS m (mid, receiver, sender, status, received_at, send_when, visible_at, size)
-        SELECT i.mid, i.receiver, i.sender, 8, c.t, c.t + i.delay, c.t + i.delay, length(i.bytes)
+        INSERT INTO ${m} AS m (mid, receiver, sender, status, received_at, send_when, visible_at, size, priority, blob)
+        SELECT i.mid, i.receiver, i.sender, 8, c.t, c.t + i.delay, c.t + i.delay, i.size, i.priority, i.blob
         FROM input i, c ORDER BY i.ord
         ON CONFLICT (mid) DO NOTHING
-        RETURNING m.mid, m.receiver
+        RETURNING m.mid, m.receiver, m.blob
       ),
+      refs AS (SELECT ins.blob, count(*) AS n FROM ins GROUP BY ins.blob),
       blob AS (
         INSERT INTO ${b} AS b (key, bytes, refs)
-        SELECT i.mid, i.bytes, 1 FROM input i JOIN ins ON ins.mid = i.mid
-        ON CONFLICT (key) DO UPDATE SET refs = b.refs + 1
+        SELECT u.key, u.bytes, r.n FROM unnest($10::text[], $11::bytea[]) AS u(key, bytes)
+          JOIN refs r ON r.blob = u.key
+        ON CONFLICT (key) DO UPDATE SET refs = b.refs + EXCLUDED.refs
         RETURNING b.key
       ),
       n AS (
@@ -85,23 +89,39 @@ export function statements(s: string) {
         (SELECT count(*) FROM n) AS notified`,
 
     /**
-     * One round of fetch for receiver $2: locks up to $3 due active messages in due order,
-     * skipping rows another fetch holds. Those already leased $4 times (when $4 > 0) become dead;
-     * the others get lid $5[rank] and a lease of $6 ms. The candidates are materialized so the
-     * planner cannot run the LIMIT ... SKIP LOCKED subquery twice and lock other rows.
+     * One round of fetch for receiver $2: locks up to $3 due active messages, highest priority
+     * first, then in due order, skipping rows another fetch holds. Those already leased $4 times
+     * (when $4 > 0) become dead; the others get lid $5[rank] and a lease of $6 ms.
+     * `lv` walks the priorities present from the highest down, one seek in `messages_ready` each
+     * (at most 21); each level's due head is another seek, and the LIMIT stops pulling levels once
+     * it has enough: O(levels * log n), however many messages wait or are delayed above. The
+     * candidates are materialized so the planner cannot run the SKIP LOCKED subquery twice and lock
+     * other rows.
      */
-    fetch: `${now},
+    fetch: `${now.replace('WITH', 'WITH RECURSIVE')},
       p AS MATERIALIZED (SELECT * FROM ${pol} WHERE receiver = $2),
+      lv(level) AS (
+        SELECT (SELECT m.priority FROM ${m} m WHERE m.receiver = $2 AND ${active}
+                ORDER BY m.priority DESC LIMIT 1)
+        UNION ALL
+        SELECT (SELECT m.priority FROM ${m} m WHERE m.receiver = $2 AND ${active} AND m.priority < lv.level
+                ORDER BY m.priority DESC LIMIT 1)
+        FROM lv WHERE lv.level IS NOT NULL
+      ),
       cand AS MATERIALIZED (
-        SELECT m.mid, m.visible_at, m.seq, m.delivery_count FROM ${m} m
-        WHERE m.receiver = $2 AND ${active} AND m.visible_at <= (SELECT t FROM c)
-        ORDER BY m.visible_at, m.seq
+        SELECT x.* FROM lv CROSS JOIN LATERAL (
+          SELECT m.mid, m.blob, m.priority, m.visible_at, m.seq, m.delivery_count FROM ${m} m
+          WHERE m.receiver = $2 AND m.priority = lv.level AND ${active} AND m.visible_at <= (SELECT t FROM c)
+          ORDER BY m.visible_at, m.seq
+          LIMIT $3
+          FOR UPDATE SKIP LOCKED
+        ) x
+        WHERE lv.level IS NOT NULL
         LIMIT $3
-        FOR UPDATE SKIP LOCKED
       ),
       md AS (SELECT coalesce((SELECT max_deliveries FROM p), $4::int) AS v),
       q AS MATERIALIZED (
-        SELECT mid, row_number() OVER (ORDER BY visible_at, seq) AS rn,
+        SELECT mid, blob, row_number() OVER (ORDER BY priority DESC, visible_at, seq) AS rn,
           (md.v > 0 AND delivery_count >= md.v) AS doomed,
           (md.v > 0 AND delivery_count + 1 >= md.v) AS last
         FROM cand, md
@@ -115,11 +135,11 @@ export function statements(s: string) {
         visible_at = CASE WHEN q.doomed THEN m.visible_at ELSE c.t + $6::bigint
           + CASE WHEN q.last THEN 0 ELSE ${backoff('p', 'm.delivery_count + 1', '($7::float8[])[q.rn]')} END END,
         delivery_count = CASE WHEN q.doomed THEN m.delivery_count ELSE m.delivery_count + 1 END
-      FROM q CROSS JOIN c LEFT JOIN p ON true LEFT JOIN ${b} b ON b.key = q.mid AND NOT q.doomed
+      FROM q CROSS JOIN c LEFT JOIN p ON true LEFT JOIN ${b} b ON b.key = q.blob AND NOT q.doomed
       WHERE m.mid = q.mid
       RETURNING q.rn, q.doomed, m.mid, m.sender, m.receiver, m.status, m.received_at, m.send_when,
         m.leased_until, m.lid, m.delivery_count, m.size, m.failure_reason, m.failed_at,
-        CASE WHEN m.status IN (1, 16) THEN NULL ELSE m.visible_at END AS due_at, b.bytes`,
+        CASE WHEN m.status IN (1, 16) THEN NULL ELSE m.visible_at END AS due_at, m.priority, m.blob, b.bytes`,
 
     /**
      * Confirms every ($2 mids, $3 lids) pair whose lease holds and drops their blob references;
@@ -131,9 +151,10 @@ export function statements(s: string) {
       upd AS (
         UPDATE ${m} m SET status = 1, lid = NULL, leased_until = NULL
         FROM input i, c WHERE m.mid = i.mid AND m.lid = i.lid AND ${live}
-        RETURNING m.mid
+        RETURNING m.mid, m.blob
       ),
-      dec AS (UPDATE ${b} b SET refs = b.refs - 1 FROM upd WHERE b.key = upd.mid RETURNING b.key, b.refs)
+      d AS (SELECT upd.blob, count(*) AS n FROM upd GROUP BY upd.blob),
+      dec AS (UPDATE ${b} b SET refs = b.refs - d.n FROM d WHERE b.key = d.blob RETURNING b.key, b.refs)
       SELECT (SELECT coalesce(array_agg(mid), '{}') FROM upd) AS confirmed,
         (SELECT coalesce(array_agg(key), '{}') FROM dec WHERE refs <= 0) AS unreferenced`,
 
@@ -198,7 +219,7 @@ export function statements(s: string) {
 
     /** One message with its blob's bytes (null once collected). */
     get: `${now}
-      SELECT ${header}, b.bytes FROM ${m} m CROSS JOIN c LEFT JOIN ${b} b ON b.key = m.mid
+      SELECT ${header}, m.blob, b.bytes FROM ${m} m CROSS JOIN c LEFT JOIN ${b} b ON b.key = m.blob
       WHERE m.mid = $2`,
 
     /** Counts of receiver $2. */
@@ -225,10 +246,11 @@ export function statements(s: string) {
      * (a confirmed one gave its reference back already); returns how many went and which blobs
      * reached 0.
      */
-    purge: `WITH del AS (DELETE FROM ${m} WHERE receiver = $1 RETURNING mid, status),
+    purge: `WITH del AS (DELETE FROM ${m} WHERE receiver = $1 RETURNING blob, status),
+      d AS (SELECT del.blob, count(*) AS n FROM del WHERE del.status <> 1 GROUP BY del.blob),
       dec AS (
-        UPDATE ${b} b SET refs = b.refs - 1 FROM del
-        WHERE b.key = del.mid AND del.status <> 1
+        UPDATE ${b} b SET refs = b.refs - d.n FROM d
+        WHERE b.key = d.blob
         RETURNING b.key, b.refs
       )
       SELECT (SELECT count(*) FROM del)::int AS n, ARRAY(SELECT key FROM dec WHERE refs <= 0) AS gone`,

@@ -47,6 +47,18 @@ export const MIGRATIONS: readonly string[] = [
     policy TEXT NOT NULL
   );
   `,
+  // 3: priorities and shared bodies (fan-out).
+  `
+  -- A message's body is stored once per distinct body-without-receiver: the blob column names it.
+  -- Blobs written before this step hold the whole body under key = mid, which is what they get.
+  ALTER TABLE messages ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE messages ADD COLUMN blob TEXT NOT NULL DEFAULT '';
+  UPDATE messages SET blob = mid;
+  -- Fetch walks the priorities present (at most 21) from the highest down, seeking the due head
+  -- of each: O(levels * log n), however many messages wait and however they are spread.
+  -- messages_due stays for nextDueIn and the counts, which order by due time alone.
+  CREATE INDEX messages_ready ON messages (receiver, priority, visible_at, seq, status) WHERE status NOT IN (1, 16);
+  `,
 ]
 
 /** The schema version a fully migrated file has (its `PRAGMA user_version`). */

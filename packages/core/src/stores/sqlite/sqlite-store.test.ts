@@ -7,12 +7,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import Database from 'better-sqlite3'
 import { build } from 'esbuild'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { encodeFields } from '../../body.js'
 import { PandoraError } from '../../errors.js'
+import { blobKeyOf, prepareMessage } from '../../message.js'
 import { Status } from '../../status.js'
 import type { StoreOptions } from '../../store.js'
 import { mailbox, runStoreConformance } from '../store.case.test.js'
 import { openSqliteStore } from './index.js'
-import { SCHEMA_VERSION } from './migrations.js'
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js'
 import type { SqliteStore, SqliteStoreOptions } from './sqlite-store.js'
 import { SQL } from './statements.js'
 
@@ -45,7 +47,20 @@ describe('sqlite store', () => {
         corrupt: async (mid) => {
           const other = new Database(path)
           try {
-            other.prepare('UPDATE blobs SET bytes = ? WHERE key = ?').run(Buffer.from('tampered'), mid)
+            other
+              .prepare('UPDATE blobs SET bytes = ? WHERE key = (SELECT blob FROM messages WHERE mid = ?)')
+              .run(Buffer.from('tampered'), mid)
+          } finally {
+            other.close()
+          }
+        },
+        // A trigger refuses the receiver's rows inside the store's own transaction.
+        failWritesTo: async (receiver) => {
+          const other = new Database(path)
+          try {
+            const name = `'${receiver.replaceAll("'", "''")}'`
+            other.exec(`CREATE TRIGGER refuse_write BEFORE INSERT ON messages WHEN NEW.receiver = ${name}
+                        BEGIN SELECT RAISE(ABORT, 'write refused by the test'); END`)
           } finally {
             other.close()
           }
@@ -146,15 +161,39 @@ describe('sqlite store - own cases', () => {
     })
   })
 
-  it('plan - fetch and nextDueIn read the partial due index, never scan the table', async () => {
+  it('plan - nextDueIn reads the partial due index, never scans the table', async () => {
     const path = tempFile()
     await newStore(path)
     const db = new Database(path, { readonly: true })
     try {
-      for (const sql of [SQL.due, SQL.nextDue]) {
-        const rows = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ receiver: 'x@t', now: 0, limit: 1 })
-        const plan = (rows as { detail: string }[]).map((r) => r.detail).join('\n')
-        expect(plan).toMatch(/SEARCH messages USING (COVERING )?INDEX messages_due \(receiver=\?/)
+      const rows = db.prepare(`EXPLAIN QUERY PLAN ${SQL.nextDue}`).all({ receiver: 'x@t' })
+      const plan = (rows as { detail: string }[]).map((r) => r.detail).join('\n')
+      expect(plan).toMatch(/SEARCH messages USING (COVERING )?INDEX messages_due \(receiver=\?/)
+      expect(plan).not.toMatch(/SCAN/)
+      expect(plan).not.toMatch(/TEMP B-TREE/)
+    } finally {
+      db.close()
+    }
+  })
+
+  it('plan - fetch seeks each priority level and its due head in messages_ready: no scan, no sort', async () => {
+    const path = tempFile()
+    await newStore(path)
+    const db = new Database(path, { readonly: true })
+    const planOf = (sql: string, params: object) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[])
+        .map((r) => r.detail)
+        .join('\n')
+    try {
+      const level = planOf(SQL.levelBelow, { receiver: 'x@t', below: 11 })
+      expect(level).toMatch(
+        /SEARCH messages USING COVERING INDEX messages_ready \(receiver=\? AND priority<\?\)/,
+      )
+      const due = planOf(SQL.due, { receiver: 'x@t', priority: 0, now: 0, limit: 1 })
+      expect(due).toMatch(
+        /SEARCH messages USING INDEX messages_ready \(receiver=\? AND priority=\? AND visible_at<\?\)/,
+      )
+      for (const plan of [level, due]) {
         expect(plan).not.toMatch(/SCAN/)
         expect(plan).not.toMatch(/TEMP B-TREE/)
       }
@@ -206,15 +245,18 @@ describe('sqlite store - own cases', () => {
     const store = await newStore(path)
     const box = mailbox()
     const { mid } = await store.send({ sender: 's@test', receiver: box, fields: { secret: 'original' } })
+    const blob = blobKeyOf((await store.get(mid))!.fields!)
     const other = new Database(path)
-    other.prepare('UPDATE blobs SET bytes = ? WHERE key = ?').run(Buffer.from('tampered'), mid)
+    other
+      .prepare('UPDATE blobs SET bytes = ? WHERE key = (SELECT blob FROM messages WHERE mid = ?)')
+      .run(Buffer.from('tampered'), mid)
     other.close()
     const codeOf = (p: Promise<unknown>) =>
       p.then(
         () => 'resolved',
         (e: PandoraError) => e.code,
       )
-    expect(await codeOf(store.getBlob(mid))).toBe('corrupt_blob')
+    expect(await codeOf(store.getBlob(blob))).toBe('corrupt_blob')
     expect(await codeOf(store.get(mid))).toBe('corrupt_blob')
     // A fetch does not hand them out, but counts the delivery (see the conformance case 'poison').
     expect(await store.fetch(box, { leaseTime: 5000 })).toEqual([])
@@ -330,6 +372,7 @@ describe('sqlite store - own cases', () => {
       [1, 2, 3].map((i) => ({ sender: 's@test', receiver: box, fields: { i: String(i) } })),
     )
     const [m1, m2, m3] = await store.fetch(box, { leaseTime: 5000, max: 3 })
+    const blob1 = blobKeyOf(m1!.fields)
     const outcomes = await Promise.allSettled([
       store.ack(m1!.mid, m1!.lid, Status.confirmed),
       store.ack(m2!.mid, m3!.lid, Status.confirmed),
@@ -337,7 +380,7 @@ describe('sqlite store - own cases', () => {
     ])
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
     expect(await store.stats(box)).toMatchObject({ confirmed: 1, leased: 1, pending: 1 })
-    expect(await store.getBlob(m1!.mid)).toBeNull()
+    expect(await store.getBlob(blob1)).toBeNull()
   })
 
   it('close - a write already queued is committed and answered; a later one is refused', async () => {
@@ -372,6 +415,43 @@ describe('sqlite store - own cases', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
     db.close()
+  })
+
+  it('migrations - messages of a version 1 file (body blob under its mid) read, deliver and collect as before', async () => {
+    const path = tempFile()
+    const box = mailbox()
+    const old = await prepareMessage(
+      { sender: 's@test', receiver: box, fields: { legacy: 'yes' }, clientTime: '2023-01-01T00:00:00Z' },
+      { now: 0 },
+    )
+    const db = new Database(path)
+    db.exec(MIGRATIONS[0]!)
+    db.pragma('user_version = 1')
+    db.prepare(
+      `INSERT INTO messages (mid, receiver, sender, status, received_at, send_when, visible_at, size)
+       VALUES (?, ?, 's@test', 8, 0, 0, 0, ?)`,
+    ).run(old.mid, box, old.bytes.byteLength)
+    db.prepare('INSERT INTO blobs (key, bytes, refs) VALUES (?, ?, 1)').run(old.mid, Buffer.from(old.bytes))
+    db.close()
+
+    const store = await newStore(path)
+    const stored = await store.get(old.mid)
+    expect(stored).toMatchObject({ mid: old.mid, priority: 0, receiver: box })
+    expect(encodeFields(stored!.fields!)).toBe(old.body)
+    // The same body sent again is still a duplicate; a new message beside it goes first by priority.
+    const again = await store.send({
+      sender: 's@test',
+      receiver: box,
+      fields: { legacy: 'yes' },
+      clientTime: '2023-01-01T00:00:00Z',
+    })
+    expect(again).toEqual({ mid: old.mid, duplicate: true })
+    const urgent = await store.send({ sender: 's@test', receiver: box, fields: { n: '1' }, priority: 1 })
+    const [first, second] = await store.fetch(box, { leaseTime: 5000, max: 2 })
+    expect([first?.mid, second?.mid]).toEqual([urgent.mid, old.mid])
+    expect(encodeFields(second!.fields)).toBe(old.body)
+    await store.ack(second!.mid, second!.lid, Status.confirmed)
+    expect(await store.getBlob(old.mid)).toBeNull()
   })
 
   it('open - a path that cannot hold a database is refused as unavailable', async () => {

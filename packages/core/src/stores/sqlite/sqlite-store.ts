@@ -5,6 +5,7 @@ import type { Fields } from '../../body.js'
 import type { Clock } from '../../clock.js'
 import { PandoraError } from '../../errors.js'
 import { contentKey, newLeaseId, parseKey } from '../../key.js'
+import { PRIORITY_MAX } from '../../limits.js'
 import { assertMailbox } from '../../mailbox.js'
 import {
   type LeasedMessage,
@@ -192,7 +193,7 @@ export class SqliteStore implements Store {
     this.#readMessage = db.transaction((mid: string) => {
       const row = this.#sql.byMid.get(mid) as MessageRow | undefined
       return row
-        ? { ...headerAt(toHeader(row), row.lid !== null, this.#clock.now()), fields: this.#fields(row.mid) }
+        ? { ...headerAt(toHeader(row), row.lid !== null, this.#clock.now()), fields: this.#fields(row) }
         : null
     })
   }
@@ -275,9 +276,12 @@ export class SqliteStore implements Store {
       now,
       sendWhen: now + p.delay,
       size: p.bytes.byteLength,
+      priority: p.priority,
+      blob: p.blob,
     })
     if (inserted.changes === 0) return { mid: p.mid, duplicate: true }
-    this.#sql.putBlob.run(p.mid, asBuffer(p.bytes))
+    // The body without its receiver: one blob for every recipient of it, a reference each.
+    this.#sql.putBlob.run(p.blob, asBuffer(p.shared))
     return { mid: p.mid, duplicate: false }
   }
 
@@ -289,9 +293,13 @@ export class SqliteStore implements Store {
       const policy = this.#policy(name)
       const maxDeliveries = maxDeliveriesOf(policy, this.#maxDeliveries)
       const out: LeasedMessage[] = []
-      for (;;) {
+      // The priority levels present, highest first: each a seek, each level's due head another.
+      let level = (
+        this.#sql.levelBelow.get({ receiver: name, below: PRIORITY_MAX + 1 }) as LevelRow | undefined
+      )?.priority
+      while (level !== undefined) {
         const want = max - out.length
-        const rows = this.#sql.due.all({ receiver: name, now, limit: want }) as DueRow[]
+        const rows = this.#sql.due.all({ receiver: name, priority: level, now, limit: want }) as DueRow[]
         for (const row of rows) {
           // A due message that still carries a lid is one whose lease expired.
           const status = statusWhenLeased(row.status as StatusCode, row.lid !== null)
@@ -310,7 +318,7 @@ export class SqliteStore implements Store {
           const visibleAt = until + expiryDelay(policy, row.delivery_count + 1, maxDeliveries, this.#random)
           this.#sql.lease.run({ status, lid, until, visibleAt, seq: row.seq, ...recorded })
           // Unreadable: the lease commits (a delivery) but the message is left out (see leasedFields).
-          const fields = leasedFields(row.mid, row.bytes)
+          const fields = leasedFields(row.blob, row.bytes, row.receiver)
           if (fields === undefined) continue
           out.push({
             ...toHeader(row),
@@ -323,10 +331,15 @@ export class SqliteStore implements Store {
             fields,
           })
         }
-        // Fewer rows than asked: the mailbox has no more due. Otherwise some may have died or been
-        // unreadable; refill (both are out of the due index now, so this ends).
-        if (rows.length < want || out.length >= max) return out
+        if (out.length >= max) return out
+        // Fewer rows than asked: this level has no more due; go down one. Otherwise some may have
+        // died or been unreadable: read the level again (both left the index, so this ends).
+        if (rows.length < want) {
+          level = (this.#sql.levelBelow.get({ receiver: name, below: level }) as LevelRow | undefined)
+            ?.priority
+        }
       }
+      return out
     })
   }
 
@@ -365,9 +378,11 @@ export class SqliteStore implements Store {
   #ack(a: ReturnType<typeof checkAck>): string | null {
     if (a.status === Status.confirmed) {
       // The usual ack: check the lease and confirm in one statement.
-      const hit = this.#sql.confirmLeased.get({ mid: a.mid, lid: a.lid, now: this.#clock.now() })
+      const hit = this.#sql.confirmLeased.get({ mid: a.mid, lid: a.lid, now: this.#clock.now() }) as
+        | { blob: string }
+        | undefined
       if (hit === undefined) throw new PandoraError('unable_to_change_status')
-      this.#dropBlob(a.mid)
+      this.#dropBlob(hit.blob)
       return null
     }
     const row = this.#leased(a.mid, a.lid)
@@ -583,14 +598,16 @@ export class SqliteStore implements Store {
     return new Uint8Array(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength)
   }
 
-  #fields(mid: string): Fields | null {
-    const row = this.#sql.getBlob.get(mid) as { bytes: Buffer } | undefined
-    return verifiedFields(mid, row?.bytes ?? null)
+  #fields(message: MessageRow): Fields | null {
+    const row = this.#sql.getBlob.get(message.blob) as { bytes: Buffer } | undefined
+    return verifiedFields(message.blob, row?.bytes ?? null, message.receiver)
   }
 }
 
 /** A due row with its body (null if the blob is missing). */
 type DueRow = MessageRow & { bytes: Buffer | null }
+/** A priority level present in a mailbox. */
+type LevelRow = { priority: number }
 
 /** A Buffer view of the same memory (better-sqlite3 binds Buffers, not plain arrays). */
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -611,6 +628,7 @@ function toHeader(row: MessageRow): MessageHeader {
     failureReason: row.failure_reason,
     failedAt: row.failed_at,
     dueAt: row.status === Status.confirmed || row.status === Status.dead ? null : row.visible_at,
+    priority: row.priority,
   }
 }
 

@@ -16,34 +16,44 @@ export interface MessageRow {
   size: number
   failure_reason: string | null
   failed_at: number | null
+  priority: number
+  /** Key of the body's blob. */
+  blob: string
 }
 
 // The `status NOT IN (1, 16)` term is spelled exactly as in the partial index `messages_due`, so
 // the planner can prove the index covers the query.
 const ACTIVE = 'status NOT IN (1, 16)'
 const COLUMNS =
-  'seq, mid, receiver, sender, status, received_at, send_when, visible_at, leased_until, lid, delivery_count, size, failure_reason, failed_at'
+  'seq, mid, receiver, sender, status, received_at, send_when, visible_at, leased_until, lid, delivery_count, size, failure_reason, failed_at, priority, blob'
 /** {@link COLUMNS} spelled `messages.col`, for the join with `blobs`. */
 const QUALIFIED_COLUMNS = COLUMNS.split(', ')
   .map((c) => `messages.${c}`)
   .join(', ')
 /** Every statement of the store, by name. Exported so tests can EXPLAIN them. */
 export const SQL = {
-  /** The due head of a mailbox with the bodies (one statement per fetch): through `messages_due`. */
-  due: `SELECT ${QUALIFIED_COLUMNS}, blobs.bytes AS bytes FROM messages LEFT JOIN blobs ON blobs.key = messages.mid
-        WHERE messages.receiver = @receiver AND messages.${ACTIVE} AND messages.visible_at <= @now
+  /**
+   * The due head of one priority level of a mailbox with the bodies: a seek in `messages_ready`.
+   * A fetch reads the levels from {@link SQL.levelBelow}, highest first.
+   */
+  due: `SELECT ${QUALIFIED_COLUMNS}, blobs.bytes AS bytes FROM messages LEFT JOIN blobs ON blobs.key = messages.blob
+        WHERE messages.receiver = @receiver AND messages.priority = @priority AND messages.${ACTIVE}
+          AND messages.visible_at <= @now
         ORDER BY messages.visible_at, messages.seq LIMIT @limit`,
+  /** The highest priority below @below among a mailbox's active messages: one seek in `messages_ready`. */
+  levelBelow: `SELECT priority FROM messages WHERE receiver = @receiver AND ${ACTIVE} AND priority < @below
+               ORDER BY priority DESC LIMIT 1`,
   nextDue: `SELECT visible_at FROM messages WHERE receiver = @receiver AND ${ACTIVE}
             ORDER BY visible_at, seq LIMIT 1`,
   insertMessage: `INSERT OR IGNORE INTO messages
-        (mid, receiver, sender, status, received_at, send_when, visible_at, delivery_count, size)
-        VALUES (@mid, @receiver, @sender, 8, @now, @sendWhen, @sendWhen, 0, @size)`,
+        (mid, receiver, sender, status, received_at, send_when, visible_at, delivery_count, size, priority, blob)
+        VALUES (@mid, @receiver, @sender, 8, @now, @sendWhen, @sendWhen, 0, @size, @priority, @blob)`,
   byMid: `SELECT ${COLUMNS} FROM messages WHERE mid = ?`,
   lease: `UPDATE messages SET status = @status, lid = @lid, leased_until = @until, visible_at = @visibleAt,
           delivery_count = delivery_count + 1, failure_reason = @reason, failed_at = @failedAt WHERE seq = @seq`,
   /** Confirms a message under a live lease in one statement; no row back: no such lease. */
   confirmLeased: `UPDATE messages SET status = 1, lid = NULL, leased_until = NULL
-                  WHERE mid = @mid AND lid = @lid AND leased_until > @now AND ${ACTIVE} RETURNING seq`,
+                  WHERE mid = @mid AND lid = @lid AND leased_until > @now AND ${ACTIVE} RETURNING seq, blob`,
   kill: `UPDATE messages SET status = 16, lid = NULL, leased_until = NULL, failure_reason = @reason,
          failed_at = @failedAt WHERE seq = @seq`,
   reject: `UPDATE messages SET status = 2, lid = NULL, leased_until = NULL, visible_at = @visibleAt,
@@ -78,11 +88,13 @@ export const SQL = {
   countDead: 'SELECT COUNT(*) AS n FROM messages WHERE receiver = @receiver AND status = 16',
   countAll: 'SELECT COUNT(*) AS n FROM messages WHERE receiver = @receiver',
   receivers: 'SELECT receiver, COUNT(*) AS n FROM messages GROUP BY receiver',
-  // Purge: confirmed messages already gave their blob reference back.
+  // Purge: confirmed messages already gave their blob reference back; each other one gives its own.
+  // Two messages of one mailbox never share a blob (the same body without its receiver, sent to the
+  // same receiver, is the same body: one mid), so one reference per key is right.
   purgeUnref: `UPDATE blobs SET refs = refs - 1
-               WHERE key IN (SELECT mid FROM messages WHERE receiver = ? AND status <> 1)`,
+               WHERE key IN (SELECT blob FROM messages WHERE receiver = ? AND status <> 1)`,
   purgeCollect: `DELETE FROM blobs WHERE refs <= 0
-                 AND key IN (SELECT mid FROM messages WHERE receiver = ? AND status <> 1)`,
+                 AND key IN (SELECT blob FROM messages WHERE receiver = ? AND status <> 1)`,
   purgeMessages: 'DELETE FROM messages WHERE receiver = ?',
   putBlob: `INSERT INTO blobs (key, bytes, refs) VALUES (?, ?, 1)
             ON CONFLICT (key) DO UPDATE SET refs = refs + 1`,
