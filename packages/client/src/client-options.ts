@@ -42,6 +42,12 @@ export interface SendOptions {
   /** Deliver no sooner than this many ms after the server receives it. */
   delay?: number
   /**
+   * -10 (background) to 10 (urgent), default 0: among due messages a mailbox delivers higher
+   * priorities first. Not part of the mid: resending the same body with another priority is a
+   * `duplicate` that keeps the first one's.
+   */
+  priority?: number
+  /**
    * The `clientTime` to put in the body (an RFC 3339 string with an offset, or a Date), instead of
    * the current time. The mid covers `clientTime`, so sending the same fields with the same
    * `clientTime` again is a `duplicate` that enqueues nothing: keep one per logical message to
@@ -79,6 +85,8 @@ export interface BatchMessage {
   from?: string
   /** Deliver no sooner than this many ms after the server receives it. */
   delay?: number
+  /** -10 (background) to 10 (urgent), default 0; see {@link SendOptions.priority}. */
+  priority?: number
 }
 
 /** Options of {@link PandoraClient.fetch}. */

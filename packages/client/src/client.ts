@@ -1,5 +1,6 @@
 import type { PolicyResponse, SendResult, WireRetryPolicy } from '@pandora/core'
 import {
+  fanOutResponseMini,
   fetchResponseMini,
   PandoraError,
   sendBatchResponseMini,
@@ -24,7 +25,8 @@ import { httpLeaseOps, socketLeaseOps } from './lease-ops.js'
 import type { MailboxSubscription, MessageHandler, SubscribeOptions } from './mailbox-subscription.js'
 import { type LeaseOps, Message, type MessageRecord, type MessageSummary } from './message.js'
 import { messageStream } from './message-iterator.js'
-import { toSendRequest } from './send-request.js'
+import { frameToError } from './problem.js'
+import { toFanOutRequest, toSendRequest } from './send-request.js'
 import { type ServerInfo, serverInfoSchema } from './server-info.js'
 import { SubscriptionRegistry } from './subscription-registry.js'
 import { type WebSocketConstructor, WebSocketTransport } from './websocket-transport.js'
@@ -137,7 +139,8 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
   ): Promise<SendResult> {
     const options = args[0] ?? {}
     const { clientTime, ...rest } = options
-    const body = toSendRequest({ receiver, fields, ...rest }, this.#options.from, clientTime)
+    const { signal: _, ...message } = rest
+    const body = toSendRequest({ receiver, fields, ...message }, this.#options.from, clientTime)
     const overHttp = () =>
       this.#http.call({
         method: 'POST',
@@ -154,6 +157,49 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
     return overSocket.catch((error: unknown) => {
       // The socket dropped with the frame in flight: send again over HTTP. The body (its clientTime
       // included) is the same, so if the first one was stored this one is its duplicate.
+      if (error instanceof PandoraError && error.code === 'connection_lost') return overHttp()
+      throw error
+    })
+  }
+
+  /**
+   * Sends one message to several mailboxes (up to 64) in one request and one transaction on the
+   * server, which stores the body once for all of them. Each recipient gets exactly the message a
+   * single {@link send} to it would make (the same mid), so a retry is a duplicate for every one.
+   * Resolves with, per receiver in order, its result or the error that recipient alone failed with
+   * (e.g. `forbidden` for a mailbox the token may not send to); a request refused whole (an
+   * invalid mailbox, more than 64) rejects.
+   *
+   * @example
+   * ```ts
+   * const results = await pandora.sendTo(['mail@shop', 'audit@shop'], { invoice: '42' }, { from: 'billing@shop' })
+   * for (const r of results) if (r instanceof PandoraError) console.warn(r.code)
+   * ```
+   */
+  async sendTo(
+    receivers: readonly string[],
+    fields: Record<string, string | readonly string[]>,
+    ...args: SendArgs<Sender>
+  ): Promise<(SendResult | PandoraError)[]> {
+    const options = args[0] ?? {}
+    const { clientTime, signal, ...message } = options
+    const body = toFanOutRequest(receivers, { fields, ...message }, this.#options.from, clientTime)
+    const overHttp = async () => {
+      const reply = await this.#http.call({
+        method: 'POST',
+        path: plainPath('send'),
+        body,
+        schema: fanOutResponseMini,
+        signal,
+        idempotent: true,
+      })
+      return reply.results.map((r) =>
+        'error' in r ? frameToError(r.error.code, r.error.message) : { mid: r.mid, duplicate: r.duplicate },
+      )
+    }
+    const overSocket = signal ? undefined : this.#connection?.trySendTo({ ...body, to: [...receivers] })
+    if (!overSocket) return overHttp()
+    return overSocket.catch((error: unknown) => {
       if (error instanceof PandoraError && error.code === 'connection_lost') return overHttp()
       throw error
     })

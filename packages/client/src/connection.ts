@@ -1,4 +1,4 @@
-import type { SendRequest, SendResult, WireLeasedMessage } from '@pandora/core'
+import type { OutgoingRequest, SendResult, WireLeasedMessage } from '@pandora/core'
 import { PandoraError, serverFrameMini, WS_MAX_ACKS, WS_MAX_SENDS, WS_PROTOCOL } from '@pandora/core/protocol'
 import { AckBatcher } from './ack-batcher.js'
 import { Emitter } from './emitter.js'
@@ -19,8 +19,14 @@ const SEND_FRAME_BUDGET = 256 * 1024
  * Cheaper than encoding it twice (once to size, once to send); escapes make the real JSON longer,
  * which the budget's distance from the server's limit covers.
  */
-function approxSize(m: SendRequest): number {
-  let n = 64 + m.sender.length + m.receiver.length + (m.clientTime?.length ?? 0)
+function approxSize(m: OutgoingRequest): number {
+  const to =
+    m.to === undefined
+      ? 0
+      : typeof m.to === 'string'
+        ? m.to.length
+        : m.to.reduce((n, r) => n + r.length + 3, 0)
+  let n = 64 + m.sender.length + (m.receiver?.length ?? 0) + to + (m.clientTime?.length ?? 0)
   for (const [name, value] of Object.entries(m.fields)) {
     n += name.length + 8
     if (typeof value === 'string') n += value.length + 3
@@ -36,6 +42,9 @@ function approxSize(m: SendRequest): number {
  * or `maxAttempts` ran out; the `error` event said why). `idle` before anything needed a socket;
  * it is never emitted. `closed` and `failed` are final.
  */
+/** What one message of a `send` frame came back as: its result, or one per recipient of a fan-out. */
+type SentOutcome = SendResult | (SendResult | PandoraError)[]
+
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed' | 'failed'
 
 /** Events of a {@link Connection}. */
@@ -82,7 +91,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly #replies: PendingReplies
   readonly #reconnect: ReconnectPolicy
   readonly #acks: AckBatcher
-  readonly #sends: TurnBatcher<SendRequest, SendResult>
+  readonly #sends: TurnBatcher<OutgoingRequest, SentOutcome>
   #state: ConnectionState = 'idle'
   #transport: Transport | undefined
   #retryTimer: ReturnType<typeof setTimeout> | undefined
@@ -98,7 +107,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.#replies = new PendingReplies(options.requestTimeout)
     this.#reconnect = new ReconnectPolicy(options.reconnect, options.random)
     this.#acks = new AckBatcher({ request: (frame) => this.request(frame), maxBatch: WS_MAX_ACKS })
-    this.#sends = new TurnBatcher<SendRequest, SendResult>({
+    this.#sends = new TurnBatcher<OutgoingRequest, SentOutcome>({
       maxBatch: WS_MAX_SENDS,
       // Well under the server's frame limit, whatever the bodies.
       maxSize: SEND_FRAME_BUDGET,
@@ -110,7 +119,16 @@ export class Connection extends Emitter<ConnectionEvents> {
         return reply.results.map((r) =>
           'error' in r
             ? { ok: false as const, error: frameToError(r.error.code, r.error.message) }
-            : { ok: true as const, value: { mid: r.mid, duplicate: r.duplicate } },
+            : 'results' in r
+              ? {
+                  ok: true as const,
+                  value: r.results.map((x) =>
+                    'error' in x
+                      ? frameToError(x.error.code, x.error.message)
+                      : { mid: x.mid, duplicate: x.duplicate },
+                  ),
+                }
+              : { ok: true as const, value: { mid: r.mid, duplicate: r.duplicate } },
         )
       },
     })
@@ -121,9 +139,17 @@ export class Connection extends Emitter<ConnectionEvents> {
    * other sends of this turn into one frame; `undefined` when the socket is not open or the server
    * predates the frame (the caller uses HTTP then).
    */
-  trySend(message: SendRequest): Promise<SendResult> | undefined {
+  trySend(message: OutgoingRequest & { receiver: string }): Promise<SendResult> | undefined {
     if (this.#state !== 'open' || !this.#features.has('send')) return undefined
-    return this.#sends.add(message)
+    return this.#sends.add(message) as Promise<SendResult>
+  }
+
+  /** {@link trySend} for a fan-out (`to`): resolves with a result or an error per recipient. */
+  trySendTo(
+    message: OutgoingRequest & { to: readonly string[] },
+  ): Promise<(SendResult | PandoraError)[]> | undefined {
+    if (this.#state !== 'open' || !this.#features.has('send')) return undefined
+    return this.#sends.add(message) as Promise<(SendResult | PandoraError)[]>
   }
 
   get state(): ConnectionState {

@@ -52,6 +52,8 @@ export interface MessageSummary {
    * should it run out); null once confirmed or dead, and from servers that do not tell.
    */
   dueAt: Date | null
+  /** Delivery priority, -10…10 (0 when not set): higher first among due messages. */
+  priority: number
 }
 
 /** A stored message as admins see it: header and body (null once the body was collected). */
@@ -75,6 +77,7 @@ export function headerFromWire(w: WireMessageHeader): MessageSummary {
     failureReason: w.failureReason ?? null,
     failedAt: w.failedAt ? new Date(w.failedAt) : null,
     dueAt: w.dueAt ? new Date(w.dueAt) : null,
+    priority: w.priority ?? 0,
   }
 }
 
@@ -119,6 +122,8 @@ export class Message {
   readonly failureReason: string | null
   /** When its previous delivery failed, or null. */
   readonly failedAt: Date | null
+  /** Delivery priority, -10…10 (0 when not set): higher first among due messages. */
+  readonly priority: number
   #leasedUntil: Date
   #settlement: Settlement | undefined
   #settling: string | undefined
@@ -143,6 +148,7 @@ export class Message {
     this.size = wire.size
     this.failureReason = wire.failureReason ?? null
     this.failedAt = wire.failedAt ? new Date(wire.failedAt) : null
+    this.priority = wire.priority ?? 0
     this.#leasedUntil = new Date(wire.leasedUntil)
     this.#ops = ops
     this.#onSettle = onSettle
@@ -244,6 +250,7 @@ export class Message {
       receiver: this.receiver,
       fields: this.fields.toJSON(),
       deliveryCount: this.deliveryCount,
+      priority: this.priority,
       status: this.status,
       statusName: this.statusName,
       receivedAt: this.receivedAt.toISOString(),

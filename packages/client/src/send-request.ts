@@ -1,4 +1,4 @@
-import type { SendRequest } from '@pandora/core'
+import type { OutgoingRequest, SendRequest } from '@pandora/core'
 import { PandoraError } from '@pandora/core/protocol'
 import type { BatchMessage } from './client-options.js'
 
@@ -23,7 +23,22 @@ export function toSendRequest(
     clientTime: typeof clientTime === 'string' ? clientTime : isoTime(clientTime),
   }
   if (message.delay !== undefined) request.delay = message.delay
+  if (message.priority !== undefined) request.priority = message.priority
   return request
+}
+
+/**
+ * The wire body of a fan-out: the same message to every mailbox of `receivers` (`to`), built as
+ * {@link toSendRequest} builds one, so each recipient's mid is the one a single send would get.
+ */
+export function toFanOutRequest(
+  receivers: readonly string[],
+  message: Omit<BatchMessage, 'receiver'>,
+  defaultSender: string | undefined,
+  clientTime: string | Date = new Date(),
+): OutgoingRequest {
+  const { receiver: _, ...rest } = toSendRequest({ ...message, receiver: '' }, defaultSender, clientTime)
+  return { ...rest, to: [...receivers] }
 }
 
 function isoTime(date: Date): string {

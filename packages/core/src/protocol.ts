@@ -8,10 +8,12 @@
 export { emptyFields, type Fields, type FieldsInput } from './body.js'
 export { type ErrorCode, ErrorCodes, isErrorCode, PandoraError } from './errors.js'
 export { LEASE_EXPIRED_REASON, REASON_MAX_BYTES, truncateReason } from './failure-reason.js'
+export { FANOUT_MAX_RECIPIENTS, PRIORITY_MAX, PRIORITY_MIN } from './limits.js'
 export { isValidMailbox, MAILBOX_MAX_LENGTH } from './mailbox.js'
 export {
   clientFrameMini,
   countResponseMini,
+  fanOutResponseMini,
   fetchResponseMini,
   headersResponseMini,
   leasedMessageMini,
@@ -19,6 +21,7 @@ export {
   mailboxStatsMini,
   messageHeaderMini,
   okResponseMini,
+  outgoingRequestMini,
   policyResponseMini,
   problemReplyMini,
   renewResponseMini,

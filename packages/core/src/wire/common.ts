@@ -1,6 +1,14 @@
 import { z } from 'zod'
 import { REASON_MAX_BYTES } from '../failure-reason.js'
-import { DELAY_MAX_MS, FETCH_MAX_BATCH, LEASE_MAX_MS, LEASE_MIN_MS } from '../limits.js'
+import {
+  DELAY_MAX_MS,
+  FANOUT_MAX_RECIPIENTS,
+  FETCH_MAX_BATCH,
+  LEASE_MAX_MS,
+  LEASE_MIN_MS,
+  PRIORITY_MAX,
+  PRIORITY_MIN,
+} from '../limits.js'
 import { isValidMailbox } from '../mailbox.js'
 import { BACKOFF_FACTOR_MAX, BACKOFF_FACTOR_MIN, POLICY_MAX_DELIVERIES } from '../retry-policy.js'
 
@@ -30,6 +38,20 @@ export const reasonSchema = z.string().meta({
   description: `Why the delivery failed: at most ${REASON_MAX_BYTES} bytes of UTF-8 (longer: 400 invalid_reason)`,
   example: 'upstream answered 503',
 })
+/** A message's priority. */
+export const prioritySchema = z
+  .int()
+  .min(PRIORITY_MIN)
+  .max(PRIORITY_MAX)
+  .meta({
+    description: `Delivery priority, ${PRIORITY_MIN} (background) to ${PRIORITY_MAX} (urgent), default 0: among due messages a mailbox delivers higher priorities first`,
+  })
+/** The receivers of a fan-out: one mailbox, or a list of 1–64. */
+export const recipientsSchema = z
+  .union([mailboxSchema, z.array(mailboxSchema).min(1).max(FANOUT_MAX_RECIPIENTS)])
+  .meta({
+    description: `One mailbox, or a list of 1–${FANOUT_MAX_RECIPIENTS}: each gets its own message; the body is stored once`,
+  })
 /** How many messages at once. */
 export const batchCountSchema = z.int().min(1).max(FETCH_MAX_BATCH)
 /** An RFC 3339 time. */
@@ -107,6 +129,10 @@ export const messageHeaderSchema = z
     dueAt: timeSchema.nullable().optional().meta({
       description:
         "When it is next due: sendWhen, or the end of a reject's delay or backoff (under a lease: should it run out); null once confirmed or dead",
+    }),
+    priority: z.int().optional().meta({
+      description:
+        'Delivery priority (-10…10; higher first among due messages). Always sent; absent only from servers that predate priorities, where it reads as 0',
     }),
   })
   .meta({ id: 'MessageHeader' })

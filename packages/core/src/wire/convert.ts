@@ -1,7 +1,8 @@
+import type { FanOutInput } from '../fan-out.js'
 import type { LeasedMessage, MessageHeader, SendInput, StoredMessage } from '../message.js'
 import { statusName } from '../status.js'
 import type { WireLeasedMessage, WireMessageHeader, WireStoredMessage } from './common.js'
-import type { SendRequest } from './http.js'
+import type { OutgoingRequest, SendRequest } from './http.js'
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
@@ -21,6 +22,7 @@ export function headerToWire(h: MessageHeader): WireMessageHeader {
     failureReason: h.failureReason,
     failedAt: h.failedAt === null ? null : iso(h.failedAt),
     dueAt: h.dueAt === null ? null : iso(h.dueAt),
+    priority: h.priority,
   }
 }
 
@@ -42,5 +44,19 @@ export function sendRequestToInput(r: SendRequest): SendInput {
     fields: r.fields,
     ...(r.delay !== undefined ? { delay: r.delay } : {}),
     ...(r.clientTime !== undefined ? { clientTime: r.clientTime } : {}),
+    ...(r.priority !== undefined ? { priority: r.priority } : {}),
   }
+}
+
+/**
+ * An outgoing request off the wire as the store takes it: a single send (`receiver`), or a fan-out
+ * (`to`, one name or a list) as {@link FanOutInput}.
+ */
+export function outgoingToInput(
+  r: OutgoingRequest,
+): { kind: 'single'; input: SendInput } | { kind: 'fanOut'; input: FanOutInput } {
+  const { receiver, to, ...rest } = r
+  if (to === undefined) return { kind: 'single', input: sendRequestToInput({ ...rest, receiver: receiver! }) }
+  const { receiver: _, ...input } = sendRequestToInput({ ...rest, receiver: '' })
+  return { kind: 'fanOut', input: { ...input, receivers: typeof to === 'string' ? [to] : to } }
 }

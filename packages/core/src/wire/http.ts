@@ -12,7 +12,9 @@ import {
   mailboxSchema,
   mailboxStatsSchema,
   messageHeaderSchema,
+  prioritySchema,
   reasonSchema,
+  recipientsSchema,
   retryPolicySchema,
   timeSchema,
 } from './common.js'
@@ -28,11 +30,37 @@ export const sendRequestSchema = z
     fields: fieldsInputSchema,
     delay: delaySchema.optional(),
     clientTime: timeSchema.optional(),
+    priority: prioritySchema.optional(),
   })
   .meta({ id: 'SendRequest' })
 export const sendResponseSchema = z
   .object({ mid: z.string(), duplicate: z.boolean() })
   .meta({ id: 'SendResponse' })
+
+/**
+ * A message to send, to one mailbox or several: `receiver` (one), or `to` (one mailbox or a list:
+ * a fan-out, answered with a result per recipient). Exactly one of the two. `POST /v1/messages`
+ * and each message of a WebSocket `send` frame take it.
+ */
+export const outgoingRequestSchema = sendRequestSchema
+  .extend({ receiver: mailboxSchema.optional(), to: recipientsSchema.optional() })
+  .refine((m) => (m.receiver === undefined) !== (m.to === undefined), {
+    message: 'give exactly one of receiver or to',
+  })
+  .meta({ id: 'OutgoingRequest' })
+
+/** One recipient's outcome of a fan-out: its mid (or that it had the message already), or why not. */
+export const recipientResultSchema = z
+  .union([sendResponseSchema, z.object({ error: z.object({ code: z.string(), message: z.string() }) })])
+  .meta({ id: 'RecipientResult' })
+/** Reply of a send with `to`: per recipient, in order. */
+export const fanOutResponseSchema = z
+  .object({ results: z.array(recipientResultSchema) })
+  .meta({ id: 'FanOutResponse' })
+/** Reply of `POST /v1/messages`: {@link sendResponseSchema} for `receiver`, {@link fanOutResponseSchema} for `to`. */
+export const outgoingResponseSchema = z
+  .union([sendResponseSchema, fanOutResponseSchema])
+  .meta({ id: 'OutgoingResponse' })
 
 /** `POST /v1/messages/batch`: send up to 256 messages in one transaction. */
 export const sendBatchRequestSchema = z
@@ -136,6 +164,9 @@ export const problemSchema = z
 
 export type SendRequest = z.infer<typeof sendRequestSchema>
 export type SendResponse = z.infer<typeof sendResponseSchema>
+export type OutgoingRequest = z.infer<typeof outgoingRequestSchema>
+export type RecipientResult = z.infer<typeof recipientResultSchema>
+export type FanOutResponse = z.infer<typeof fanOutResponseSchema>
 export type SendBatchRequest = z.infer<typeof sendBatchRequestSchema>
 export type SendBatchResponse = z.infer<typeof sendBatchResponseSchema>
 export type FetchRequest = z.infer<typeof fetchRequestSchema>

@@ -9,10 +9,12 @@ import {
 } from './common.js'
 import {
   type countResponseSchema,
+  type fanOutResponseSchema,
   type fetchResponseSchema,
   headersResponseSchema,
   type mailboxesResponseSchema,
   type okResponseSchema,
+  type outgoingRequestSchema,
   type policyResponseSchema,
   problemReplySchema,
   renewResponseSchema,
@@ -33,6 +35,8 @@ const sameTypes: true[] = [
   true satisfies Twin<typeof mini.mailboxStatsMini, typeof mailboxStatsSchema>,
   true satisfies Twin<typeof mini.sendRequestMini, typeof sendRequestSchema>,
   true satisfies Twin<typeof mini.sendResponseMini, typeof sendResponseSchema>,
+  true satisfies Twin<typeof mini.outgoingRequestMini, typeof outgoingRequestSchema>,
+  true satisfies Twin<typeof mini.fanOutResponseMini, typeof fanOutResponseSchema>,
   true satisfies Twin<typeof mini.sendBatchResponseMini, typeof sendBatchResponseSchema>,
   true satisfies Twin<typeof mini.fetchResponseMini, typeof fetchResponseSchema>,
   true satisfies Twin<typeof mini.renewResponseMini, typeof renewResponseSchema>,
@@ -59,6 +63,7 @@ const header = {
   leasedUntil: null,
   deliveryCount: 0,
   size: 10,
+  priority: 0,
 }
 const leased = {
   ...header,

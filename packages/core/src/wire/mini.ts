@@ -1,6 +1,14 @@
 // A namespace import of the module (not its `z` object) lets bundlers drop what is not used.
 import * as z from 'zod/mini'
-import { DELAY_MAX_MS, FETCH_MAX_BATCH, LEASE_MAX_MS, LEASE_MIN_MS } from '../limits.js'
+import {
+  DELAY_MAX_MS,
+  FANOUT_MAX_RECIPIENTS,
+  FETCH_MAX_BATCH,
+  LEASE_MAX_MS,
+  LEASE_MIN_MS,
+  PRIORITY_MAX,
+  PRIORITY_MIN,
+} from '../limits.js'
 import { isValidMailbox } from '../mailbox.js'
 import { BACKOFF_FACTOR_MAX, BACKOFF_FACTOR_MIN, POLICY_MAX_DELIVERIES } from '../retry-policy.js'
 import { WS_MAX_ACKS, WS_MAX_SENDS, WS_PROTOCOL } from './ws-limits.js'
@@ -28,6 +36,11 @@ const key = z.string().check(z.regex(/^[0-9a-fA-F]{40}$/, { message: 'expected 4
 const leaseTime = z.int().check(z.gte(LEASE_MIN_MS), z.lte(LEASE_MAX_MS))
 const delay = z.int().check(z.gte(0), z.lte(DELAY_MAX_MS))
 const batchCount = z.int().check(z.gte(1), z.lte(FETCH_MAX_BATCH))
+const priority = z.int().check(z.gte(PRIORITY_MIN), z.lte(PRIORITY_MAX))
+const recipients = z.union([
+  mailbox,
+  z.array(mailbox).check(z.minLength(1), z.maxLength(FANOUT_MAX_RECIPIENTS)),
+])
 
 /**
  * A JSON object keyed by user-chosen names, as an object without a prototype (so a field named
@@ -76,6 +89,7 @@ const headerShape = {
   failureReason: z.optional(z.nullable(z.string())),
   failedAt: z.optional(z.nullable(time)),
   dueAt: z.optional(z.nullable(time)),
+  priority: z.optional(z.int()),
 }
 /** A message header (admin view). */
 export const messageHeaderMini = z.object(headerShape)
@@ -94,14 +108,30 @@ export const mailboxStatsMini = z.object({
 })
 
 const sendResponse = z.object({ mid: z.string(), duplicate: z.boolean() })
-/** `POST /v1/messages`, and each message of a `send` frame. */
-export const sendRequestMini = z.object({
+const sendRequestShape = {
   receiver: mailbox,
   sender: mailbox,
   fields: fieldsInput,
   delay: z.optional(delay),
   clientTime: z.optional(time),
-})
+  priority: z.optional(priority),
+}
+/** A message of `POST /v1/messages/batch`, or one to a single `receiver`. */
+export const sendRequestMini = z.object(sendRequestShape)
+/** `POST /v1/messages`, and each message of a `send` frame: to `receiver`, or to `to` (a fan-out). */
+export const outgoingRequestMini = z
+  .object({ ...sendRequestShape, receiver: z.optional(mailbox), to: z.optional(recipients) })
+  .check(
+    z.refine((m) => (m.receiver === undefined) !== (m.to === undefined), {
+      message: 'give exactly one of receiver or to',
+    }),
+  )
+const recipientResult = z.union([
+  sendResponse,
+  z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
+])
+/** Reply of a send with `to`: per recipient, in order. */
+export const fanOutResponseMini = z.object({ results: z.array(recipientResult) })
 /** Reply of `POST /v1/messages`. */
 export const sendResponseMini = sendResponse
 /** Reply of `POST /v1/messages/batch`. */
@@ -174,7 +204,7 @@ export const clientFrameMini = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('send'),
-    messages: z.array(sendRequestMini).check(z.minLength(1), z.maxLength(WS_MAX_SENDS)),
+    messages: z.array(outgoingRequestMini).check(z.minLength(1), z.maxLength(WS_MAX_SENDS)),
     ref,
   }),
   z.object({
@@ -231,6 +261,7 @@ export const serverFrameMini = z.discriminatedUnion('type', [
       z.union([
         z.object({ mid: z.string(), duplicate: z.boolean() }),
         z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
+        z.object({ results: z.array(recipientResult) }),
       ]),
     ),
   }),

@@ -9,6 +9,8 @@ import {
   infoResponseSchema,
   mailboxesResponseSchema,
   okResponseSchema,
+  outgoingRequestSchema,
+  outgoingResponseSchema,
   policyResponseSchema,
   redriveRequestSchema,
   rejectRequestSchema,
@@ -16,8 +18,6 @@ import {
   renewResponseSchema,
   sendBatchRequestSchema,
   sendBatchResponseSchema,
-  sendRequestSchema,
-  sendResponseSchema,
 } from './http.js'
 import { type JsonRouteId, ROUTE_PATHS } from './route-paths.js'
 
@@ -65,9 +65,10 @@ export const JSON_ROUTES = {
   },
   send: {
     ...ROUTE_PATHS.send,
-    summary: 'Send a message',
-    body: sendRequestSchema,
-    reply: sendResponseSchema,
+    summary:
+      'Send a message: to `receiver` (201 new, 200 duplicate), or to `to` — one mailbox or a list of up to 64, stored in one transaction with one body — answered with a result per recipient (200)',
+    body: outgoingRequestSchema,
+    reply: outgoingResponseSchema,
     status: 201,
   },
   sendBatch: {

@@ -9,7 +9,7 @@ import {
   reasonSchema,
   retryPolicySchema,
 } from './common.js'
-import { sendRequestSchema } from './http.js'
+import { outgoingRequestSchema, recipientResultSchema } from './http.js'
 import { WS_MAX_ACKS, WS_MAX_SENDS, WS_PROTOCOL } from './ws-limits.js'
 
 export {
@@ -59,11 +59,10 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('send'),
-    messages: z
-      .array(sendRequestSchema)
-      .min(1)
-      .max(WS_MAX_SENDS)
-      .meta({ description: 'Messages to send; answered by one `sent` frame with a result per message' }),
+    messages: z.array(outgoingRequestSchema).min(1).max(WS_MAX_SENDS).meta({
+      description:
+        'Messages to send, each to `receiver` or to `to` (a fan-out); answered by one `sent` frame with a result per message',
+    }),
     ref,
   }),
   z.object({
@@ -145,9 +144,13 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
         z.union([
           z.object({ mid: z.string(), duplicate: z.boolean() }),
           z.object({ error: z.object({ code: errorCode, message: z.string() }) }),
+          z.object({ results: z.array(recipientResultSchema) }),
         ]),
       )
-      .meta({ description: 'Per message of the `send` frame, in order: its mid, or why it was refused' }),
+      .meta({
+        description:
+          'Per message of the `send` frame, in order: its mid, or why it was refused; for one sent with `to`, a result per recipient',
+      }),
   }),
 ])
 

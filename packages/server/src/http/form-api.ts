@@ -1,5 +1,6 @@
 import {
   emptyFields,
+  encodeFields,
   LEASE_DEFAULT_MS,
   PandoraError,
   parseGoDuration,
@@ -155,8 +156,10 @@ export function mountFormApi(router: Router, ctx: ServerContext, prefix: string)
 
   admin('/admin/fetchBlob', async (c) => {
     permit(c.principal.admin, 'read message bodies')
-    const bytes = await store.getBlob(parseKey(first(await form(c), 'mid') ?? ''))
-    if (!bytes) throw new PandoraError('not_found', 'no such blob')
+    // The message's whole body: its blob holds the part its recipients share, the receiver aside.
+    const fields = (await store.get(parseKey(first(await form(c), 'mid') ?? '')))?.fields
+    if (!fields) throw new PandoraError('not_found', 'no such blob')
+    const bytes = new TextEncoder().encode(encodeFields(fields))
     c.res.writeHead(200, {
       'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
       'content-length': bytes.byteLength,

@@ -10,6 +10,7 @@ import {
   type JsonRouteId,
   LEASE_DEFAULT_MS,
   leasedToWire,
+  outgoingRequestSchema,
   PandoraError,
   type PolicyResponse,
   type RetryPolicy,
@@ -18,11 +19,11 @@ import {
   renewRequestSchema,
   Status,
   sendBatchRequestSchema,
-  sendRequestSchema,
   sendRequestToInput,
   storedToWire,
 } from '@pandora/core'
 import { permit } from '../auth.js'
+import { storeOutgoing } from '../outgoing.js'
 import type { ServerContext } from '../server-context.js'
 import { parseJson, readBody } from './request-body.js'
 import { sendJson } from './responses.js'
@@ -71,9 +72,16 @@ function jsonHandlers(ctx: ServerContext): Record<JsonRouteId, Handler> {
     },
 
     send: async (c) => {
-      const body = validate(sendRequestSchema, await json(c))
-      permit(c.principal.canSend(body.receiver), `send to ${body.receiver}`)
-      const result = await store.send(toInput(body))
+      const body = validate(outgoingRequestSchema, await json(c))
+      if (body.to !== undefined) {
+        // A fan-out: one transaction, one stored body, a result per recipient.
+        const stored = await storeOutgoing(store, (r) => c.principal.canSend(r), [body])
+        metrics.sent.inc(stored.sent)
+        return sendJson(c.res, 200, stored.results[0])
+      }
+      const receiver = body.receiver!
+      permit(c.principal.canSend(receiver), `send to ${receiver}`)
+      const result = await store.send(toInput({ ...body, receiver }))
       if (!result.duplicate) metrics.sent.inc()
       sendJson(c.res, result.duplicate ? 200 : 201, result)
     },

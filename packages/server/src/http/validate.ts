@@ -19,7 +19,12 @@ export function validate<S extends z.ZodType>(schema: S, data: unknown): z.outpu
   if (parsed.success) return parsed.data
   const issue = parsed.error.issues[0]
   const where = issue?.path.length ? issue.path.join('.') : 'body'
-  const code = issue?.message === 'invalid mailbox' ? 'invalid_mailbox' : 'invalid_input'
+  const code =
+    issue?.message === 'invalid mailbox'
+      ? 'invalid_mailbox'
+      : issue?.path.at(-1) === 'priority'
+        ? 'invalid_priority'
+        : 'invalid_input'
   throw new PandoraError(
     code,
     code === 'invalid_mailbox' ? 'invalid mailbox' : `${where}: ${issue?.message ?? 'invalid'}`,

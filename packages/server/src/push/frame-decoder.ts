@@ -32,7 +32,12 @@ export function decodeFrame(data: Buffer, isBinary: boolean): DecodeResult {
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
       // The mailbox rule has its own code, as on the HTTP routes.
-      const code = issue?.message === 'invalid mailbox' ? 'invalid_mailbox' : 'invalid_input'
+      const code =
+        issue?.message === 'invalid mailbox'
+          ? 'invalid_mailbox'
+          : issue?.path.at(-1) === 'priority'
+            ? 'invalid_priority'
+            : 'invalid_input'
       throw new PandoraError(
         code,
         `${issue?.path.join('.') || 'frame'}: ${issue?.message ?? 'invalid frame'}`,

@@ -2,15 +2,14 @@ import {
   type ClientFrame,
   LEASE_DEFAULT_MS,
   PandoraError,
-  type SendResult,
   type ServerFrame,
   Status,
   type Store,
-  sendRequestToInput,
   toPandoraError,
 } from '@pandora/core'
 import type { Principal } from '../auth.js'
 import type { Metrics } from '../metrics.js'
+import { type OutgoingResult, storeOutgoing } from '../outgoing.js'
 import type { AuthGate } from './auth-gate.js'
 import type { LeaseBook } from './lease-book.js'
 import type { PushHub } from './push-hub.js'
@@ -211,26 +210,17 @@ export async function handleSend(
   principal: Principal,
   frame: FrameOf<'send'>,
 ): Promise<void> {
-  const allowed = frame.messages.map((m) => principal.canSend(m.receiver))
-  const toStore = frame.messages.filter((_, i) => allowed[i]).map(sendRequestToInput)
-  let stored: (SendResult | PandoraError)[]
+  let results: OutgoingResult[]
   try {
-    stored = await ctx.store.sendMany(toStore)
+    const stored = await storeOutgoing(ctx.store, (r) => principal.canSend(r), frame.messages)
+    ctx.metrics.sent.inc(stored.sent)
+    results = stored.results
   } catch (error) {
     // The store failed the frame as a whole (its transaction did not commit): every message failed.
     ctx.onError(error)
     const e = toPandoraError(error)
-    stored = toStore.map(() => e)
+    results = frame.messages.map(() => ({ error: { code: e.code, message: e.message } }))
   }
-  let next = 0
-  const results = frame.messages.map((m, i) => {
-    const r = allowed[i]
-      ? stored[next++]!
-      : new PandoraError('forbidden', `this token may not send to ${m.receiver}`)
-    if (r instanceof PandoraError) return { error: { code: r.code, message: r.message } }
-    if (!r.duplicate) ctx.metrics.sent.inc()
-    return { mid: r.mid, duplicate: r.duplicate }
-  })
   ctx.send({ type: 'sent', ...refOf(frame), results })
 }
 
