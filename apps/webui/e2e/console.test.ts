@@ -73,6 +73,42 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
     await page.close()
   })
 
+  it('console - composes one message to several mailboxes with a priority: a result per recipient, one stored body', async () => {
+    const page = await browser.newPage()
+    const [a, b] = [mailbox('fan-a'), mailbox('fan-b')]
+    await page.goto(`${server.url}/#/compose`)
+    await page.getByLabel('To', { exact: true }).fill(a)
+    await page.getByRole('button', { name: '+ Add recipient' }).click()
+    await page.getByLabel('Also to 1').fill(b)
+    await page.getByLabel('Priority').fill('99')
+    await expect.poll(() => page.locator('#compose-priority-error').textContent()).toMatch(/-10/)
+    await page.getByLabel('Priority').fill('7')
+    await page.getByLabel('Topic').fill('shared')
+    await page.getByRole('button', { name: 'Send message' }).click()
+    const rows = page.getByTestId('recipient-result')
+    await expect.poll(() => rows.count()).toBe(2)
+    const texts = await rows.allTextContents()
+    expect(texts[0]).toContain(a)
+    expect(texts[1]).toContain(b)
+    const mids = texts.map((t) => /[0-9a-f]{40}/.exec(t)?.[0])
+    for (const [i, receiver] of [a, b].entries()) {
+      const stored = (await (await fetch(`${server.url}/v1/messages/${mids[i]}`)).json()) as {
+        receiver: string
+        priority: number
+        fields: Record<string, string[]>
+      }
+      expect(stored).toMatchObject({ receiver, priority: 7 })
+      expect(stored.fields.receiver).toEqual([receiver])
+      expect(stored.fields.topic).toEqual(['shared'])
+    }
+    // The same form again: every recipient's message is a duplicate.
+    await page.getByRole('button', { name: 'Send message' }).click()
+    await expect
+      .poll(async () => (await rows.allTextContents()).every((t) => t.includes('duplicate')))
+      .toBe(true)
+    await page.close()
+  })
+
   it('console - refuses an invalid mailbox and an oversized body as you type', async () => {
     const page = await browser.newPage()
     await page.goto(`${server.url}/#/compose`)

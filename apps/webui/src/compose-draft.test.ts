@@ -1,6 +1,6 @@
 import { byteLength, encodeFields } from '@pandora/core'
 import { describe, expect, it } from 'vitest'
-import { type ComposeDraft, checkDraft, mailboxProblem, parseDelay } from './compose-draft.js'
+import { type ComposeDraft, checkDraft, mailboxProblem, parseDelay, parsePriority } from './compose-draft.js'
 
 const draft = (over: Partial<ComposeDraft> = {}): ComposeDraft => ({
   to: 'orders@shop',
@@ -12,6 +12,43 @@ const draft = (over: Partial<ComposeDraft> = {}): ComposeDraft => ({
 })
 
 describe('compose draft', () => {
+  it('compose - priority: empty is 0; whole numbers from -10 to 10; anything else is flagged', () => {
+    expect(parsePriority('')).toEqual({ priority: 0 })
+    expect(parsePriority(' 10 ')).toEqual({ priority: 10 })
+    expect(parsePriority('-10')).toEqual({ priority: -10 })
+    for (const bad of ['11', '-11', '1.5', 'high', '1e1']) expect(parsePriority(bad)).toHaveProperty('error')
+    const check = checkDraft(draft({ priority: '5' }), 4096)
+    expect(check).toMatchObject({ ok: true, priority: 5 })
+    expect(checkDraft(draft({ priority: '99' }), 4096).errors.priority).toMatch(/-10/)
+  })
+
+  it('compose - more recipients: each checked; the size is that of the longest name; at most 64', () => {
+    const long = `${'l'.repeat(200)}@shop`
+    const check = checkDraft(
+      draft({
+        also: [
+          { id: 1, name: long },
+          { id: 2, name: '' },
+          { id: 3, name: 'bad\tname' },
+        ],
+      }),
+      4096,
+      '2024-01-01T00:00:00.000Z',
+    )
+    expect(check.recipients).toEqual(['orders@shop', long])
+    expect(check.errors.also?.[3]).toMatch(/printable/)
+    expect(check.ok).toBe(false)
+    const body = encodeFields({
+      clientTime: ['2024-01-01T00:00:00.000Z'],
+      receiver: [long],
+      sender: ['web@shop'],
+    })
+    expect(check.size).toBe(byteLength(body))
+    const many = Array.from({ length: 64 }, (_, i) => ({ id: i, name: `m${i}@shop` }))
+    expect(checkDraft(draft({ also: many }), 4096).errors.recipients).toMatch(/64/)
+    expect(checkDraft(draft({ also: many.slice(1) }), 4096).ok).toBe(true)
+  })
+
   it('compose - a complete draft is ok and carries topic and custom fields', () => {
     const check = checkDraft(
       draft({

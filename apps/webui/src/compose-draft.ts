@@ -3,10 +3,13 @@ import {
   DELAY_MAX_MS,
   emptyFields,
   encodeFields,
+  FANOUT_MAX_RECIPIENTS,
   FIELD_NAME_MAX_LENGTH,
   type Fields,
   isValidMailbox,
   MAILBOX_MAX_LENGTH,
+  PRIORITY_MAX,
+  PRIORITY_MIN,
   parseGoDuration,
   RESERVED_FIELDS,
 } from '@pandora/core'
@@ -19,12 +22,23 @@ export interface FieldRow {
   value: string
 }
 
+/** One more recipient of the compose form (a fan-out: the same message to each). */
+export interface RecipientRow {
+  /** Stable key for rendering; never sent. */
+  id: number
+  name: string
+}
+
 /** What the compose form holds, as typed. */
 export interface ComposeDraft {
   to: string
+  /** More recipients besides `to`: one send stores the body once and gives each its own message. */
+  also?: readonly RecipientRow[]
   from: string
   /** A Go-style duration (`30s`, `5m`, `1h30m`) or empty for none. */
   delay: string
+  /** A whole number from -10 to 10, or empty for the default (0). */
+  priority?: string
   topic: string
   fields: readonly FieldRow[]
 }
@@ -34,6 +48,10 @@ export interface DraftErrors {
   to?: string
   from?: string
   delay?: string
+  priority?: string
+  /** Keyed by {@link RecipientRow.id}; `recipients` for the list as a whole (too many). */
+  also?: Record<number, string>
+  recipients?: string
   /** Keyed by {@link FieldRow.id}. */
   fields?: Record<number, string>
   /** The body as a whole (too big). */
@@ -48,7 +66,11 @@ export interface DraftCheck {
   fields: Fields
   /** Delay in ms (0 when none). */
   delay: number
-  /** Size in bytes of the encoded body the server will store, its own fields included. */
+  /** Priority (0 when none given). */
+  priority: number
+  /** `to` and every named extra recipient, in order. */
+  recipients: string[]
+  /** Size in bytes (for several recipients: the largest, the longest name's) of the encoded body the server will store, its own fields included. */
   size: number
   maxSize: number
 }
@@ -64,6 +86,18 @@ export function mailboxProblem(name: string, label: string): string | undefined 
   if ([...name].length > MAILBOX_MAX_LENGTH)
     return `${label} must be at most ${MAILBOX_MAX_LENGTH} characters`
   return `${label} must be printable characters only (no control characters or line breaks)`
+}
+
+/** Parses the priority input: empty means the default 0; otherwise a whole number from -10 to 10. */
+export function parsePriority(input: string): { priority: number } | { error: string } {
+  const text = input.trim()
+  if (text === '') return { priority: 0 }
+  const n = /^[+-]?\d{1,3}$/.test(text) ? Number(text) : Number.NaN
+  if (!Number.isInteger(n) || n < PRIORITY_MIN || n > PRIORITY_MAX)
+    return {
+      error: `Priority is a whole number from ${PRIORITY_MIN} (background) to ${PRIORITY_MAX} (urgent)`,
+    }
+  return { priority: n }
 }
 
 /** Parses the delay input: empty means none; otherwise a Go duration such as `30s`, `5m` or `1h30m`. */
@@ -101,6 +135,19 @@ export function checkDraft(draft: ComposeDraft, maxSize: number, clientTime = SA
   if (from) errors.from = from
   const delay = parseDelay(draft.delay)
   if ('error' in delay) errors.delay = delay.error
+  const priority = parsePriority(draft.priority ?? '')
+  if ('error' in priority) errors.priority = priority.error
+  const recipients = [draft.to]
+  const alsoErrors: Record<number, string> = {}
+  for (const row of draft.also ?? []) {
+    if (row.name === '') continue
+    const problem = mailboxProblem(row.name, 'Recipient')
+    if (problem) alsoErrors[row.id] = problem
+    else recipients.push(row.name)
+  }
+  if (Object.keys(alsoErrors).length > 0) errors.also = alsoErrors
+  if (recipients.length > FANOUT_MAX_RECIPIENTS)
+    errors.recipients = `At most ${FANOUT_MAX_RECIPIENTS} recipients in one send`
 
   // Names are typed by the user: `constructor` or `__proto__` must be plain keys (no prototype).
   const fields = emptyFields()
@@ -123,9 +170,11 @@ export function checkDraft(draft: ComposeDraft, maxSize: number, clientTime = SA
   }
   if (Object.keys(rowErrors).length > 0) errors.fields = rowErrors
 
+  // Each recipient's body holds its own name: the longest one makes the largest body.
+  const longest = recipients.reduce((a, b) => (byteLength(b) > byteLength(a) ? b : a))
   const stamped = Object.assign(emptyFields(), fields, {
     sender: [draft.from],
-    receiver: [draft.to],
+    receiver: [longest],
     clientTime: [clientTime],
   })
   const size = byteLength(encodeFields(stamped))
@@ -135,6 +184,8 @@ export function checkDraft(draft: ComposeDraft, maxSize: number, clientTime = SA
     ok: Object.keys(errors).length === 0,
     fields,
     delay: 'ms' in delay ? delay.ms : 0,
+    priority: 'priority' in priority ? priority.priority : 0,
+    recipients,
     size,
     maxSize,
   }

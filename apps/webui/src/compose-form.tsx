@@ -1,5 +1,6 @@
+import { PandoraError } from '@pandora/client'
 import { useMemo, useRef, useState } from 'preact/hooks'
-import { type ComposeDraft, checkDraft, type FieldRow } from './compose-draft.js'
+import { type ComposeDraft, checkDraft, type FieldRow, type RecipientRow } from './compose-draft.js'
 import { useConsole } from './console-context.js'
 import { formatBytes } from './format.js'
 import { describeError } from './link-state.js'
@@ -8,17 +9,28 @@ import type { Session } from './session.js'
 
 const DEFAULT_FROM = 'console@pandora'
 
-/** The outcome of the last send, as shown under the form. */
-type Sent = { mid: string; duplicate: boolean; receiver: string } | { error: string }
+/** One recipient's outcome of a fan-out. */
+type RecipientOutcome = { receiver: string } & ({ mid: string; duplicate: boolean } | { error: string })
 
-/** Compose and send a message: To, From, Delay, Topic and any custom fields, checked as you type. */
+/** The outcome of the last send, as shown under the form. */
+type Sent =
+  | { mid: string; duplicate: boolean; receiver: string }
+  | { error: string }
+  | { fanOut: RecipientOutcome[] }
+
+/**
+ * Compose and send a message: To (and more recipients: one fan-out send), From, Delay, Priority,
+ * Topic and any custom fields, checked as you type.
+ */
 export function ComposeForm(props: { session: Session; initialTo?: string | undefined }) {
   const { client, info, track, refreshMailboxes, mailboxes } = useConsole()
   const nextRow = useRef(1)
   const [draft, setDraft] = useState<ComposeDraft>(() => ({
     to: props.initialTo ?? '',
+    also: [],
     from: props.session.from ?? DEFAULT_FROM,
     delay: '',
+    priority: '',
     topic: '',
     fields: [{ id: 0, name: '', value: '' }],
   }))
@@ -46,6 +58,19 @@ export function ComposeForm(props: { session: Session; initialTo?: string | unde
     // Focus the new row's name once it is rendered.
     requestAnimationFrame(() => document.getElementById(`field-name-${id}`)?.focus())
   }
+  const also = draft.also ?? []
+  const addRecipient = () => {
+    const id = nextRow.current++
+    update({ also: [...also, { id, name: '' }] })
+    requestAnimationFrame(() => document.getElementById(`recipient-${id}`)?.focus())
+  }
+  const updateRecipient = (id: number, name: string) =>
+    update({ also: also.map((r: RecipientRow) => (r.id === id ? { ...r, name } : r)) })
+  const removeRecipient = (id: number) => {
+    update({ also: also.filter((r) => r.id !== id) })
+    requestAnimationFrame(() => document.getElementById('add-recipient')?.focus())
+  }
+
   const removeRow = (id: number, index: number) => {
     update({ fields: draft.fields.filter((r) => r.id !== id) })
     requestAnimationFrame(() => {
@@ -65,16 +90,27 @@ export function ComposeForm(props: { session: Session; initialTo?: string | unde
     }
     clientTime.current ??= new Date().toISOString()
     setSending(true)
+    const options = {
+      from: draft.from,
+      clientTime: clientTime.current,
+      ...(check.delay > 0 ? { delay: check.delay } : {}),
+      ...(check.priority !== 0 ? { priority: check.priority } : {}),
+    }
     try {
-      const result = await track(
-        client.send(draft.to, check.fields, {
-          from: draft.from,
-          clientTime: clientTime.current,
-          ...(check.delay > 0 ? { delay: check.delay } : {}),
-        }),
-      )
+      if (check.recipients.length > 1) {
+        // One request and one transaction for all of them; the body is stored once.
+        const results = await track(client.sendTo(check.recipients, check.fields, options))
+        setSent({
+          fanOut: results.map((r, i) => ({
+            receiver: check.recipients[i]!,
+            ...(r instanceof PandoraError ? { error: describeError(r) } : r),
+          })),
+        })
+      } else {
+        const result = await track(client.send(draft.to, check.fields, options))
+        setSent({ ...result, receiver: draft.to })
+      }
       props.session.from = draft.from
-      setSent({ ...result, receiver: draft.to })
       refreshMailboxes()
     } catch (error) {
       setSent({ error: describeError(error) })
@@ -84,8 +120,8 @@ export function ComposeForm(props: { session: Session; initialTo?: string | unde
   }
 
   // Problems show as soon as something is typed; an empty required input only complains once left.
-  const errorOf = (key: 'to' | 'from' | 'delay') =>
-    show(key) || draft[key] !== '' ? check.errors[key] : undefined
+  const errorOf = (key: 'to' | 'from' | 'delay' | 'priority') =>
+    show(key) || (draft[key] ?? '') !== '' ? check.errors[key] : undefined
   const sizeRatio = Math.min(1, check.size / check.maxSize)
 
   return (
@@ -113,6 +149,54 @@ export function ComposeForm(props: { session: Session; initialTo?: string | unde
             onInput={(to) => update({ to })}
             onBlur={() => touch('to')}
           />
+          <div class="form-field recipients">
+            {also.map((row, index) => {
+              const error =
+                show(`also-${row.id}`) || row.name !== '' ? check.errors.also?.[row.id] : undefined
+              return (
+                <div class="field-row" key={row.id}>
+                  <div class="field-cell">
+                    <label for={`recipient-${row.id}`} class="sr-only">
+                      Also to {index + 1}
+                    </label>
+                    <input
+                      id={`recipient-${row.id}`}
+                      placeholder="another@mailbox"
+                      value={row.name}
+                      list="known-mailboxes"
+                      autocomplete="off"
+                      spellcheck={false}
+                      aria-invalid={error ? 'true' : undefined}
+                      aria-describedby={error ? `recipient-error-${row.id}` : undefined}
+                      onInput={(e) => updateRecipient(row.id, e.currentTarget.value)}
+                      onBlur={() => touch(`also-${row.id}`)}
+                    />
+                  </div>
+                  <button
+                    type="button"
+                    class="btn btn-ghost btn-icon"
+                    aria-label={`Remove recipient ${index + 2}${row.name ? ` (${row.name})` : ''}`}
+                    onClick={() => removeRecipient(row.id)}
+                  >
+                    ×
+                  </button>
+                  {error && (
+                    <p id={`recipient-error-${row.id}`} class="field-error field-row-error">
+                      {error}
+                    </p>
+                  )}
+                </div>
+              )
+            })}
+            <button type="button" id="add-recipient" class="btn btn-small" onClick={addRecipient}>
+              + Add recipient
+            </button>
+            {check.errors.recipients ? (
+              <p class="field-error">{check.errors.recipients}</p>
+            ) : (
+              <p class="muted small">Several recipients: one send, the body stored once.</p>
+            )}
+          </div>
           <TextInput
             id="compose-from"
             label="From"
@@ -130,6 +214,16 @@ export function ComposeForm(props: { session: Session; initialTo?: string | unde
             error={errorOf('delay')}
             onInput={(delay) => update({ delay })}
             onBlur={() => touch('delay')}
+          />
+          <TextInput
+            id="compose-priority"
+            label="Priority"
+            value={draft.priority ?? ''}
+            placeholder="0"
+            hint="-10 (background) to 10 (urgent); higher is delivered first"
+            error={errorOf('priority')}
+            onInput={(priority) => update({ priority })}
+            onBlur={() => touch('priority')}
           />
           <TextInput
             id="compose-topic"
@@ -213,7 +307,27 @@ export function ComposeForm(props: { session: Session; initialTo?: string | unde
         </div>
 
         <div aria-live="polite" class="send-result-region">
+          {sent && 'fanOut' in sent && (
+            <ul class="send-result send-fan-out" data-testid="send-results">
+              {sent.fanOut.map((r) => (
+                <li key={r.receiver} data-testid="recipient-result">
+                  <span class="mono">{r.receiver}</span>:{' '}
+                  {'error' in r ? (
+                    <span class="error-text">not sent: {r.error}</span>
+                  ) : (
+                    <>
+                      {r.duplicate ? 'duplicate' : 'sent'}, mid{' '}
+                      <a class="mono" href={routeHref({ view: 'mailbox', receiver: r.receiver, mid: r.mid })}>
+                        {r.mid}
+                      </a>
+                    </>
+                  )}
+                </li>
+              ))}
+            </ul>
+          )}
           {sent &&
+            !('fanOut' in sent) &&
             ('error' in sent ? (
               <p class="send-result send-error" role="alert">
                 Not sent: {sent.error}
