@@ -1,4 +1,4 @@
-import type { PolicyResponse, SendResult, WireRetryPolicy } from '@pandora/core'
+import type { OutgoingRequest, PolicyResponse, SendResult, WireRetryPolicy } from '@pandora/core'
 import {
   fanOutResponseMini,
   fetchResponseMini,
@@ -20,12 +20,12 @@ import type {
 } from './client-options.js'
 import { Connection, type ConnectionState } from './connection.js'
 import { Emitter } from './emitter.js'
-import { HttpApi, webSocketUrl } from './http-api.js'
+import { HttpApi, type HttpCall, webSocketUrl } from './http-api.js'
 import { httpLeaseOps, socketLeaseOps } from './lease-ops.js'
 import type { MailboxSubscription, MessageHandler, SubscribeOptions } from './mailbox-subscription.js'
 import { type LeaseOps, Message, type MessageRecord, type MessageSummary } from './message.js'
 import { messageStream } from './message-iterator.js'
-import { frameToError } from './problem.js'
+import { recipientOutcome } from './problem.js'
 import { toFanOutRequest, toSendRequest } from './send-request.js'
 import { type ServerInfo, serverInfoSchema } from './server-info.js'
 import { SubscriptionRegistry } from './subscription-registry.js'
@@ -141,25 +141,46 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
     const { clientTime, ...rest } = options
     const { signal: _, ...message } = rest
     const body = toSendRequest({ receiver, fields, ...message }, this.#options.from, clientTime)
-    const overHttp = () =>
-      this.#http.call({
-        method: 'POST',
-        path: plainPath('send'),
-        body,
-        schema: sendResponseMini,
-        signal: options.signal,
-        idempotent: true,
-      })
-    // Connected (subscribing, or after connect()): the send rides the open socket, gathered with
-    // this turn's other sends into one frame. A call with a signal stays on HTTP, which can abort.
-    const overSocket = options.signal ? undefined : this.#connection?.trySend(body)
-    if (!overSocket) return overHttp()
-    return overSocket.catch((error: unknown) => {
-      // The socket dropped with the frame in flight: send again over HTTP. The body (its clientTime
-      // included) is the same, so if the first one was stored this one is its duplicate.
-      if (error instanceof PandoraError && error.code === 'connection_lost') return overHttp()
-      throw error
-    })
+    return this.#post(
+      body,
+      options.signal,
+      sendResponseMini,
+      (reply) => reply,
+      () => this.#connection?.trySend(body),
+    )
+  }
+
+  /**
+   * POSTs a send to `/v1/messages` — or, connected (subscribing, or after connect()), sends it over
+   * the open socket, gathered with this turn's other sends into one frame. A call with a signal
+   * stays on HTTP, which can abort. When the socket drops with the frame in flight, the same body
+   * (its clientTime included) goes again over HTTP: if the first was stored, this is its duplicate.
+   */
+  #post<R, T>(
+    body: OutgoingRequest,
+    signal: AbortSignal | undefined,
+    schema: HttpCall<R>['schema'],
+    read: (reply: R) => T,
+    overSocket: () => Promise<T> | undefined,
+  ): Promise<T> {
+    const overHttp = async () =>
+      read(
+        await this.#http.call({
+          method: 'POST',
+          path: plainPath('send'),
+          body,
+          schema,
+          signal,
+          idempotent: true,
+        }),
+      )
+    const sent = signal ? undefined : overSocket()
+    return (
+      sent?.catch((error: unknown) => {
+        if (error instanceof PandoraError && error.code === 'connection_lost') return overHttp()
+        throw error
+      }) ?? overHttp()
+    )
   }
 
   /**
@@ -184,25 +205,13 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
     const options = args[0] ?? {}
     const { clientTime, signal, ...message } = options
     const body = toFanOutRequest(receivers, { fields, ...message }, this.#options.from, clientTime)
-    const overHttp = async () => {
-      const reply = await this.#http.call({
-        method: 'POST',
-        path: plainPath('send'),
-        body,
-        schema: fanOutResponseMini,
-        signal,
-        idempotent: true,
-      })
-      return reply.results.map((r) =>
-        'error' in r ? frameToError(r.error.code, r.error.message) : { mid: r.mid, duplicate: r.duplicate },
-      )
-    }
-    const overSocket = signal ? undefined : this.#connection?.trySendTo({ ...body, to: [...receivers] })
-    if (!overSocket) return overHttp()
-    return overSocket.catch((error: unknown) => {
-      if (error instanceof PandoraError && error.code === 'connection_lost') return overHttp()
-      throw error
-    })
+    return this.#post(
+      body,
+      signal,
+      fanOutResponseMini,
+      (reply) => reply.results.map(recipientOutcome),
+      () => this.#connection?.trySendTo({ ...body, to: [...receivers] }),
+    )
   }
 
   /** Sends up to 256 messages in one request (one transaction on the server); results in order. */

@@ -5,7 +5,7 @@ import { Emitter } from './emitter.js'
 import { handshake, toPandoraError, type Welcome } from './handshake.js'
 import { Heartbeat } from './heartbeat.js'
 import { PendingReplies, type Reply, type RequestFrame } from './pending-replies.js'
-import { frameToError } from './problem.js'
+import { frameToError, recipientOutcome } from './problem.js'
 import { type ReconnectEvent, type ReconnectOptions, ReconnectPolicy } from './reconnect-policy.js'
 import { isRefusal } from './refusal.js'
 import type { Transport, TransportCloseInfo, TransportFactory } from './transport.js'
@@ -120,14 +120,7 @@ export class Connection extends Emitter<ConnectionEvents> {
           'error' in r
             ? { ok: false as const, error: frameToError(r.error.code, r.error.message) }
             : 'results' in r
-              ? {
-                  ok: true as const,
-                  value: r.results.map((x) =>
-                    'error' in x
-                      ? frameToError(x.error.code, x.error.message)
-                      : { mid: x.mid, duplicate: x.duplicate },
-                  ),
-                }
+              ? { ok: true as const, value: r.results.map(recipientOutcome) }
               : { ok: true as const, value: { mid: r.mid, duplicate: r.duplicate } },
         )
       },

@@ -40,3 +40,10 @@ export function problemToError(status: number, body: unknown): PandoraError {
 export function frameToError(code: string, message: string): PandoraError {
   return new PandoraError(isErrorCode(code) ? code : 'internal', message || undefined)
 }
+
+/** One recipient's entry of a fan-out reply as the SDK returns it: its result, or its error. */
+export function recipientOutcome(
+  r: { mid: string; duplicate: boolean } | { error: { code: string; message: string } },
+): { mid: string; duplicate: boolean } | PandoraError {
+  return 'error' in r ? frameToError(r.error.code, r.error.message) : { mid: r.mid, duplicate: r.duplicate }
+}
