@@ -263,7 +263,7 @@ export const serverFrameMini = z.discriminatedUnion('type', [
       z.union([
         z.object({ mid: z.string(), duplicate: z.boolean() }),
         z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
-        z.object({ results: z.array(recipientResult) }),
+        fanOutResponseMini,
       ]),
     ),
   }),
