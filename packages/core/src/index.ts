@@ -193,6 +193,10 @@ export {
   clientFrameSchema,
   type ServerFrame,
   serverFrameSchema,
+  WATCH_EVENT_KINDS,
+  WATCH_MAX_MIDS,
+  type WatchEvent,
+  type WatchEventKind,
   WS_CLOSE,
   WS_FEATURES,
   WS_MAX_ACKS,
@@ -200,4 +204,5 @@ export {
   WS_MAX_SENDS,
   WS_MAX_SUBSCRIPTIONS,
   WS_PROTOCOL,
+  watchEventSchema,
 } from './wire/ws.js'

@@ -31,9 +31,13 @@ export {
   sendResponseMini,
   serverFrameMini,
   storedMessageMini,
+  watchEventMini,
 } from './wire/mini.js'
 export { type JsonRouteId, ROUTE_PATHS, routePath } from './wire/route-paths.js'
 export {
+  WATCH_EVENT_KINDS,
+  WATCH_MAX_MIDS,
+  type WatchEventKind,
   WS_CLOSE,
   WS_FEATURES,
   WS_MAX_ACKS,

@@ -22,7 +22,9 @@ import { sendJson, sendProblem } from './http/responses.js'
 import { Router } from './http/router.js'
 import { Metrics } from './metrics.js'
 import { openApiDocument } from './openapi.js'
+import { observeStore } from './push/observed-store.js'
 import { PushHub } from './push/push-hub.js'
+import { WatchHub } from './push/watch-hub.js'
 import { WsGateway } from './push/ws-gateway.js'
 import { RefusalLog } from './refusal-log.js'
 import type { ServerContext } from './server-context.js'
@@ -73,6 +75,14 @@ export interface ServerOptions {
   maxSubscriptionsPerSocket?: number
   /** WebSocket ping interval, ms (default 30 s); a peer silent for two intervals is dropped. */
   heartbeatMs?: number
+  /** The admin event stream (`watch` frames) sends at most one `changes` frame per socket this often, ms (default 100). */
+  watchWindowMs?: number
+  /**
+   * While an admin socket watches, every watched mailbox is counted again this often, ms (default
+   * 2000): changes no signal announces (a lease or a delay running out, fetches and acks through
+   * other instances sharing the store) show within this.
+   */
+  watchResyncMs?: number
   /** Folder of the web console's built files, served at `/` (default: none). */
   webRoot?: string
   /** A pino logger, or false for none (default: pino at `info` to stdout). */
@@ -86,6 +96,7 @@ export interface PandoraServer {
   /** Base URL, e.g. `http://127.0.0.1:4003`. */
   readonly url: string
   readonly port: number
+  /** The store as the server uses it: changes made through it reach the admin event stream. */
   readonly store: Store
   /** Stops accepting, gives back the leases of connected subscribers, finishes requests, closes the store. */
   close(): Promise<void>
@@ -106,8 +117,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
  * ```
  */
 export async function createServer(options: ServerOptions): Promise<PandoraServer> {
-  const store = options.store
-  await store.ready()
+  await options.store.ready()
   const host = options.host ?? '127.0.0.1'
   const logger =
     options.logger === false ? pino({ enabled: false }) : (options.logger ?? pino({ name: 'pandorad' }))
@@ -125,7 +135,7 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
       `WARNING: listening on ${host} WITHOUT A TOKEN: anyone who can reach this address can read and delete every message. Set --token or --token-file.`,
     )
   }
-  const maxSize = store.limits.maxSize
+  const maxSize = options.store.limits.maxSize
   if (options.maxSize !== undefined && options.maxSize !== maxSize) {
     throw new PandoraError(
       'invalid_input',
@@ -133,8 +143,20 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
     )
   }
   let gateway: WsGateway | undefined
+  const rawStore = options.store
+  const watches = new WatchHub(rawStore, {
+    ...(options.watchWindowMs !== undefined ? { windowMs: options.watchWindowMs } : {}),
+    ...(options.watchResyncMs !== undefined ? { resyncMs: options.watchResyncMs } : {}),
+    onError: (error) => logger.error({ err: error }, 'watch count failed'),
+  })
+  // Every route and socket uses the observed store, so the admin event stream hears each change.
+  const store = observeStore(rawStore, watches)
   const hub = new PushHub(store, { onError: (error) => logger.error({ err: error }, 'push failed') })
-  const metrics = new Metrics(store, () => gateway?.subscriptions ?? 0)
+  const metrics = new Metrics(
+    store,
+    () => gateway?.subscriptions ?? 0,
+    () => watches.size,
+  )
   const bodyLimit = maxSize * 3 + 16 * 1024
   const state = { closing: false }
   const ctx: ServerContext = {
@@ -214,6 +236,7 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
     path: '/v1/ws',
     store,
     hub,
+    watches,
     auth,
     metrics,
     maxSize,
@@ -268,6 +291,7 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
         server.closeIdleConnections()
         hub.close()
+        watches.close()
         await gateway!.close()
         const timeout = new Promise<void>((resolve) =>
           setTimeout(resolve, options.shutdownTimeoutMs ?? 10_000).unref(),
@@ -275,7 +299,7 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
         await Promise.race([Promise.all(inflight), timeout])
         server.closeAllConnections()
         await stopped
-        if (options.ownsStore !== false) await store.close()
+        if (options.ownsStore !== false) await rawStore.close()
       })()
       return closed
     },

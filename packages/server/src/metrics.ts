@@ -17,7 +17,7 @@ export class Metrics {
   readonly pushed: Counter
   readonly requestDuration: Histogram<'method' | 'route' | 'status'>
 
-  constructor(store: Store, subscribers: () => number) {
+  constructor(store: Store, subscribers: () => number, watchers: () => number = () => 0) {
     const registers = [this.registry]
     this.sent = new Counter({
       name: 'pandora_messages_sent_total',
@@ -53,6 +53,14 @@ export class Metrics {
       registers,
       collect() {
         this.set(subscribers())
+      },
+    })
+    new Gauge({
+      name: 'pandora_watchers_connected',
+      help: 'Admin sockets watching the event stream',
+      registers,
+      collect() {
+        this.set(watchers())
       },
     })
     // Totals by state, not per mailbox: label sets stay bounded however many mailboxes there are

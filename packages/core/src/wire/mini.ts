@@ -11,7 +11,7 @@ import {
 } from '../limits.js'
 import { isValidMailbox } from '../mailbox.js'
 import { BACKOFF_FACTOR_MAX, BACKOFF_FACTOR_MIN, POLICY_MAX_DELIVERIES } from '../retry-policy.js'
-import { WS_MAX_ACKS, WS_MAX_SENDS, WS_PROTOCOL } from './ws-limits.js'
+import { WATCH_EVENT_KINDS, WATCH_MAX_MIDS, WS_MAX_ACKS, WS_MAX_SENDS, WS_PROTOCOL } from './ws-limits.js'
 
 /*
  * The wire schemas a client reads — every reply of the JSON API it calls, every server frame, and
@@ -219,7 +219,17 @@ export const clientFrameMini = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('renew'), mid: key, lid: key, leaseTime, ref }),
   z.object({ type: z.literal('ping'), ref }),
+  z.object({ type: z.literal('watch'), receiver: z.optional(mailbox), ref }),
+  z.object({ type: z.literal('unwatch'), ref }),
 ])
+
+/** One event of a `changes` frame. */
+export const watchEventMini = z.object({
+  receiver: z.string(),
+  kind: z.enum(WATCH_EVENT_KINDS),
+  count: z.int().check(z.gte(0)),
+  mids: z.array(z.string()).check(z.maxLength(WATCH_MAX_MIDS)),
+})
 
 /** Server → client frames. */
 export const serverFrameMini = z.discriminatedUnion('type', [
@@ -266,5 +276,16 @@ export const serverFrameMini = z.discriminatedUnion('type', [
         fanOutResponseMini,
       ]),
     ),
+  }),
+  z.object({
+    type: z.literal('watching'),
+    ref,
+    receiver: z.optional(z.string()),
+    mailboxes: z.array(mailboxStatsMini),
+  }),
+  z.object({
+    type: z.literal('changes'),
+    mailboxes: z.array(mailboxStatsMini),
+    events: z.array(watchEventMini),
   }),
 ])

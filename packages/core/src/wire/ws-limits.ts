@@ -39,4 +39,15 @@ export const WS_CLOSE = {
 } as const
 
 /** Optional frames a server of this version understands, announced in its welcome. */
-export const WS_FEATURES = ['acks', 'messages', 'send', 'retry-policy', 'lost'] as const
+export const WS_FEATURES = ['acks', 'messages', 'send', 'retry-policy', 'lost', 'watch'] as const
+
+/**
+ * What a `watch` frame reports of a mailbox's messages: `sent` (stored, not a duplicate), `leased`
+ * (fetched or pushed), `acked`, `rejected` (or given back), `redriven`, `purged`. A message that goes
+ * dead does so inside a fetch: its mailbox's `dead` count tells.
+ */
+export const WATCH_EVENT_KINDS = ['sent', 'leased', 'acked', 'rejected', 'redriven', 'purged'] as const
+/** One kind of {@link WATCH_EVENT_KINDS}. */
+export type WatchEventKind = (typeof WATCH_EVENT_KINDS)[number]
+/** Most mids one event of a `changes` frame lists (its `count` tells how many there were). */
+export const WATCH_MAX_MIDS = 64

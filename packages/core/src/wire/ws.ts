@@ -6,13 +6,17 @@ import {
   leasedMessageSchema,
   leaseTimeSchema,
   mailboxSchema,
+  mailboxStatsSchema,
   reasonSchema,
   retryPolicySchema,
 } from './common.js'
 import { outgoingRequestSchema, recipientResultSchema } from './http.js'
-import { WS_MAX_ACKS, WS_MAX_SENDS, WS_PROTOCOL } from './ws-limits.js'
+import { WATCH_EVENT_KINDS, WATCH_MAX_MIDS, WS_MAX_ACKS, WS_MAX_SENDS, WS_PROTOCOL } from './ws-limits.js'
 
 export {
+  WATCH_EVENT_KINDS,
+  WATCH_MAX_MIDS,
+  type WatchEventKind,
   WS_CLOSE,
   WS_FEATURES,
   WS_MAX_ACKS,
@@ -77,7 +81,26 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('renew'), mid: keySchema, lid: keySchema, leaseTime: leaseTimeSchema, ref }),
   z.object({ type: z.literal('ping'), ref }),
+  z.object({
+    type: z.literal('watch'),
+    receiver: mailboxSchema
+      .optional()
+      .meta({ description: 'Watch only this mailbox (default: every mailbox)' }),
+    ref,
+  }),
+  z.object({ type: z.literal('unwatch'), ref }),
 ])
+
+/** One kind of change to a mailbox's messages, with (some of) the mids it concerned. */
+export const watchEventSchema = z.object({
+  receiver: z.string(),
+  kind: z.enum(WATCH_EVENT_KINDS),
+  count: z.int().min(0).meta({ description: 'How many messages changed this way in the window' }),
+  mids: z
+    .array(z.string())
+    .max(WATCH_MAX_MIDS)
+    .meta({ description: 'The first of their mids (at most 64; empty for purge and redrive of all)' }),
+})
 
 /** Server → client frames. */
 export const serverFrameSchema = z.discriminatedUnion('type', [
@@ -152,7 +175,23 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
           'Per message of the `send` frame, in order: its mid, or why it was refused; for one sent with `to`, a result per recipient',
       }),
   }),
+  z.object({
+    type: z.literal('watching'),
+    ref,
+    receiver: z.string().optional(),
+    mailboxes: z.array(mailboxStatsSchema).meta({
+      description: 'Counts as the watch starts: every mailbox that holds a message, or the one watched',
+    }),
+  }),
+  z.object({
+    type: z.literal('changes'),
+    mailboxes: z
+      .array(mailboxStatsSchema)
+      .meta({ description: 'Latest counts of the mailboxes that changed since the last frame' }),
+    events: z.array(watchEventSchema),
+  }),
 ])
 
 export type ClientFrame = z.infer<typeof clientFrameSchema>
 export type ServerFrame = z.infer<typeof serverFrameSchema>
+export type WatchEvent = z.infer<typeof watchEventSchema>

@@ -63,6 +63,13 @@ function context(options: { principal?: boolean; refuse?: Map<string, Error>; se
     leases: new LeaseBook(),
     owner,
     maxSubscriptions: 2,
+    watch: {
+      start: async (receiver, announce) => {
+        calls.push(`watch ${receiver ?? '*'}`)
+        announce([])
+      },
+      stop: () => calls.push('unwatch'),
+    },
     send: (frame) => sent.push(frame),
     refuse: (message) => refused.push(message),
     onError: (error) => errors.push(error),
@@ -89,6 +96,20 @@ describe('frame handlers', () => {
     expect(refused).toEqual(['authenticate first'])
     await handleFrame(ctx, { type: 'auth', token: 'secret-token-1', ref: 'a' })
     expect(sent.at(-1)).toEqual({ type: 'authenticated', ref: 'a' })
+  })
+
+  it('frame handlers - watch is refused with forbidden for a token without admin rights; the socket stays', async () => {
+    const { ctx, sent, calls, refused } = context()
+    await handleFrame(ctx, { type: 'watch', ref: 'w1' })
+    await handleFrame(ctx, { type: 'watch', receiver: 'a@b', ref: 'w2' })
+    expect(sent).toMatchObject([
+      { type: 'error', ref: 'w1', code: 'forbidden' },
+      { type: 'error', ref: 'w2', code: 'forbidden' },
+    ])
+    expect(calls).toEqual([])
+    expect(refused).toEqual([])
+    await handleFrame(ctx, { type: 'ping', ref: 'p' })
+    expect(sent.at(-1)).toEqual({ type: 'pong', ref: 'p' })
   })
 
   it('frame handlers - subscribe answers before the hub attaches; a refusal names the sub', async () => {

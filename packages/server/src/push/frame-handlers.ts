@@ -1,6 +1,7 @@
 import {
   type ClientFrame,
   LEASE_DEFAULT_MS,
+  type MailboxStats,
   PandoraError,
   type ServerFrame,
   Status,
@@ -17,6 +18,17 @@ import { PushSubscription, type PushSubscriptionOwner } from './push-subscriptio
 
 type FrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>
 
+/** A socket's admin event stream, as the `watch` and `unwatch` frames drive it. */
+export interface WatchControl {
+  /**
+   * Starts watching (replacing a watch the socket had): `announce` gets the counts as it starts,
+   * and must send the `watching` reply, before which no `changes` frame leaves.
+   */
+  start(receiver: string | undefined, announce: (mailboxes: MailboxStats[]) => void): Promise<void>
+  /** Stops watching; nothing happens when the socket does not watch. */
+  stop(): void
+}
+
 /**
  * What the frame handlers need of their socket: narrow enough that a test can hand them fakes,
  * and that a handler cannot reach the socket itself (only {@link FrameContext.send}).
@@ -30,6 +42,8 @@ export interface FrameContext {
   /** The socket new subscriptions push through. */
   readonly owner: PushSubscriptionOwner
   readonly maxSubscriptions: number
+  /** The socket's admin event stream. */
+  readonly watch: WatchControl
   send(frame: ServerFrame): void
   /** Answers an `unauthorized` error and closes the socket. */
   refuse(message: string): void
@@ -80,6 +94,11 @@ async function dispatch(ctx: FrameContext, frame: ClientFrame): Promise<void> {
       return handleRenew(ctx, principal, frame)
     case 'send':
       return handleSend(ctx, principal, frame)
+    case 'watch':
+      return handleWatch(ctx, principal, frame)
+    case 'unwatch':
+      ctx.watch.stop()
+      return ctx.send({ type: 'ok', ...refOf(frame) })
   }
 }
 
@@ -222,6 +241,28 @@ export async function handleSend(
     results = frame.messages.map(() => ({ error: { code: e.code, message: e.message } }))
   }
   ctx.send({ type: 'sent', ...refOf(frame), results })
+}
+
+/**
+ * `watch`: the admin event stream. Counts and message changes of every mailbox (or the one named)
+ * are an admin's to see, like `GET /v1/mailboxes`: any other token is refused with `forbidden`,
+ * and the socket stays open for what it may do.
+ */
+export async function handleWatch(
+  ctx: FrameContext,
+  principal: Principal,
+  frame: FrameOf<'watch'>,
+): Promise<void> {
+  if (!principal.admin) throw new PandoraError('forbidden', 'watching needs an admin token')
+  const receiver = frame.receiver
+  await ctx.watch.start(receiver, (mailboxes) =>
+    ctx.send({
+      type: 'watching',
+      ...refOf(frame),
+      ...(receiver !== undefined ? { receiver } : {}),
+      mailboxes,
+    }),
+  )
 }
 
 /** `renew`: the store moves the lease's end; the subscription's credit then waits for the new end. */

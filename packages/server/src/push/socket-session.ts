@@ -1,6 +1,7 @@
 import {
   type LeasedMessage,
   leasedToWire,
+  type MailboxStats,
   type ServerFrame,
   type Store,
   WS_CLOSE,
@@ -18,12 +19,16 @@ import { LeaseBook } from './lease-book.js'
 import type { PushHub } from './push-hub.js'
 import type { PushSubscriptionOwner } from './push-subscription.js'
 import { ReaderProbe } from './reader-probe.js'
+import { SocketWatch } from './socket-watch.js'
 import { SocketWriter } from './socket-writer.js'
+import type { WatchHub } from './watch-hub.js'
 
 /** Settings shared by every socket of a server. */
 export interface SessionSettings {
   store: Store
   hub: PushHub
+  /** The admin event stream's source. */
+  watches: WatchHub
   auth: TokenAuth
   metrics: Metrics
   maxSize: number
@@ -54,6 +59,7 @@ export class SocketSession implements PushSubscriptionOwner {
   readonly #pressure: BackPressure
   readonly #probe: ReaderProbe
   readonly #ctx: FrameContext
+  #watch: SocketWatch | undefined
   #alive = true
   #closed = false
 
@@ -71,6 +77,7 @@ export class SocketSession implements PushSubscriptionOwner {
         // Drained: let the hub push again.
         onDrain: () => {
           for (const sub of this.#leases.subscriptions()) this.#s.hub.kick(sub.receiver)
+          this.#watch?.flush()
         },
         // A peer that takes no data holds its leases hostage: give them back now, not at the
         // next missed heartbeat. The close frame waits behind the buffered data; ws destroys the
@@ -90,6 +97,10 @@ export class SocketSession implements PushSubscriptionOwner {
       leases: this.#leases,
       owner: this,
       maxSubscriptions: settings.maxSubscriptions,
+      watch: {
+        start: (receiver, announce) => this.#startWatch(receiver, announce),
+        stop: () => this.#stopWatch(),
+      },
       gate: this.#gate,
       send: (frame) => this.#send(frame),
       refuse: (message) => this.#refuse(message),
@@ -173,11 +184,49 @@ export class SocketSession implements PushSubscriptionOwner {
     this.#gate.stop()
     this.#pressure.stop()
     this.#probe.stop()
+    this.#stopWatch()
     const { subscriptions, leases } = this.#leases.clear()
     for (const sub of subscriptions) this.#s.hub.detach(sub)
     if (this.#ws.readyState === this.#ws.OPEN || this.#ws.readyState === this.#ws.CONNECTING)
       this.#ws.close(code, reason)
     await this.#s.hub.giveBack(leases)
+  }
+
+  async #startWatch(
+    receiver: string | undefined,
+    announce: (mailboxes: MailboxStats[]) => void,
+  ): Promise<void> {
+    this.#stopWatch()
+    if (this.#closed) return
+    const congested = () => this.congested
+    const watch = new SocketWatch(receiver, {
+      get congested() {
+        return congested()
+      },
+      send: (update) => {
+        this.#send({ type: 'changes', ...update })
+        // A slow admin socket falls under the same rules as a slow consumer: cut after the grace.
+        this.#pressure.check()
+      },
+    })
+    this.#watch = watch
+    let snapshot: MailboxStats[]
+    try {
+      snapshot = await this.#s.watches.watch(watch)
+    } catch (error) {
+      if (this.#watch === watch) this.#stopWatch()
+      throw error
+    }
+    // Replaced by a later watch, or the socket closed, while counting.
+    if (this.#watch !== watch) return
+    announce(snapshot)
+    watch.release()
+  }
+
+  #stopWatch(): void {
+    if (!this.#watch) return
+    this.#s.watches.unwatch(this.#watch)
+    this.#watch = undefined
   }
 
   #send(frame: ServerFrame): void {
