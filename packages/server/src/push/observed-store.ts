@@ -66,12 +66,12 @@ export function observeStore(store: Store, sink: ChangeSink): Store {
     },
     async sendBatch(inputs) {
       const results = await store.sendBatch(inputs)
-      if (sink.active) results.forEach((r, i) => sent(inputs[i]!.receiver, r))
+      if (sink.active) for (const [i, r] of results.entries()) sent(inputs[i]!.receiver, r)
       return results
     },
     async sendMany(inputs) {
       const results = await store.sendMany(inputs)
-      if (sink.active) results.forEach((r, i) => sent(inputs[i]!.receiver, r))
+      if (sink.active) for (const [i, r] of results.entries()) sent(inputs[i]!.receiver, r)
       return results
     },
     async fetch(receiver, options) {
