@@ -23,6 +23,7 @@ import { Emitter } from './emitter.js'
 import { HttpApi, type HttpCall, webSocketUrl } from './http-api.js'
 import { httpLeaseOps, socketLeaseOps } from './lease-ops.js'
 import type { MailboxSubscription, MessageHandler, SubscribeOptions } from './mailbox-subscription.js'
+import { MailboxWatch, type WatchChange, type WatchOptions } from './mailbox-watch.js'
 import { type LeaseOps, Message, type MessageRecord, type MessageSummary } from './message.js'
 import { messageStream } from './message-iterator.js'
 import { recipientOutcome } from './problem.js'
@@ -59,6 +60,7 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
   readonly #subs: SubscriptionRegistry
   readonly #httpOps: LeaseOps
   #connection: Connection | undefined
+  #watch: MailboxWatch | undefined
 
   constructor(options: PandoraClientOptions & { from?: Sender }) {
     if (!options || typeof options.url !== 'string') {
@@ -307,6 +309,53 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
 
   // ---- admin ---------------------------------------------------------------------------------
 
+  /**
+   * Watches the server's admin event stream over the shared WebSocket (an admin token is needed):
+   * `handler` gets the counts of every mailbox as the watch starts (`snapshot: true`), then, as
+   * things happen, the latest counts of the mailboxes that changed and what happened to which
+   * messages (`sent`, `leased`, `acked`, `rejected`, `redriven`, `purged`, with mids) — coalesced
+   * by the server into at most one change per ~100 ms. After a reconnect it starts over with a new
+   * snapshot. Pass `receiver` to watch one mailbox. One watch per client at a time.
+   *
+   * `onState` follows it: `live`, `down` while the socket is away (poll meanwhile if you must),
+   * `refused` when the server says no (`forbidden` for a token without admin rights) — final.
+   *
+   * @example
+   * ```ts
+   * const counts = new Map<string, number>()
+   * const watch = pandora.watch(
+   *   (change) => {
+   *     if (change.snapshot) counts.clear()
+   *     for (const m of change.mailboxes) counts.set(m.receiver, m.pending)
+   *     for (const e of change.events) console.log(e.kind, e.count, e.receiver)
+   *   },
+   *   { onState: (state, error) => console.log('watch', state, error?.code ?? '') },
+   * )
+   * // ...
+   * await watch.close()
+   * ```
+   */
+  watch(handler: (change: WatchChange) => void, options: WatchOptions = {}): MailboxWatch {
+    if (options.receiver !== undefined) assertReceiver(options.receiver)
+    if (typeof handler !== 'function') throw new PandoraError('invalid_input', 'handler must be a function')
+    if (this.#watch)
+      throw new PandoraError('invalid_input', 'this client watches already: close that watch first')
+    const socket = this.#socket()
+    if (socket.failure) throw socket.failure
+    if (socket.state === 'closed') throw new PandoraError('connection_lost', 'client closed')
+    const watch = new MailboxWatch(handler, options, {
+      connection: () => this.#socket(),
+      release: (w) => {
+        if (this.#watch === w) this.#watch = undefined
+      },
+      reportError: (error) => this.#events.emit('error', error),
+    })
+    this.#watch = watch
+    if (socket.state === 'open') watch.start()
+    else socket.start()
+    return watch
+  }
+
   /** Counts of every mailbox. */
   mailboxes(options: { signal?: AbortSignal } = {}): Promise<MailboxStats[]> {
     return this.#admin.mailboxes(options)
@@ -402,6 +451,7 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
    */
   async close(options: { timeout?: number } = {}): Promise<void> {
     await this.#subs.closeAll(options)
+    await this.#watch?.close()
     this.#connection?.close()
   }
 
@@ -431,14 +481,23 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
       requestTimeout: o.requestTimeout ?? 10_000,
       heartbeat: o.heartbeat,
       diagnose: () => this.#http.diagnose(),
-      onOpen: () => this.#subs.resubscribeAll(),
+      onOpen: () => {
+        this.#subs.resubscribeAll()
+        this.#watch?.start()
+      },
       onMessage: (subId, message) => this.#subs.deliver(subId, message),
       onSubscriptionError: (subId, error) => this.#subs.failed(subId, error),
       onLost: (subId, leases, reason) => this.#subs.revoked(subId, leases, reason),
+      onChanges: (mailboxes, events) => this.#watch?.changes(mailboxes, events),
     })
     connection.on('state', (state) => {
       // The error event has told the client once; each subscription hears it on its own too.
       if (state === 'failed' && connection.failure) this.#subs.failAll(connection.failure)
+      if (state === 'reconnecting' || state === 'failed')
+        this.#watch?.dropped(
+          connection.failure ?? new PandoraError('connection_lost', 'the WebSocket dropped'),
+          state === 'failed',
+        )
       this.#events.emit('state', state)
     })
     connection.on('error', (error) => this.#events.emit('error', error))

@@ -1,4 +1,10 @@
-import type { OutgoingRequest, SendResult, WireLeasedMessage } from '@pandora/core'
+import type {
+  OutgoingRequest,
+  SendResult,
+  WatchEvent,
+  WireLeasedMessage,
+  WireMailboxStats,
+} from '@pandora/core'
 import { PandoraError, serverFrameMini, WS_MAX_ACKS, WS_MAX_SENDS, WS_PROTOCOL } from '@pandora/core/protocol'
 import { AckBatcher } from './ack-batcher.js'
 import { Emitter } from './emitter.js'
@@ -78,6 +84,8 @@ export interface ConnectionOptions {
   onSubscriptionError(sub: string, error: PandoraError): void
   /** The server took leases of a subscription away. */
   onLost(sub: string, leases: readonly { mid: string; lid: string }[], reason: string): void
+  /** A `changes` frame of the admin event stream. */
+  onChanges?(mailboxes: WireMailboxStats[], events: WatchEvent[]): void
 }
 
 /**
@@ -294,6 +302,9 @@ export class Connection extends Emitter<ConnectionEvents> {
         return
       case 'lost':
         this.#options.onLost(frame.sub, frame.leases, frame.reason)
+        return
+      case 'changes':
+        this.#options.onChanges?.(frame.mailboxes, frame.events)
         return
       default:
         break

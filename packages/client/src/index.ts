@@ -43,6 +43,12 @@ export {
   type MessageHandler,
   type SubscribeOptions,
 } from './mailbox-subscription.js'
+export type {
+  MailboxWatch,
+  WatchChange,
+  WatchOptions,
+  WatchState,
+} from './mailbox-watch.js'
 export { MemoryConnection, MemoryHub, MemoryTransport } from './memory-transport.js'
 export {
   type LeaseOps,

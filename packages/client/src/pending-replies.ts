@@ -4,7 +4,7 @@ import { frameToError } from './problem.js'
 import type { Transport } from './transport.js'
 
 /** A server frame that answers a request (everything but the welcome and what the server pushes). */
-export type Reply = Exclude<ServerFrame, { type: 'welcome' | 'message' | 'messages' | 'lost' }>
+export type Reply = Exclude<ServerFrame, { type: 'welcome' | 'message' | 'messages' | 'lost' | 'changes' }>
 
 /** A client frame before the connection assigns its `ref`. */
 export type RequestFrame = ClientFrame extends infer F
