@@ -13,5 +13,7 @@ export function createClient(token: string | undefined): PandoraClient {
     ...(token ? { token } : {}),
     retries: 1,
     requestTimeout: 8000,
+    // The live stream's socket: back soon after the server is; the views poll meanwhile.
+    reconnect: { initialDelay: 250, maxDelay: 5000 },
   })
 }

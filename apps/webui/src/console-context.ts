@@ -1,6 +1,7 @@
 import type { MailboxStats, Message, PandoraClient, ServerInfo } from '@pandora/client'
 import { createContext } from 'preact'
 import { useContext } from 'preact/hooks'
+import type { FeedStatus, LiveFeed } from './live-feed.js'
 
 /** A notice shown in the console's status area. */
 export interface Notice {
@@ -22,6 +23,10 @@ export interface ConsoleState {
   mailboxes: readonly MailboxStats[] | undefined
   /** Refresh the mailbox counts now (after an action of the user's own). */
   refreshMailboxes(): void
+  /** The server's live event stream; views follow it with `useLiveTask`. */
+  feed: LiveFeed
+  /** Whether the stream is live, or the views poll (and why). */
+  feedStatus: FeedStatus
   /**
    * Reports how a request went: failures that mean the link is down show the lost-connection
    * banner, a refused token signs out, and a success after a failure shows the recovery.

@@ -6,8 +6,8 @@ import { formatBytes, formatRelative, formatRemaining, formatTimestamp, shortId 
 import { describeError } from './link-state.js'
 import { messageState, nextDue, previousOutcome } from './message-state.js'
 import { StatusBadge } from './status-badge.js'
+import { useLiveTask } from './use-live-task.js'
 import { useServerNow } from './use-now.js'
-import { usePoll } from './use-poll.js'
 import { navigate } from './use-route.js'
 
 /** How often an open message is refreshed while the tab is visible. */
@@ -27,7 +27,7 @@ export function MessageDetail(props: { receiver: string; mid: string; onChanged:
   const heading = useRef<HTMLHeadingElement>(null)
   const held = ctx.leases.get(mid)
 
-  const refresh = usePoll(
+  const refresh = useLiveTask(
     async () => {
       try {
         const m = await track(client.getMessage(mid))
@@ -42,6 +42,7 @@ export function MessageDetail(props: { receiver: string; mid: string; onChanged:
     },
     DETAIL_POLL_MS,
     [client, mid, track],
+    (change) => change.resync || change.mids.has(mid) || change.unnamed.has(receiver),
   )
 
   // Move focus to the detail when it opens so keyboard and screen reader users land on it.

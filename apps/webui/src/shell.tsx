@@ -7,6 +7,8 @@ import { ConsoleContext, type ConsoleState, type Notice } from './console-contex
 import { formatCount } from './format.js'
 import { LinkBanner } from './link-banner.js'
 import { describeError, isLinkFailure, type LinkState, nextLinkState } from './link-state.js'
+import { LiveFeed } from './live-feed.js'
+import { LiveIndicator } from './live-indicator.js'
 import { MailboxOverview } from './mailbox-overview.js'
 import { MailboxView } from './mailbox-view.js'
 import { routeHref } from './route.js'
@@ -14,7 +16,7 @@ import type { Session } from './session.js'
 import { usePoll } from './use-poll.js'
 import { useRoute } from './use-route.js'
 
-/** How often the mailbox counts are refreshed while the tab is visible. */
+/** How often the mailbox counts are refreshed while the tab is visible and the live stream is not up. */
 export const MAILBOX_POLL_MS = 2000
 /** How often the server's info (and with it the clock offset) is read again. */
 export const INFO_POLL_MS = 60_000
@@ -67,12 +69,22 @@ export function Shell(props: {
     setTimeout(() => setNotices((list) => list.filter((n) => n.id !== id)), kind === 'error' ? 10_000 : 5000)
   }, [])
 
+  // The live stream: counts arrive with every change; the views refresh when theirs changed.
+  const feed = useMemo(() => new LiveFeed(client), [client])
+  useEffect(() => () => feed.close(), [feed])
+  const [feedStatus, setFeedStatus] = useState(feed.status)
+  useEffect(() => {
+    setFeedStatus(feed.status)
+    return feed.onStatus(setFeedStatus)
+  }, [feed])
+  useEffect(() => feed.onCounts(setMailboxes), [feed])
+
   const refreshMailboxes = usePoll(
     async () => {
       const list = await track(client.mailboxes())
       setMailboxes([...list].sort((a, b) => a.receiver.localeCompare(b.receiver)))
     },
-    MAILBOX_POLL_MS,
+    feedStatus.mode === 'live' ? null : MAILBOX_POLL_MS,
     [client, track],
   )
 
@@ -87,6 +99,8 @@ export function Shell(props: {
       clockOffset,
       mailboxes,
       refreshMailboxes,
+      feed,
+      feedStatus,
       track,
       notify,
       leases,
@@ -99,7 +113,19 @@ export function Shell(props: {
         }),
       signOut: () => onSignOut(),
     }),
-    [client, info, clockOffset, mailboxes, refreshMailboxes, track, notify, leases, onSignOut],
+    [
+      client,
+      info,
+      clockOffset,
+      mailboxes,
+      refreshMailboxes,
+      feed,
+      feedStatus,
+      track,
+      notify,
+      leases,
+      onSignOut,
+    ],
   )
 
   const current = route.view === 'mailbox' ? route.receiver : undefined
@@ -131,9 +157,7 @@ export function Shell(props: {
           </a>
         </nav>
         <div class="topbar-end">
-          <span class={`live-dot live-${link.kind}`} title="Counts and lists refresh every 2 seconds">
-            {link.kind === 'lost' ? 'Offline' : 'Live'}
-          </span>
+          <LiveIndicator link={link} feed={feedStatus} />
           <span class="muted small">v{info.version}</span>
           {info.authRequired && (
             <button type="button" class="btn btn-ghost btn-small" onClick={() => onSignOut()}>

@@ -5,9 +5,9 @@ import { useConsole } from './console-context.js'
 import { arrivalAnnouncement, type FreshMarks, findArrivals, markFresh } from './fresh-arrivals.js'
 import { describeError } from './link-state.js'
 import { loadHeaders } from './load-headers.js'
-import { usePoll } from './use-poll.js'
+import { useLiveTask } from './use-live-task.js'
 
-/** How often a mailbox's message list is refreshed while the tab is visible. */
+/** How often a mailbox's message list is refreshed while the tab is visible and the live stream is not up. */
 export const HEADERS_POLL_MS = 1500
 
 /** The newest messages of a mailbox, and whether older ones were left out. */
@@ -31,7 +31,8 @@ export interface MailboxMessages {
 }
 
 /**
- * Polls a mailbox's newest headers every {@link HEADERS_POLL_MS} while the tab is visible. Messages
+ * Keeps a mailbox's newest headers up to date: reloaded the moment the live stream reports a
+ * change of the mailbox, or every {@link HEADERS_POLL_MS} while the stream is not up. Messages
  * that appear after the first load are marked fresh and announced. Only inside the console shell.
  *
  * @example
@@ -48,7 +49,7 @@ export function useMailboxMessages(receiver: string): MailboxMessages {
   const [announce, setAnnounce] = useState('')
   const seen = useRef<Set<string> | undefined>(undefined)
 
-  const refresh = usePoll(
+  const refresh = useLiveTask(
     async () => {
       try {
         const result = await track(loadHeaders((q) => client.headers(receiver, q)))
@@ -75,6 +76,7 @@ export function useMailboxMessages(receiver: string): MailboxMessages {
     },
     HEADERS_POLL_MS,
     [client, receiver, track],
+    (change) => change.resync || change.receivers.has(receiver),
   )
 
   return { list, loadError, fresh, announce, refresh }

@@ -3,14 +3,20 @@ import { useEffect, useRef } from 'preact/hooks'
 /**
  * Runs `task` now and then every `intervalMs` while the page is visible, and at once when it
  * becomes visible again. Runs never overlap. Returns a function that runs it right away (after an
- * action of the user's own), which is how the console stays live without a server event stream.
+ * action of the user's own, or an event of the server's stream). With `intervalMs` null it does
+ * not poll: it runs now, on becoming visible, and when asked — how the views behave while the
+ * live stream tells them what changed (see {@link useLiveTask}).
  *
  * @example
  * ```ts
  * const refresh = usePoll(async () => setStats(await client.mailboxes()), 2000, [client])
  * ```
  */
-export function usePoll(task: () => Promise<void>, intervalMs: number, deps: readonly unknown[]): () => void {
+export function usePoll(
+  task: () => Promise<void>,
+  intervalMs: number | null,
+  deps: readonly unknown[],
+): () => void {
   const latest = useRef(task)
   latest.current = task
   const trigger = useRef<() => void>(() => {})
@@ -43,7 +49,8 @@ export function usePoll(task: () => Promise<void>, intervalMs: number, deps: rea
         return
       }
       // A hidden tab stops polling; becoming visible starts it again at once.
-      if (document.visibilityState === 'visible') timer = setTimeout(() => void run(), intervalMs)
+      if (intervalMs !== null && document.visibilityState === 'visible')
+        timer = setTimeout(() => void run(), intervalMs)
     }
     const onVisible = () => {
       if (document.visibilityState === 'visible') void run()

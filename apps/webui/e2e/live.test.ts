@@ -1,0 +1,130 @@
+import { MemoryStore } from '@pandora/core'
+import { createServer, type PandoraServer } from '@pandora/server'
+import type { Browser, Page, WebSocketRoute } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { uniqueMailbox } from '../../../test-support/mailbox.js'
+import { assertBuilt, DIST, launchBrowser, missingPrerequisite } from './browser.js'
+
+const missing = missingPrerequisite()
+const inCi = process.env.CI === 'true'
+if (missing && !inCi) console.warn(`webui live e2e skipped: ${missing}`)
+
+const mailbox = (tag: string) => uniqueMailbox(tag, 'e2e')
+
+async function apiSend(server: PandoraServer, receiver: string, fields: Record<string, string>) {
+  const res = await fetch(`${server.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ receiver, sender: 'outside@e2e', fields }),
+  })
+  expect(res.status).toBe(201)
+  return ((await res.json()) as { mid: string }).mid
+}
+
+const mode = (page: Page) => page.getByTestId('live-mode').getAttribute('data-mode')
+const sidebarPending = (page: Page, box: string) =>
+  page.locator('.sidebar-list a', { hasText: box }).locator('.pill').last().textContent()
+
+/** The page's HTTP requests (the WebSocket's frames are not requests), from now on. */
+function recordRequests(page: Page): string[] {
+  const urls: string[] = []
+  page.on('request', (r) => urls.push(`${r.method()} ${new URL(r.url()).pathname}`))
+  return urls
+}
+
+describe.skipIf(missing !== undefined && !inCi)('webui e2e: the live console', () => {
+  let browser: Browser
+  let server: PandoraServer
+
+  beforeAll(async () => {
+    if (missing) throw new Error(`webui e2e cannot run under CI: ${missing}`)
+    assertBuilt()
+    server = await createServer({ store: new MemoryStore(), port: 0, logger: false, webRoot: DIST })
+    browser = await launchBrowser()
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  it('live - an idle console makes no HTTP requests, and a message sent from outside appears within a second', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    try {
+      const box = mailbox('live')
+      const first = await apiSend(server, box, { topic: 'first' })
+      await page.goto(`${server.url}/#/mailbox/${encodeURIComponent(box)}`)
+      await page.locator(`tr[data-mid="${first}"]`).waitFor()
+      await expect.poll(() => mode(page)).toBe('live')
+      // Settled: the loads that going live asked for are done.
+      await page.waitForLoadState('networkidle')
+
+      const idle = recordRequests(page)
+      // Absence over time can only be watched, not awaited: a few seconds, where polling made 4–6 requests.
+      await page.waitForTimeout(3000)
+      expect(idle).toEqual([])
+
+      const second = await apiSend(server, box, { topic: 'second' })
+      // In well under a second, with no poll to wait for: the stream told the page.
+      await page.locator(`tr[data-mid="${second}"]`).waitFor({ timeout: 1000 })
+      await expect.poll(() => sidebarPending(page, box), { timeout: 1000 }).toBe('2 pending')
+      // What it asked for was this mailbox's list, once the stream named it; nothing on a timer.
+      expect(idle.every((r) => r === `GET /v1/mailboxes/${encodeURIComponent(box)}/headers`)).toBe(true)
+    } finally {
+      await page.close()
+    }
+  })
+
+  it('live - with the stream refused the console polls, says so, and still shows a message sent from outside', async () => {
+    const page = await browser.newPage()
+    try {
+      // A server (or a proxy) that refuses the stream: the socket works, the watch is answered forbidden.
+      await page.routeWebSocket(/\/v1\/ws$/, (ws) => {
+        const upstream = ws.connectToServer()
+        ws.onMessage((message) => {
+          const frame = JSON.parse(String(message)) as { type: string; ref?: string }
+          if (frame.type === 'watch')
+            ws.send(
+              JSON.stringify({ type: 'error', ref: frame.ref, code: 'forbidden', message: 'no stream here' }),
+            )
+          else upstream.send(message)
+        })
+      })
+      const box = mailbox('refused')
+      await page.goto(`${server.url}/#/mailbox/${encodeURIComponent(box)}`)
+      await expect.poll(() => mode(page)).toBe('polling')
+      expect(await page.getByTestId('live-mode').getAttribute('title')).toMatch(/refused.*no stream here/)
+      const requests = recordRequests(page)
+      const mid = await apiSend(server, box, { topic: 'polled' })
+      await page.locator(`tr[data-mid="${mid}"]`).waitFor({ timeout: 10_000 })
+      await expect.poll(() => sidebarPending(page, box), { timeout: 10_000 }).toBe('1 pending')
+      // Both came by polling: the list and the counts.
+      expect(requests).toContain(`GET /v1/mailboxes/${encodeURIComponent(box)}/headers`)
+      expect(requests).toContain('GET /v1/mailboxes')
+    } finally {
+      await page.close()
+    }
+  })
+
+  it('live - when the socket drops the console polls, and goes live again once it reconnects', async () => {
+    const page = await browser.newPage()
+    try {
+      const sockets: WebSocketRoute[] = []
+      await page.routeWebSocket(/\/v1\/ws$/, (ws) => {
+        ws.connectToServer()
+        sockets.push(ws)
+      })
+      const box = mailbox('drop')
+      await page.goto(`${server.url}/#/mailbox/${encodeURIComponent(box)}`)
+      await expect.poll(() => mode(page)).toBe('live')
+      await sockets.at(-1)!.close({ code: 1011, reason: 'dropped by the test' })
+      await expect.poll(() => mode(page)).toBe('polling')
+      await expect.poll(() => mode(page), { timeout: 10_000 }).toBe('live')
+      expect(sockets.length).toBe(2)
+      const mid = await apiSend(server, box, { topic: 'after' })
+      await page.locator(`tr[data-mid="${mid}"]`).waitFor({ timeout: 1000 })
+    } finally {
+      await page.close()
+    }
+  })
+})

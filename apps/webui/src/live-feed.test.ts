@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import { applyCounts, describeChange } from './live-feed.js'
+
+const stats = (receiver: string, pending: number, confirmed = 0) => ({
+  receiver,
+  pending,
+  leased: 0,
+  delayed: 0,
+  dead: 0,
+  confirmed,
+})
+const mid = (c: string) => c.repeat(40)
+
+describe('live feed', () => {
+  it('live feed - a snapshot replaces the counts; a change updates its mailboxes and drops emptied ones', () => {
+    const start = applyCounts([stats('old@x', 9)], {
+      snapshot: true,
+      mailboxes: [stats('b@x', 1), stats('a@x', 2)],
+      events: [],
+    })
+    expect(start.map((m) => m.receiver)).toEqual(['a@x', 'b@x'])
+    const next = applyCounts(start, {
+      snapshot: false,
+      mailboxes: [stats('a@x', 0), stats('c@x', 0, 1), stats('b@x', 3)],
+      events: [],
+    })
+    expect(next).toEqual([stats('b@x', 3), stats('c@x', 0, 1)])
+  })
+
+  it('live feed - says which mailboxes and mids changed, and where changes went unnamed', () => {
+    const change = describeChange({
+      snapshot: false,
+      mailboxes: [stats('a@x', 1), stats('b@x', 0), stats('c@x', 4)],
+      events: [
+        { receiver: 'a@x', kind: 'sent', count: 1, mids: [mid('a')] },
+        { receiver: 'b@x', kind: 'purged', count: 3, mids: [] },
+      ],
+    })
+    expect(change.resync).toBe(false)
+    expect([...change.receivers].sort()).toEqual(['a@x', 'b@x', 'c@x'])
+    expect([...change.mids]).toEqual([mid('a')])
+    // A purge names no mids; c@x's counts moved with no event (a lease ran out).
+    expect([...change.unnamed].sort()).toEqual(['b@x', 'c@x'])
+    expect(describeChange({ snapshot: true, mailboxes: [], events: [] }).resync).toBe(true)
+  })
+})
