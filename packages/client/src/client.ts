@@ -348,6 +348,7 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
       release: (w) => {
         if (this.#watch === w) this.#watch = undefined
       },
+      watching: () => this.#watch !== undefined,
       reportError: (error) => this.#events.emit('error', error),
     })
     this.#watch = watch

@@ -38,6 +38,8 @@ export interface WatchHost {
   connection(): Connection
   /** The watch closed: the client may start another. */
   release(watch: MailboxWatch): void
+  /** True while the client has a watch (a later one, once this one closed). */
+  watching(): boolean
   reportError(error: unknown): void
 }
 
@@ -77,7 +79,16 @@ export class MailboxWatch {
         (reply) => {
           const early = this.#early ?? []
           this.#early = undefined
-          if (this.#state !== 'connecting' || reply.type !== 'watching') return
+          if (reply.type !== 'watching') return
+          if (this.#state === 'closed') {
+            // Closed while the server was starting it: stop it there too, unless a newer watch
+            // (which replaced it on the server) is now the client's.
+            const connection = this.#host.connection()
+            if (connection.state === 'open' && !this.#host.watching())
+              connection.request({ type: 'unwatch' }).catch(() => {})
+            return
+          }
+          if (this.#state !== 'connecting') return
           this.#set('live')
           this.#deliver({ snapshot: true, mailboxes: reply.mailboxes, events: [] })
           for (const change of early) this.#deliver(change)
