@@ -55,60 +55,63 @@ export function observeStore(store: Store, sink: ChangeSink): Store {
     else sink.changed(receiver, kind, [key])
   }
   const sent = (receiver: string, result: { mid: string; duplicate: boolean } | PandoraError) => {
-    if (!(result instanceof PandoraError) && !result.duplicate) sink.changed(receiver, 'sent', [result.mid])
+    if (sink.active && !(result instanceof PandoraError) && !result.duplicate)
+      sink.changed(receiver, 'sent', [result.mid])
+  }
+
+  /**
+   * `call`'s promise, with `report` run on its value once it resolves — unless nobody listens
+   * (and no lease awaits its end): then the store's own promise, at no cost on the hot path.
+   */
+  const observe = <T>(call: Promise<T>, report: (value: T) => void, always = false): Promise<T> => {
+    if (!sink.active && !always) return call
+    return call.then((value) => {
+      report(value)
+      return value
+    })
   }
 
   const wrapped: Pick<Store, Wrapped> = {
-    async send(input) {
-      const result = await store.send(input)
-      if (sink.active) sent(input.receiver, result)
-      return result
-    },
-    async sendBatch(inputs) {
-      const results = await store.sendBatch(inputs)
-      if (sink.active) for (const [i, r] of results.entries()) sent(inputs[i]!.receiver, r)
-      return results
-    },
-    async sendMany(inputs) {
-      const results = await store.sendMany(inputs)
-      if (sink.active) for (const [i, r] of results.entries()) sent(inputs[i]!.receiver, r)
-      return results
-    },
-    async fetch(receiver, options) {
-      const messages = await store.fetch(receiver, options)
-      if (sink.active && messages.length > 0) {
+    send: (input) => observe(store.send(input), (r) => sent(input.receiver, r)),
+    sendBatch: (inputs) =>
+      observe(store.sendBatch(inputs), (results) => {
+        for (const [i, r] of results.entries()) sent(inputs[i]!.receiver, r)
+      }),
+    sendMany: (inputs) =>
+      observe(store.sendMany(inputs), (results) => {
+        for (const [i, r] of results.entries()) sent(inputs[i]!.receiver, r)
+      }),
+    fetch: (receiver, options) =>
+      observe(store.fetch(receiver, options), (messages) => {
+        if (messages.length === 0 || !sink.active) return
         for (const m of messages) remember(m.mid, m.receiver)
         sink.changed(
           receiver,
           'leased',
           messages.map((m) => m.mid),
         )
-      }
-      return messages
-    },
-    async ack(mid, lid, status, options) {
-      await store.ack(mid, lid, status, options)
-      if (leaseOwners.size > 0 || sink.active) ended(mid, kindOf(status))
-    },
-    async ackMany(items) {
-      const outcomes = await store.ackMany(items)
-      if (leaseOwners.size > 0 || sink.active)
-        outcomes.forEach((error, i) => {
-          const item = items[i]!
-          if (error === null) ended(item.mid, kindOf(item.status))
-        })
-      return outcomes
-    },
-    async redrive(receiver, mids) {
-      const count = await store.redrive(receiver, mids)
-      if (sink.active && count > 0) sink.changed(receiver, 'redriven', mids ?? [], count)
-      return count
-    },
-    async purge(receiver) {
-      const count = await store.purge(receiver)
-      if (sink.active && count > 0) sink.changed(receiver, 'purged', [], count)
-      return count
-    },
+      }),
+    ack: (mid, lid, status, options) =>
+      observe(store.ack(mid, lid, status, options), () => ended(mid, kindOf(status)), leaseOwners.size > 0),
+    ackMany: (items) =>
+      observe(
+        store.ackMany(items),
+        (outcomes) => {
+          for (const [i, error] of outcomes.entries()) {
+            const item = items[i]!
+            if (error === null) ended(item.mid, kindOf(item.status))
+          }
+        },
+        leaseOwners.size > 0,
+      ),
+    redrive: (receiver, mids) =>
+      observe(store.redrive(receiver, mids), (count) => {
+        if (count > 0) sink.changed(receiver, 'redriven', mids ?? [], count)
+      }),
+    purge: (receiver) =>
+      observe(store.purge(receiver), (count) => {
+        if (count > 0) sink.changed(receiver, 'purged', [], count)
+      }),
   }
 
   const bound = new Map<PropertyKey, unknown>()
