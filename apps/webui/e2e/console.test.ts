@@ -101,6 +101,12 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
       expect(stored.fields.receiver).toEqual([receiver])
       expect(stored.fields.topic).toEqual(['shared'])
     }
+    // The mailbox view marks the message's priority, and its detail names it.
+    const view = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    await view.goto(`${server.url}/#/mailbox/${encodeURIComponent(a)}/${mids[0]}`)
+    await expect.poll(() => view.getByTestId('priority-tag').first().textContent()).toBe('+7')
+    await expect.poll(() => view.getByTestId('priority').textContent()).toMatch(/^7 \(before priority 0\)/)
+    await view.close()
     // The same form again: every recipient's message is a duplicate.
     await page.getByRole('button', { name: 'Send message' }).click()
     await expect

@@ -154,6 +154,17 @@ export function MessageDetail(props: { receiver: string; mid: string; onChanged:
             </dd>
             <dt>Deliveries</dt>
             <dd data-testid="delivery-count">{message.deliveryCount}</dd>
+            <dt>Priority</dt>
+            <dd data-testid="priority">
+              {message.priority}{' '}
+              <span class="muted small">
+                {message.priority > 0
+                  ? '(before priority 0)'
+                  : message.priority < 0
+                    ? '(after priority 0)'
+                    : '(default)'}
+              </span>
+            </dd>
             <dt>Last failure</dt>
             <dd data-testid="failure">
               {message.failedAt ? (

@@ -109,6 +109,15 @@ export function MessageList(props: {
                   >
                     <td>
                       <StatusBadge state={state} />
+                      {h.priority !== 0 && (
+                        <span
+                          class="priority-tag"
+                          title={`priority ${h.priority}`}
+                          data-testid="priority-tag"
+                        >
+                          {h.priority > 0 ? `+${h.priority}` : h.priority}
+                        </span>
+                      )}
                       {isNew && <span class="new-tag">new</span>}
                     </td>
                     <td>
