@@ -121,5 +121,6 @@ async function main() {
     console.log(
       `| \`${r.route}\` | ${r.status} | ${r.bytes.toLocaleString('en-US')} | ${r.call_ms_p50.toFixed(1)} | ${r.loop_stall_max_ms.toFixed(1)} |`,
     )
-  if (process.env.BENCH_JSON) console.log(JSON.stringify(rows))
+  const env = process.env
+  if (env.BENCH_JSON) console.log(JSON.stringify(rows))
 }

@@ -208,6 +208,23 @@ describe.each(STORE_KINDS)('JSON API (%s store)', (kind) => {
     expect((doc.body.components as { schemas: object }).schemas).toHaveProperty('SendRequest')
   })
 
+  it('mailboxes - a list longer than one slice arrives whole, in order, as one JSON document', async () => {
+    server = await startServer({ kind })
+    const tag = uniqueMailbox().split('@')[0]
+    const names = Array.from({ length: 1234 }, (_, i) => `${tag}-${String(i).padStart(4, '0')}@test`)
+    for (let i = 0; i < names.length; i += 256) {
+      const res = await json(v1('/messages/batch'), 'POST', {
+        messages: names.slice(i, i + 256).map((receiver) => ({ sender: 'a@test', receiver, fields: {} })),
+      })
+      expect(res.status).toBe(200)
+    }
+    const res = await json(v1('/mailboxes'), 'GET')
+    expect(res.status).toBe(200)
+    const listed = (res.body as { mailboxes: { receiver: string; pending: number }[] }).mailboxes
+    expect(listed.map((m) => m.receiver)).toEqual(names)
+    expect(listed.every((m) => m.pending === 1)).toBe(true)
+  })
+
   it('health, readiness and metrics', async () => {
     server = await startServer({ kind })
     const box = uniqueMailbox()

@@ -12,6 +12,31 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text)
 }
 
+/** Items a long list reply serializes between two turns of the event loop. */
+const LIST_SLICE = 500
+
+/**
+ * Writes `{ [key]: items }` as JSON, `LIST_SLICE` items at a time with a turn of the event loop in
+ * between, so a list of ten thousand mailboxes (~1 MB) never holds every other request and socket
+ * for the whole serialization. Short lists go out in one piece, with a length, as `sendJson` would.
+ */
+export async function sendJsonList(
+  res: ServerResponse,
+  key: string,
+  items: readonly unknown[],
+): Promise<void> {
+  if (items.length <= LIST_SLICE) return sendJson(res, 200, { [key]: items })
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+  res.write(`{${JSON.stringify(key)}:[`)
+  for (let i = 0; i < items.length; i += LIST_SLICE) {
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve))
+    if (res.destroyed) return
+    const slice = JSON.stringify(items.slice(i, i + LIST_SLICE))
+    res.write(i === 0 ? slice.slice(1, -1) : `,${slice.slice(1, -1)}`)
+  }
+  res.end(']}')
+}
+
 /** An error as RFC 9457 problem details, with Pandora's stable code. */
 export function problemOf(error: PandoraError): Problem {
   const problem: Problem = {
