@@ -89,6 +89,7 @@ export type {
   HeadersOrder,
   HeadersQuery,
   MailboxStats,
+  MailboxTotals,
   MessageStore,
   Store,
   StoreLimits,

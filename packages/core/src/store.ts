@@ -56,6 +56,11 @@ export interface MailboxStats {
   confirmed: number
 }
 
+/** Counts summed over every mailbox, and how many mailboxes hold at least one message. */
+export interface MailboxTotals extends Omit<MailboxStats, 'receiver'> {
+  mailboxes: number
+}
+
 /** Options of a headers listing. */
 export interface HeadersQuery {
   /** Only messages received at or after this epoch ms (default: all). */
@@ -197,6 +202,11 @@ export interface Store extends MessageStore, BlobStore {
    * `Date.now()` (a PostgreSQL store decides on the database's clock).
    */
   readonly clock: Clock
+  /**
+   * Sums over every mailbox and how many hold a message, where the store can add them up without
+   * handing out one object per mailbox (SQLite, on its read worker); metrics use it when present.
+   */
+  totals?(): Promise<MailboxTotals>
   /** Commits and fsyncs so far, where the store counts them (SQLite); a server exports them as metrics. */
   writeStats?(): WriteStats
 }

@@ -1,4 +1,11 @@
-import { type MailboxStats, Status, type StatusCode, type Store, type WriteStats } from '@pandora/core'
+import {
+  type MailboxStats,
+  type MailboxTotals,
+  Status,
+  type StatusCode,
+  type Store,
+  type WriteStats,
+} from '@pandora/core'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 
 const STATES = ['pending', 'leased', 'delayed', 'dead', 'confirmed'] as const
@@ -66,12 +73,14 @@ export class Metrics {
     // Totals by state, not per mailbox: label sets stay bounded however many mailboxes there are
     // (per-mailbox counts are in GET /v1/mailboxes). The store reads the counts off the event loop
     // where it can (SQLite: on its read worker; PostgreSQL: in the database).
-    let mailboxes: Promise<MailboxStats[]> | undefined
+    // One read per scrape, shared by both gauges: the store's own totals where it has them (SQLite
+    // adds them up on its worker), else the sum of every mailbox's counts.
+    let reading: Promise<MailboxTotals> | undefined
     const latest = () => {
-      mailboxes ??= store.mailboxes().finally(() => {
-        mailboxes = undefined
+      reading ??= (store.totals ? store.totals() : store.mailboxes().then(sumOf)).finally(() => {
+        reading = undefined
       })
-      return mailboxes
+      return reading
     }
     new Gauge({
       name: 'pandora_messages',
@@ -79,8 +88,7 @@ export class Metrics {
       labelNames: ['state'],
       registers,
       async collect() {
-        const totals = { pending: 0, leased: 0, delayed: 0, dead: 0, confirmed: 0 }
-        for (const s of await latest()) for (const state of STATES) totals[state] += s[state]
+        const totals = await latest()
         for (const state of STATES) this.set({ state }, totals[state])
       },
     })
@@ -114,7 +122,7 @@ export class Metrics {
       help: 'Mailboxes holding at least one message',
       registers,
       async collect() {
-        this.set((await latest()).length)
+        this.set((await latest()).mailboxes)
       },
     })
   }
@@ -124,4 +132,14 @@ export class Metrics {
     const expired = messages.filter((m) => m.status === Status.timeout).length
     if (expired > 0) this.expired.inc(expired)
   }
+}
+
+/** Totals of a list of mailboxes' counts, for stores without {@link Store.totals}. */
+function sumOf(list: readonly MailboxStats[]): MailboxTotals {
+  const totals = { mailboxes: 0, pending: 0, leased: 0, delayed: 0, dead: 0, confirmed: 0 }
+  for (const s of list) {
+    totals.mailboxes++
+    for (const state of STATES) totals[state] += s[state]
+  }
+  return totals
 }

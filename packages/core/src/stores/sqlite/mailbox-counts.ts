@@ -12,6 +12,8 @@ export interface CountsQuery {
   sql: CountStatements
   now: number
   receivers: string[] | null
+  /** Only the sums over every mailbox: `receivers` is then empty and `counts` holds five sums. */
+  totals?: boolean
 }
 
 /**
@@ -21,6 +23,8 @@ export interface CountsQuery {
 export interface CountsResult {
   receivers: string[]
   counts: Float64Array
+  /** How many of the counted mailboxes hold a message. */
+  held: number
 }
 
 /** What {@link countMailboxes} needs of a better-sqlite3 statement. */
@@ -49,13 +53,18 @@ export function countMailboxes(prepare: (sql: string) => Readable, query: Counts
   const due = prepare(sql.countDue)
   const later = prepare(sql.countLater)
   const dead = prepare(sql.countDead)
-  const counts = new Float64Array(receivers.length * 5)
+  const totals = query.totals === true
+  const counts = new Float64Array(totals ? 5 : receivers.length * 5)
+  let held = 0
   receivers.forEach((receiver, i) => {
     const total = (all.get({ receiver }) as { n: number }).n
     const pending = (due.get({ receiver, now }) as { n: number }).n
     const l = later.get({ receiver, now }) as { leased: number; delayed: number }
     const d = (dead.get({ receiver }) as { n: number }).n
-    counts.set([pending, l.leased, l.delayed, d, total - pending - l.leased - l.delayed - d], i * 5)
+    const row = [pending, l.leased, l.delayed, d, total - pending - l.leased - l.delayed - d]
+    if (total > 0) held++
+    if (!totals) counts.set(row, i * 5)
+    else for (let k = 0; k < 5; k++) counts[k]! += row[k]!
   })
-  return { receivers, counts }
+  return { receivers: totals ? [] : receivers, counts, held }
 }

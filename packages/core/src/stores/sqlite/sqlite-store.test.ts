@@ -340,6 +340,10 @@ describe('sqlite store - own cases', () => {
     expect(mine(await onWorker.mailboxes())).toEqual(expected)
     expect(mine(await onConnection.mailboxes())).toEqual(expected)
     expect(await onConnection.stats(b!)).toEqual(expected[1])
+    // The sums metrics read, without one object per mailbox.
+    const totals = { mailboxes: 2, pending: 2, leased: 1, delayed: 1, dead: 0, confirmed: 1 }
+    expect(await onWorker.totals()).toEqual(totals)
+    expect(await onConnection.totals()).toEqual(totals)
     expect(await onWorker.stats(mailbox())).toEqual({
       receiver: expect.any(String),
       pending: 0,

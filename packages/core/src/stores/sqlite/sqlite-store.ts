@@ -26,6 +26,7 @@ import type {
   FetchOptions,
   HeadersQuery,
   MailboxStats,
+  MailboxTotals,
   Store,
   StoreLimits,
   StoreOptions,
@@ -429,6 +430,25 @@ export class SqliteStore implements Store {
     this.#open()
     const [stats] = await this.#counts([assertMailbox(receiver)])
     return stats!
+  }
+
+  async totals(): Promise<MailboxTotals> {
+    this.#open()
+    const { counts, held } = await this.#countReads({
+      sql: SQL,
+      now: this.#clock.now(),
+      receivers: null,
+      totals: true,
+    })
+    const [pending, leased, delayed, dead, confirmed] = counts
+    return {
+      mailboxes: held,
+      pending: pending!,
+      leased: leased!,
+      delayed: delayed!,
+      dead: dead!,
+      confirmed: confirmed!,
+    }
   }
 
   async mailboxes(): Promise<MailboxStats[]> {
