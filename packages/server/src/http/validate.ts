@@ -13,18 +13,22 @@ function fast<S extends z.ZodType>(schema: S): S {
   return c as S
 }
 
+/**
+ * The stable error code of a schema failure, the same on HTTP routes and WebSocket frames: the
+ * mailbox rule and the priority range have codes of their own; anything else is `invalid_input`.
+ */
+export function issueCode(issue: { message: string; path: readonly PropertyKey[] } | undefined) {
+  if (issue?.message === 'invalid mailbox') return 'invalid_mailbox' as const
+  return issue?.path.at(-1) === 'priority' ? ('invalid_priority' as const) : ('invalid_input' as const)
+}
+
 /** Parses `data` with `schema`; a failure is a 400 naming the first bad field. */
 export function validate<S extends z.ZodType>(schema: S, data: unknown): z.output<S> {
   const parsed = fast(schema).safeParse(data)
   if (parsed.success) return parsed.data
   const issue = parsed.error.issues[0]
   const where = issue?.path.length ? issue.path.join('.') : 'body'
-  const code =
-    issue?.message === 'invalid mailbox'
-      ? 'invalid_mailbox'
-      : issue?.path.at(-1) === 'priority'
-        ? 'invalid_priority'
-        : 'invalid_input'
+  const code = issueCode(issue)
   throw new PandoraError(
     code,
     code === 'invalid_mailbox' ? 'invalid mailbox' : `${where}: ${issue?.message ?? 'invalid'}`,

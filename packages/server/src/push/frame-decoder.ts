@@ -5,6 +5,7 @@ import {
   type ServerFrame,
   toPandoraError,
 } from '@pandora/core'
+import { issueCode } from '../http/validate.js'
 
 /** The `error` frame a socket answers a frame it cannot read with. */
 export type DecodeErrorFrame = Extract<ServerFrame, { type: 'error' }>
@@ -31,15 +32,9 @@ export function decodeFrame(data: Buffer, isBinary: boolean): DecodeResult {
     const parsed = clientFrameSchema.safeParse(raw)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
-      // The mailbox rule has its own code, as on the HTTP routes.
-      const code =
-        issue?.message === 'invalid mailbox'
-          ? 'invalid_mailbox'
-          : issue?.path.at(-1) === 'priority'
-            ? 'invalid_priority'
-            : 'invalid_input'
+      // The same codes as on the HTTP routes.
       throw new PandoraError(
-        code,
+        issueCode(issue),
         `${issue?.path.join('.') || 'frame'}: ${issue?.message ?? 'invalid frame'}`,
       )
     }
