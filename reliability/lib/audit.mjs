@@ -4,10 +4,12 @@
 import Database from 'better-sqlite3'
 import pg from 'pg'
 
+// A message names its body's blob in its `blob` column (the body without its receiver, shared by
+// the recipients of a fan-out; rows from before that column hold their mid there).
 const REFCOUNT_MISMATCH = (m, b) => `SELECT count(*) AS n FROM ${b} b
-  WHERE b.refs <> (SELECT count(*) FROM ${m} m WHERE m.mid = b.key AND m.status <> 1)`
+  WHERE b.refs <> (SELECT count(*) FROM ${m} m WHERE m.blob = b.key AND m.status <> 1)`
 const MISSING_BLOB = (m, b) => `SELECT count(*) AS n FROM ${m} m
-  WHERE m.status <> 1 AND NOT EXISTS (SELECT 1 FROM ${b} b WHERE b.key = m.mid)`
+  WHERE m.status <> 1 AND NOT EXISTS (SELECT 1 FROM ${b} b WHERE b.key = m.blob)`
 
 /** Opens the file read-only (pandorad must be down), runs `PRAGMA integrity_check` and the refcount audit. */
 export function auditSqlite(path) {

@@ -39,7 +39,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
   const checkpointer = checkpointerFor(
     options.path,
     options.busyTimeout,
-    options.backgroundCheckpoints ?? true,
+    options.backgroundCheckpoints ?? false,
   )
   return new SqliteStore(db, { ...resolved, synchronous, reader, checkpointer })
 }

@@ -296,9 +296,9 @@ describe('sqlite store - own cases', () => {
     expect(relaxed.fsyncs.fsyncs).toBe(0)
   })
 
-  it('checkpoints - a worker copies the log into the database file while the store stays open', async () => {
+  it('checkpoints - with backgroundCheckpoints, a worker copies the log into the database file while the store stays open', async () => {
     const path = tempFile()
-    const store = await newStore(path)
+    const store = await newStore(path, { backgroundCheckpoints: true })
     const box = mailbox()
     await store.sendBatch(
       Array.from({ length: 50 }, (_, i) => ({ sender: 's@test', receiver: box, fields: { i: String(i) } })),
