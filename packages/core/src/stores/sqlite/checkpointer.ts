@@ -42,8 +42,6 @@ export class Checkpointer {
   #dirty = false
   #timer: ReturnType<typeof setTimeout> | undefined
   #closed = false
-  /** Checkpoints completed; for tests and metrics. */
-  runs = 0
   /** Callers of {@link completed} waiting for the next checkpoint. */
   #waiting: (() => void)[] = []
 
@@ -56,7 +54,6 @@ export class Checkpointer {
     this.#worker.on('message', (m: { ok: boolean; error?: string }) => {
       this.#running = false
       if (!m.ok) return this.#fail(new Error(`SQLite checkpoint: ${m.error}`))
-      this.runs++
       for (const done of this.#waiting.splice(0)) done()
       if (this.#dirty) this.#schedule()
     })

@@ -38,10 +38,10 @@ export class GroupCommit {
   /** How many group transactions were attempted; for tests and metrics. */
   groups = 0
 
-  /** How many fsyncs of the WAL ran; with {@link durableOps}, messages per fsync. */
+  /** How many fsyncs of the WAL ran; with {@link durableWrites}, messages per fsync. */
   fsyncs = 0
   /** How many durable operations were committed. */
-  durableOps = 0
+  durableWrites = 0
 
   /** The WAL file to fsync after a durable group; undefined: never fsync (NORMAL, or in memory). */
   readonly #walPath: string | undefined
@@ -180,7 +180,7 @@ export class GroupCommit {
       answer()
       return
     }
-    this.durableOps += durable
+    this.durableWrites += durable
     // Committed; answered once on disk. A failed fsync leaves it unknown whether the group
     // survives a power cut: its callers get the error (a retried send is idempotent).
     let synced: Promise<void>

@@ -1,12 +1,13 @@
 import { PandoraError } from '../../errors.js'
 import { resolveStoreOptions } from '../store-rules.js'
+import { Checkpointer } from './checkpointer.js'
+import { ReadWorker } from './read-worker.js'
 import {
-  checkpointerFor,
   openSqliteDatabase,
-  readWorkerFor,
   type SqliteDriver,
   SqliteStore,
   type SqliteStoreOptions,
+  workerOptionsFor,
 } from './sqlite-store.js'
 
 /**
@@ -35,12 +36,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     )
   }
   const { db, synchronous } = openSqliteDatabase(options, Database)
-  const reader = readWorkerFor(options.path, options.busyTimeout, options.readWorker ?? true)
-  const checkpointer = checkpointerFor(
-    options.path,
-    options.busyTimeout,
-    options.backgroundCheckpoints ?? false,
-  )
+  const { path, busyTimeout } = options
+  const readOn = workerOptionsFor(path, busyTimeout, options.readWorker ?? true)
+  const checkpointOn = workerOptionsFor(path, busyTimeout, options.backgroundCheckpoints ?? false)
+  const reader = readOn && new ReadWorker(path, readOn)
+  const checkpointer = checkpointOn && new Checkpointer(path, checkpointOn)
   return new SqliteStore(db, { ...resolved, synchronous, reader, checkpointer })
 }
 

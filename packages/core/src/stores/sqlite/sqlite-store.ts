@@ -52,11 +52,11 @@ import {
   statusWhenLeased,
 } from '../store-rules.js'
 import { assertIntact, expiredFailure, headerAt, leasedFields, verifiedFields } from '../stored-view.js'
-import { Checkpointer } from './checkpointer.js'
+import type { Checkpointer } from './checkpointer.js'
 import { GroupCommit } from './group-commit.js'
 import { type CountsQuery, type CountsResult, countMailboxes } from './mailbox-counts.js'
 import { migrate } from './migrations.js'
-import { type ReadStep, ReadWorker, resolveDriver } from './read-worker.js'
+import { type ReadStep, type ReadWorker, resolveDriver } from './read-worker.js'
 import { type MessageRow, prepareStatements, SQL, type Statements } from './statements.js'
 
 /**
@@ -202,16 +202,6 @@ export class SqliteStore implements Store {
     })
   }
 
-  /** How many group transactions this store has run (a metric: operations per commit). */
-  get commits(): number {
-    return this.#group.groups
-  }
-
-  /** How many fsyncs of the write-ahead log ran, and how many durable operations they covered. */
-  get fsyncs(): { fsyncs: number; durableOps: number } {
-    return { fsyncs: this.#group.fsyncs, durableOps: this.#group.durableOps }
-  }
-
   /**
    * Resolves once the background worker has next copied the write-ahead log into the database file
    * (soon after any commit); at once when checkpoints run on the store's own connection.
@@ -220,9 +210,10 @@ export class SqliteStore implements Store {
     await this.#checkpointer?.completed()
   }
 
+  /** Group commits so far, the fsyncs of the log and the durable writes they covered (see {@link WriteStats}). */
   writeStats(): WriteStats {
     const g = this.#group
-    return { commits: g.groups, fsyncs: g.fsyncs, durableWrites: g.durableOps }
+    return { commits: g.groups, fsyncs: g.fsyncs, durableWrites: g.durableWrites }
   }
 
   async ready(): Promise<void> {
@@ -692,30 +683,17 @@ export function openSqliteDatabase(
 const countedTotal = (s: MailboxStats): number => s.pending + s.leased + s.delayed + s.dead + s.confirmed
 
 /**
- * A read worker for a database file; none for a private in-memory database (nothing to share), or
- * where the driver cannot be found by path from here (e.g. this module bundled elsewhere): the
- * reads then run on the store's own connection, as they would without the option.
+ * What a worker thread needs to open its own connection to the store's file: the driver's path and
+ * the lock timeout. Undefined — run on the store's connection — when `enabled` is false, for a
+ * private in-memory database (nothing to share), or where the driver cannot be found by path from
+ * here (e.g. this module bundled elsewhere).
  */
-export function readWorkerFor(
+export function workerOptionsFor(
   path: string,
   busyTimeout: number | undefined,
   enabled: boolean,
-): ReadWorker | undefined {
+): { driver: string; timeout: number } | undefined {
   if (!enabled || path === ':memory:' || path === '' || path.startsWith('file::memory:')) return undefined
   const driver = resolveDriver()
-  return driver === undefined ? undefined : new ReadWorker(path, { driver, timeout: busyTimeout ?? 5000 })
-}
-
-/**
- * A checkpoint worker for a database file (see {@link Checkpointer}); none for a private in-memory
- * database, or where the driver cannot be found by path from here.
- */
-export function checkpointerFor(
-  path: string,
-  busyTimeout: number | undefined,
-  enabled: boolean,
-): Checkpointer | undefined {
-  if (!enabled || path === ':memory:' || path === '' || path.startsWith('file::memory:')) return undefined
-  const driver = resolveDriver()
-  return driver === undefined ? undefined : new Checkpointer(path, { driver, timeout: busyTimeout ?? 5000 })
+  return driver === undefined ? undefined : { driver, timeout: busyTimeout ?? 5000 }
 }
