@@ -150,7 +150,8 @@ export async function createServer(options: ServerOptions): Promise<PandoraServe
     onError: (error) => logger.error({ err: error }, 'watch count failed'),
   })
   // Every route and socket uses the observed store, so the admin event stream hears each change.
-  const store = observeStore(rawStore, watches)
+  // A purge through any of them also tells the sockets holding leases on the purged messages.
+  const store = observeStore(rawStore, watches, { onPurged: (receiver) => hub.revoked(receiver, 'purged') })
   const hub = new PushHub(store, { onError: (error) => logger.error({ err: error }, 'push failed') })
   const metrics = new Metrics(
     store,

@@ -190,9 +190,8 @@ function jsonHandlers(ctx: ServerContext): Record<JsonRouteId, Handler> {
     purge: async (c) => {
       permit(c.principal.admin, 'purge')
       await json(c) // takes no body, but one that is there must be JSON like every other
+      // The observed store tells the sockets holding leases on the purged messages (create-server).
       const count = await store.purge(c.params.receiver!)
-      // Leases on the purged messages are gone: the sockets holding them tell their clients.
-      hub.revoked(c.params.receiver!, 'purged')
       sendJson(c.res, 200, { count })
     },
 

@@ -4,7 +4,8 @@ import { z } from 'zod'
 // Request schemas are validated on every request: compile each once (zod's ahead-of-time fast
 // path: same results and errors, a flat validator instead of a walk of the schema tree).
 const compiled = new WeakMap<z.ZodType, z.ZodType>()
-function fast<S extends z.ZodType>(schema: S): S {
+/** `schema` compiled once with `z.compile` (same results and errors, faster), for hot validations. */
+export function fast<S extends z.ZodType>(schema: S): S {
   let c = compiled.get(schema)
   if (!c) {
     c = z.compile(schema)

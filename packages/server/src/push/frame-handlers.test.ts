@@ -9,7 +9,13 @@ import { PushSubscription, type PushSubscriptionOwner } from './push-subscriptio
 
 const mid = (n: number) => n.toString(16).padStart(40, '0')
 const lid = (n: number) => `f${n}`.padStart(40, '0')
-const owner: PushSubscriptionOwner = { open: true, congested: false, push: () => {}, now: () => 0 }
+const owner: PushSubscriptionOwner = {
+  open: true,
+  congested: false,
+  push: () => {},
+  now: () => 0,
+  revoked: () => {},
+}
 
 /**
  * A context on fakes: a store whose ack fails for the mids in `refuse` (a PandoraError fails that

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest'
 import { LeaseBook } from './lease-book.js'
 import { PushSubscription, type PushSubscriptionOwner } from './push-subscription.js'
 
-const owner: PushSubscriptionOwner = { open: true, congested: false, push: () => {}, now: () => 0 }
+const owner: PushSubscriptionOwner = {
+  open: true,
+  congested: false,
+  push: () => {},
+  now: () => 0,
+  revoked: () => {},
+}
 
 function leased(mid: string, lid: string, leasedUntil = 60_000): LeasedMessage {
   return {

@@ -59,9 +59,8 @@ export class LeaseBook {
   remove(id: string): { subscription: PushSubscription; leases: LeaseRef[] } | undefined {
     const sub = this.#subs.get(id)
     if (!sub) return undefined
+    const leases = this.revoke(id)
     this.#subs.delete(id)
-    const leases = sub.drain()
-    for (const l of leases) this.#holders.delete(l.mid)
     return { subscription: sub, leases }
   }
 

@@ -36,7 +36,14 @@ type Wrapped = 'send' | 'sendBatch' | 'sendMany' | 'fetch' | 'ack' | 'ackMany' |
  * await observed.send({ receiver: 'a@x', sender: 'b@x', fields: { k: ['v'] } }) // watchHub hears 'sent'
  * ```
  */
-export function observeStore(store: Store, sink: ChangeSink): Store {
+export function observeStore(
+  store: Store,
+  sink: ChangeSink,
+  options: {
+    /** A purge removed messages of `receiver`: whoever holds leases on them must be told. */
+    onPurged?: (receiver: string) => void
+  } = {},
+): Store {
   const leaseOwners = new Map<string, string>()
   const remember = (mid: string, receiver: string) => {
     if (leaseOwners.size >= TRACKED_LEASES) {
@@ -60,11 +67,15 @@ export function observeStore(store: Store, sink: ChangeSink): Store {
   }
 
   /**
-   * `call`'s promise, with `report` run on its value once it resolves — unless nobody listens
-   * (and no lease awaits its end): then the store's own promise, at no cost on the hot path.
+   * `call`'s promise, with `report` run on its value once it resolves — unless nobody listens: then
+   * the store's own promise, at no cost on the hot path, and the leases remembered for a watcher
+   * that left are forgotten (a new watcher starts from a snapshot and a recount).
    */
-  const observe = <T>(call: Promise<T>, report: (value: T) => void, always = false): Promise<T> => {
-    if (!sink.active && !always) return call
+  const observe = <T>(call: Promise<T>, report: (value: T) => void): Promise<T> => {
+    if (!sink.active) {
+      if (leaseOwners.size > 0) leaseOwners.clear()
+      return call
+    }
     return call.then((value) => {
       report(value)
       return value
@@ -92,25 +103,27 @@ export function observeStore(store: Store, sink: ChangeSink): Store {
         )
       }),
     ack: (mid, lid, status, options) =>
-      observe(store.ack(mid, lid, status, options), () => ended(mid, kindOf(status)), leaseOwners.size > 0),
+      observe(store.ack(mid, lid, status, options), () => ended(mid, kindOf(status))),
     ackMany: (items) =>
-      observe(
-        store.ackMany(items),
-        (outcomes) => {
-          for (const [i, error] of outcomes.entries()) {
-            const item = items[i]!
-            if (error === null) ended(item.mid, kindOf(item.status))
-          }
-        },
-        leaseOwners.size > 0,
-      ),
+      observe(store.ackMany(items), (outcomes) => {
+        for (const [i, error] of outcomes.entries()) {
+          const item = items[i]!
+          if (error === null) ended(item.mid, kindOf(item.status))
+        }
+      }),
     redrive: (receiver, mids) =>
       observe(store.redrive(receiver, mids), (count) => {
         if (count > 0) sink.changed(receiver, 'redriven', mids ?? [], count)
       }),
+    // Not a hot path: always followed, so every purge — any route, frame or embedding caller —
+    // tells the lease holders, watched or not.
     purge: (receiver) =>
-      observe(store.purge(receiver), (count) => {
-        if (count > 0) sink.changed(receiver, 'purged', [], count)
+      store.purge(receiver).then((count) => {
+        if (count > 0) {
+          options.onPurged?.(receiver)
+          if (sink.active) sink.changed(receiver, 'purged', [], count)
+        }
+        return count
       }),
   }
 

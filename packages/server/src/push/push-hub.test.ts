@@ -11,6 +11,8 @@ class FakeSocket implements PushSubscriptionOwner {
   readonly pushed: LeasedMessage[] = []
   #waiters: { count: number; resolve: () => void }[] = []
 
+  revoked(): void {}
+
   push(_sub: string, messages: LeasedMessage[]): void {
     this.pushed.push(...messages)
     for (const w of this.#waiters.filter((w) => this.pushed.length >= w.count)) w.resolve()

@@ -12,7 +12,7 @@ export interface PushTarget {
   /** Takes freshly leased messages; returns those it could not take (to be given back). */
   deliver(messages: LeasedMessage[]): LeasedMessage[]
   /** The server took away the messages it holds leases on (a purge): forget them, tell the client. */
-  revoke?(reason: string): void
+  revoke(reason: string): void
 }
 
 interface ReceiverState {
@@ -112,7 +112,7 @@ export class PushHub {
     const state = this.#receivers.get(receiver)
     if (!state) return
     state.revocations++
-    for (const target of state.targets) target.revoke?.(reason)
+    for (const target of state.targets) target.revoke(reason)
     this.kick(receiver)
   }
 

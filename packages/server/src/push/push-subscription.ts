@@ -12,7 +12,7 @@ export interface PushSubscriptionOwner {
   /** Now on the store's clock, which the lease ends it pushes are on. */
   now(): number
   /** The server took the leases of `sub` away (a purge): forget them and tell the client. */
-  revoked?(sub: string, reason: string): void
+  revoked(sub: string, reason: string): void
 }
 
 /**
@@ -60,7 +60,7 @@ export class PushSubscription implements PushTarget {
 
   /** The messages it holds leases on are gone (a purge): its socket forgets them and tells the client. */
   revoke(reason: string): void {
-    if (this.inflight.size > 0) this.owner.revoked?.(this.id, reason)
+    if (this.inflight.size > 0) this.owner.revoked(this.id, reason)
   }
 
   /** Takes every lease it holds away from it (to give them back). */

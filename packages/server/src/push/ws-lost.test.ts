@@ -54,6 +54,19 @@ describe.each(STORE_KINDS)('WebSocket lost frames (%s store)', (kind) => {
     expect(next.map((m) => m.fields.n)).toEqual([['3'], ['4']])
   })
 
+  it('lost - a purge through the server store (an embedding program, not the route) tells the holder too', async () => {
+    server = await startServer({ kind })
+    const box = uniqueMailbox('embedded')
+    const ws = await open()
+    ws.send({ type: 'subscribe', sub: 's1', receiver: box, prefetch: 1, lost: true, batch: true, ref: 'r' })
+    await ws.next('subscribed')
+    await send(box, { n: '1' })
+    const [held] = (await ws.next('messages')).messages
+    expect(await server.store.purge(box)).toBe(1)
+    const lost = await ws.next('lost')
+    expect(lost).toMatchObject({ sub: 's1', reason: 'purged', leases: [{ mid: held!.mid, lid: held!.lid }] })
+  })
+
   it('lost - a subscription that did not ask gets no lost frame, and other mailboxes are not touched', async () => {
     server = await startServer({ kind })
     const box = uniqueMailbox('quiet')
