@@ -61,3 +61,6 @@ export function assertCount(n: unknown, max: number, what: string): number {
   }
   return n
 }
+
+/** Largest `maxDeliveries` a store — or a mailbox's retry policy — accepts. */
+export const MAX_DELIVERIES_MAX = 1_000_000

@@ -1,8 +1,8 @@
 import { PandoraError } from './errors.js'
-import { DELAY_MAX_MS } from './limits.js'
+import { DELAY_MAX_MS, MAX_DELIVERIES_MAX } from './limits.js'
 
-/** Largest `maxDeliveries` a mailbox policy (or a store) accepts. */
-export const POLICY_MAX_DELIVERIES = 1_000_000
+/** Largest `maxDeliveries` a mailbox policy accepts: the same bound as a store's. */
+export const POLICY_MAX_DELIVERIES = MAX_DELIVERIES_MAX
 /** Smallest and largest growth factor of an exponential backoff. */
 export const BACKOFF_FACTOR_MIN = 1.1
 export const BACKOFF_FACTOR_MAX = 10

@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from '../clock.js'
 import { PandoraError } from '../errors.js'
-import { DEFAULT_MAX_DELIVERIES, DEFAULT_MAX_SIZE } from '../limits.js'
+import { DEFAULT_MAX_DELIVERIES, DEFAULT_MAX_SIZE, MAX_DELIVERIES_MAX } from '../limits.js'
 import { backoffDelay, type RetryPolicy } from '../retry-policy.js'
 import { isActiveStatus, Status, type StatusCode } from '../status.js'
 import type { MailboxStats, StoreOptions } from '../store.js'
@@ -12,8 +12,7 @@ import type { MailboxStats, StoreOptions } from '../store.js'
 export const MAX_SIZE_MIN = 64
 /** Largest `maxSize` a store accepts (1 MiB): Pandora carries small messages. */
 export const MAX_SIZE_MAX = 1024 * 1024
-/** Largest `maxDeliveries` a store accepts. */
-export const MAX_DELIVERIES_MAX = 1_000_000
+export { MAX_DELIVERIES_MAX }
 
 /** The options every store resolves the same way. */
 export interface ResolvedStoreOptions {

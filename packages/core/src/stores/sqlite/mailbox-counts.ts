@@ -39,16 +39,21 @@ interface Readable {
  * connection (no worker) and the worker count alike. The caller runs it inside one read
  * transaction, so the counts add up.
  *
- * A live lease has visible_at = leased_until > now, so every active message at or past its
- * visible_at is pending (an expired lease included), and those after it are leased (a lid) or
- * delayed (none); confirmed is what remains of the total.
+ * Every active message at or past its visible_at is pending (an expired lease included); of those
+ * after it, one with a lid whose lease has not ended is leased, and the rest are delayed (sent or
+ * rejected with a delay, or an expired lease waiting out its backoff); confirmed is what remains of
+ * the total. Listing every mailbox reads each one's total with its name, so that count is not run
+ * twice.
  */
 export function countMailboxes(prepare: (sql: string) => Readable, query: CountsQuery): CountsResult {
   const { sql, now } = query
-  const names =
-    query.receivers ?? (prepare(sql.receivers).all() as { receiver: string }[]).map((row) => row.receiver)
+  const listed = query.receivers
+    ? undefined
+    : new Map(
+        (prepare(sql.receivers).all() as { receiver: string; n: number }[]).map((r) => [r.receiver, r.n]),
+      )
   // Plain sort: UTF-16 code unit order, as every store lists mailboxes.
-  const receivers = query.receivers ? names : names.sort()
+  const receivers = query.receivers ?? [...listed!.keys()].sort()
   const all = prepare(sql.countAll)
   const due = prepare(sql.countDue)
   const later = prepare(sql.countLater)
@@ -57,7 +62,7 @@ export function countMailboxes(prepare: (sql: string) => Readable, query: Counts
   const counts = new Float64Array(totals ? 5 : receivers.length * 5)
   let held = 0
   receivers.forEach((receiver, i) => {
-    const total = (all.get({ receiver }) as { n: number }).n
+    const total = listed?.get(receiver) ?? (all.get({ receiver }) as { n: number }).n
     const pending = (due.get({ receiver, now }) as { n: number }).n
     const l = later.get({ receiver, now }) as { leased: number; delayed: number }
     const d = (dead.get({ receiver }) as { n: number }).n

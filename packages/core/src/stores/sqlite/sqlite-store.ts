@@ -19,7 +19,7 @@ import {
   storeEach,
 } from '../../message.js'
 import { checkRetryPolicy, type RetryPolicy, type RetryPolicyInput } from '../../retry-policy.js'
-import { Status, type StatusCode } from '../../status.js'
+import { isActiveStatus, Status, type StatusCode } from '../../status.js'
 import type {
   AckItem,
   AvailabilityListener,
@@ -447,8 +447,9 @@ export class SqliteStore implements Store {
 
   async mailboxes(): Promise<MailboxStats[]> {
     this.#open()
-    // Listed and counted in one snapshot, already in JavaScript string order (see countMailboxes).
-    return (await this.#counts(null)).filter((s) => countedTotal(s) > 0)
+    // Listed and counted in one snapshot (so each listed mailbox holds a message), already in
+    // JavaScript string order (see countMailboxes).
+    return this.#counts(null)
   }
 
   async dead(receiver: string, limit = 100): Promise<MessageHeader[]> {
@@ -577,11 +578,7 @@ export class SqliteStore implements Store {
     return row as MessageRow
   }
 
-  /**
-   * The counts of mailboxes as seen now, read together in one snapshot. A live lease has
-   * visible_at = leased_until > now, so every active message at or past its visible_at is pending
-   * (an expired lease included), and those after it are leased (a lid) or delayed (none).
-   */
+  /** The counts of mailboxes as seen now, read together in one snapshot (see countMailboxes). */
   async #counts(receivers: readonly string[] | null): Promise<MailboxStats[]> {
     const query: CountsQuery = {
       sql: SQL,
@@ -641,7 +638,7 @@ function toHeader(row: MessageRow): MessageHeader {
     size: row.size,
     failureReason: row.failure_reason,
     failedAt: row.failed_at,
-    dueAt: row.status === Status.confirmed || row.status === Status.dead ? null : row.visible_at,
+    dueAt: isActiveStatus(row.status) ? row.visible_at : null,
     priority: row.priority,
   }
 }
@@ -679,8 +676,6 @@ export function openSqliteDatabase(
     })
   }
 }
-
-const countedTotal = (s: MailboxStats): number => s.pending + s.leased + s.delayed + s.dead + s.confirmed
 
 /**
  * What a worker thread needs to open its own connection to the store's file: the driver's path and
