@@ -3,8 +3,11 @@ import type { FeedStatus } from './live-feed.js'
 
 const TEXTS = {
   live: { label: 'Live', title: 'Live: changes show the moment they happen' },
-  connecting: { label: 'Connecting', title: 'Opening the live stream; refreshing every 2 seconds meanwhile' },
-  polling: { label: 'Polling', title: 'Refreshing every 2 seconds' },
+  connecting: {
+    label: 'Connecting',
+    title: 'Opening the live stream; refreshing every 1.5–2 seconds meanwhile',
+  },
+  polling: { label: 'Polling', title: 'Refreshing every 1.5–2 seconds' },
   offline: { label: 'Offline', title: 'The server cannot be reached' },
 } as const
 

@@ -6,7 +6,8 @@ const COLUMNS = ['pending', 'leased', 'delayed', 'dead', 'confirmed'] as const
 
 /** Every mailbox with its counts, refreshed live. */
 export function MailboxOverview() {
-  const { mailboxes } = useConsole()
+  const { mailboxes, feedStatus } = useConsole()
+  const freshness = feedStatus.mode === 'live' ? 'counts update live' : 'counts refresh every 2 seconds'
   return (
     <section class="page" aria-labelledby="overview-title">
       <div class="page-head">
@@ -15,7 +16,7 @@ export function MailboxOverview() {
           <p class="muted">
             {mailboxes === undefined
               ? 'Loading…'
-              : `${mailboxes.length} ${mailboxes.length === 1 ? 'mailbox' : 'mailboxes'} · counts refresh every 2 seconds`}
+              : `${mailboxes.length} ${mailboxes.length === 1 ? 'mailbox' : 'mailboxes'} · ${freshness}`}
           </p>
         </div>
         <a class="btn btn-primary" href={routeHref({ view: 'compose' })}>

@@ -20,6 +20,7 @@ export function RetryPolicyPanel(props: { receiver: string }) {
   useEffect(() => {
     let live = true
     setCurrent(undefined)
+    setLoadError(undefined)
     setDraft(undefined)
     track(client.retryPolicy(receiver)).then(
       (p) => {

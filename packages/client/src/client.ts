@@ -212,7 +212,7 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
       signal,
       fanOutResponseMini,
       (reply) => reply.results.map(recipientOutcome),
-      () => this.#connection?.trySendTo({ ...body, to: [...receivers] }),
+      () => this.#connection?.trySend({ ...body, to: [...receivers] }),
     )
   }
 

@@ -225,6 +225,27 @@ describe('connection', () => {
     expect(client.state).toBe('failed')
   })
 
+  it('connection - a server that stays down is probed over HTTP ever more rarely, not on every attempt', async () => {
+    const hub = new MemoryHub()
+    hub.refuse = true
+    let probes = 0
+    http$.use(
+      http.get('http://pandora.test/v1/info', () => {
+        probes++
+        return HttpResponse.error()
+      }),
+    )
+    const client = new PandoraClient({
+      url: 'http://pandora.test',
+      transport: hub.transport,
+      reconnect: { initialDelay: 1, maxDelay: 1, maxAttempts: 8 },
+    })
+    await expect(client.connect()).rejects.toMatchObject({ code: 'connection_lost' })
+    expect(hub.attempts).toBe(9)
+    // After the 1st, 2nd, 3rd, 5th and 9th failure in a row (failures 0, 1, 2, 4, 8 before them).
+    expect(probes).toBe(5)
+  })
+
   it('connection - a dropped socket fails acks in flight with connection_lost', async () => {
     const hub = new MemoryHub()
     const client = new PandoraClient({ url: 'http://pandora.test', transport: hub.transport })

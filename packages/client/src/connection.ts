@@ -140,17 +140,14 @@ export class Connection extends Emitter<ConnectionEvents> {
    * other sends of this turn into one frame; `undefined` when the socket is not open or the server
    * predates the frame (the caller uses HTTP then).
    */
-  trySend(message: OutgoingRequest & { receiver: string }): Promise<SendResult> | undefined {
-    if (this.#state !== 'open' || !this.#features.has('send')) return undefined
-    return this.#sends.add(message) as Promise<SendResult>
-  }
-
-  /** {@link trySend} for a fan-out (`to`): resolves with a result or an error per recipient. */
-  trySendTo(
+  trySend(message: OutgoingRequest & { receiver: string }): Promise<SendResult> | undefined
+  /** A fan-out (`to`): resolves with a result or an error per recipient. */
+  trySend(
     message: OutgoingRequest & { to: readonly string[] },
-  ): Promise<(SendResult | PandoraError)[]> | undefined {
+  ): Promise<(SendResult | PandoraError)[]> | undefined
+  trySend(message: OutgoingRequest): Promise<unknown> | undefined {
     if (this.#state !== 'open' || !this.#features.has('send')) return undefined
-    return this.#sends.add(message) as Promise<(SendResult | PandoraError)[]>
+    return this.#sends.add(message)
   }
 
   get state(): ConnectionState {
@@ -254,7 +251,12 @@ export class Connection extends Emitter<ConnectionEvents> {
       if (this.#transport !== transport) return
       let err = toPandoraError(error)
       transport.close(4000, 'handshake failed')
-      if (!connected && this.#options.diagnose) {
+      // Asked on the first failure in a row, then ever more rarely (the 2nd, 4th, 8th…): a server
+      // that stays down is not sent an HTTP probe with every reconnect attempt, and one that comes
+      // back refusing this client is still found out.
+      const failures = this.#reconnect.failures
+      const ask = (failures & (failures - 1)) === 0
+      if (!connected && ask && this.#options.diagnose) {
         // The upgrade failed: a refused origin or host looks like an unreachable server from here.
         const refusal = await this.#options.diagnose().catch(() => undefined)
         if (this.#transport !== transport) return

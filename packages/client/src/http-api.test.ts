@@ -162,6 +162,25 @@ describe('http', () => {
     expect(probe).toEqual({ auth: null }) // the probe is a simple request: no token, no preflight
   })
 
+  it('errors - an unreachable server is asked why once per call, not after every retry', async () => {
+    let attempts = 0
+    let probes = 0
+    server.use(
+      http.post(`${BASE}/v1/messages`, () => {
+        attempts++
+        return HttpResponse.error()
+      }),
+      http.get(`${BASE}/v1/info`, () => {
+        probes++
+        return HttpResponse.error()
+      }),
+    )
+    const pandora = new PandoraClient({ url: BASE, from: 'web@shop', retries: 2 })
+    await expect(pandora.send('orders@shop', { a: '1' })).rejects.toMatchObject({ code: 'unavailable' })
+    expect(attempts).toBe(3)
+    expect(probes).toBe(1)
+  })
+
   it('fetch - returns null when the mailbox has nothing due', async () => {
     server.use(http.post(`${BASE}/v1/mailboxes/:r/fetch`, () => HttpResponse.json({ messages: [] })))
     const pandora = new PandoraClient({ url: BASE })

@@ -65,7 +65,8 @@ export class HttpApi {
     const attempts = call.idempotent ? this.#options.retries + 1 : 1
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#once(call)
+        // Why it failed is asked once a call (a refusal is final), not after every retry.
+        return await this.#once(call, attempt === 0)
       } catch (error) {
         const retriable =
           error instanceof PandoraError && (error.code === 'unavailable' || error.code === 'timeout')
@@ -83,13 +84,15 @@ export class HttpApi {
    * the refusal. Resolves with that refusal ({@link isRefusal}), or `undefined` when the server
    * answers normally or cannot be reached either.
    */
-  async diagnose(): Promise<PandoraError | undefined> {
+  async diagnose(signal?: AbortSignal): Promise<PandoraError | undefined> {
     const doFetch = this.#fetchFunction()
+    const timeout = AbortSignal.timeout(this.#options.requestTimeout)
     try {
       const response = await doFetch(joinUrl(this.#options.baseUrl, this.#options.probePath), {
         method: 'GET',
         headers: { accept: 'application/json, application/problem+json' },
-        signal: AbortSignal.timeout(this.#options.requestTimeout),
+        // The caller's cancel stops the probe too.
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       })
       if (response.ok) return undefined
       const error = problemToError(response.status, await readJson(response))
@@ -107,7 +110,7 @@ export class HttpApi {
     return doFetch
   }
 
-  async #once<T>(call: HttpCall<T>): Promise<T> {
+  async #once<T>(call: HttpCall<T>, probe: boolean): Promise<T> {
     const doFetch = this.#fetchFunction()
     const headers: Record<string, string> = { accept: 'application/json, application/problem+json' }
     if (call.body !== undefined) headers['content-type'] = 'application/json'
@@ -127,7 +130,7 @@ export class HttpApi {
         throw new PandoraError('timeout', `no reply within ${timeout} ms`, { cause })
       }
       // In a browser a refused origin looks like this too (the preflight or the reply lacked CORS).
-      const refusal = await this.diagnose()
+      const refusal = probe ? await this.diagnose(call.signal) : undefined
       if (refusal) throw refusal
       throw new PandoraError('unavailable', 'cannot reach the Pandora server', { cause })
     }
