@@ -352,10 +352,12 @@ export class SqliteStore implements Store {
     // writes anything, so catching it here leaves the others' writes whole.
     const { results, rejected } = await this.#write({ durable: false }, () => {
       const rejected = new Set<string>()
+      // A batch of rejects is usually one mailbox's: its policy is read once, not per item.
+      const policies = new Map<string, RetryPolicy | undefined>()
       const results = checked.map((c) => {
         if (!c.ok) return c.error
         try {
-          const receiver = this.#ack(c.ack)
+          const receiver = this.#ack(c.ack, policies)
           if (receiver !== null) rejected.add(receiver)
           return null
         } catch (error) {
@@ -370,7 +372,7 @@ export class SqliteStore implements Store {
   }
 
   /** Ends one lease inside a write; returns the receiver to signal when it was given back. */
-  #ack(a: ReturnType<typeof checkAck>): string | null {
+  #ack(a: ReturnType<typeof checkAck>, policies = new Map<string, RetryPolicy | undefined>()): string | null {
     if (a.status === Status.confirmed) {
       // The usual ack: check the lease and confirm in one statement.
       const hit = this.#sql.confirmLeased.get({ mid: a.mid, lid: a.lid, now: this.#clock.now() }) as
@@ -382,7 +384,8 @@ export class SqliteStore implements Store {
     }
     const row = this.#leased(a.mid, a.lid)
     const now = this.#clock.now()
-    const policy = this.#policy(row.receiver)
+    if (!policies.has(row.receiver)) policies.set(row.receiver, this.#policy(row.receiver))
+    const policy = policies.get(row.receiver)
     const failure = { seq: row.seq, reason: a.reason, failedAt: now }
     if (isExhausted(row.delivery_count, maxDeliveriesOf(policy, this.#maxDeliveries))) {
       this.#sql.kill.run(failure)
