@@ -178,12 +178,12 @@ export class WatchHub implements ChangeSink {
 
   /** Notes that `receiver` changed, if anyone watches it; returns its changes of this window. */
   #mark(receiver: string): Map<WatchEventKind, Pending> | undefined {
+    // Marked already in this window (a local send arrives twice: as a change and as a signal).
+    const marked = this.#dirty.get(receiver)
+    if (marked) return marked
     if (!this.active || !this.#watched(receiver)) return undefined
-    let kinds = this.#dirty.get(receiver)
-    if (!kinds) {
-      kinds = new Map()
-      this.#dirty.set(receiver, kinds)
-    }
+    const kinds = new Map<WatchEventKind, Pending>()
+    this.#dirty.set(receiver, kinds)
     this.#schedule()
     return kinds
   }
