@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from '../clock.js'
 import { PandoraError } from '../errors.js'
 import { DEFAULT_MAX_DELIVERIES, DEFAULT_MAX_SIZE, MAX_DELIVERIES_MAX } from '../limits.js'
+import type { PreparedMessage } from '../message.js'
 import { backoffDelay, type RetryPolicy } from '../retry-policy.js'
 import { isActiveStatus, Status, type StatusCode } from '../status.js'
 import type { MailboxStats, StoreOptions } from '../store.js'
@@ -58,6 +59,28 @@ export function resolveStoreOptions(options: StoreOptions | undefined): Resolved
     clock,
     onError,
   }
+}
+
+/**
+ * Where a batch of sends keeps each body. A body (without its receiver) that several messages of
+ * the batch carry — a fan-out, or one body sent to several mailboxes in one batch — is stored once,
+ * as a reference-counted blob; every other body is kept inline with its message. Inline is the
+ * common case and the cheap one: no blob row to write on send, none to find and delete on confirm.
+ * Returns the blob keys to store as blobs.
+ *
+ * Messages of different batches never share: a later send of a body that is already a blob keeps
+ * its own copy (looking blobs up on every send would cost what inlining saves).
+ */
+export function sharedBlobKeys(batch: readonly PreparedMessage[]): Set<string> {
+  const firstMid = new Map<string, string>()
+  const shared = new Set<string>()
+  for (const p of batch) {
+    const mid = firstMid.get(p.blob)
+    if (mid === undefined) firstMid.set(p.blob, p.mid)
+    // The same mid twice is one message and its duplicate: nothing to share.
+    else if (mid !== p.mid) shared.add(p.blob)
+  }
+  return shared
 }
 
 /**

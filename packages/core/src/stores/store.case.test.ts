@@ -484,10 +484,12 @@ export function runStoreConformance(options: ConformanceOptions): void {
       const [mc] = await store.fetch(c, { leaseTime: LEASE })
       expect(mc?.fields.report).toEqual(['weekly'])
 
-      // A later single send of the same body to another mailbox refers to the same blob.
+      // A later single send of the same body to another mailbox keeps its own copy, inline: the
+      // blob's count is unchanged, and purging that mailbox leaves the blob to its holder.
       await store.send({ sender: input.sender, receiver: d, fields: input.fields, clientTime })
-      expect(await store.updateRefCount(key, 0)).toBe(2)
+      expect(await store.updateRefCount(key, 0)).toBe(1)
       await store.purge(d)
+      expect(await store.updateRefCount(key, 0)).toBe(1)
       await store.ack(mc!.mid, mc!.lid, Status.confirmed)
       expect(await store.getBlob(key)).toBeNull()
       expect(await store.updateRefCount(key, 0)).toBe(0)
@@ -506,6 +508,19 @@ export function runStoreConformance(options: ConformanceOptions): void {
       const key = blobKeyOf((await store.get(ra!.mid))!.fields!)
       expect(blobKeyOf((await store.get(rb!.mid))!.fields!)).toBe(key)
       expect(await store.updateRefCount(key, 0)).toBe(2)
+    })
+
+    it('bodies - a body sent to one mailbox is kept with its message, not as a blob; it reads back whole until confirmed', async () => {
+      const { store } = await open()
+      const box = mailbox()
+      const { mid } = await store.send(msg(box, { alone: 'yes' }))
+      const key = blobKeyOf((await store.get(mid))!.fields!)
+      expect(await store.getBlob(key)).toBeNull()
+      expect(await store.updateRefCount(key, 0)).toBe(0)
+      const [m] = await store.fetch(box, { leaseTime: LEASE })
+      expect(m?.fields).toMatchObject({ alone: ['yes'], receiver: [box] })
+      await store.ack(m!.mid, m!.lid, Status.confirmed)
+      expect(await store.get(mid)).toMatchObject({ status: Status.confirmed, fields: null })
     })
 
     const failure = options.skip?.['fan-out-failure']
@@ -581,7 +596,8 @@ export function runStoreConformance(options: ConformanceOptions): void {
         null,
       ])
       expect(await store.stats(box)).toMatchObject({ confirmed: 1, leased: 1, delayed: 1, pending: 1 })
-      expect(await store.getBlob(blobKeyOf(a!.fields))).toBeNull()
+      expect(await store.get(a!.mid)).toMatchObject({ status: Status.confirmed, fields: null })
+      expect((await store.get(b!.mid))?.fields).not.toBeNull()
       // d was given back at once, c after its delay; b keeps its lease.
       const [again] = await store.fetch(box, { leaseTime: LEASE })
       expect(again).toMatchObject({ mid: d!.mid, status: Status.rejected, deliveryCount: 2 })
@@ -609,15 +625,13 @@ export function runStoreConformance(options: ConformanceOptions): void {
     it('ack - confirmed is final and drops the body, in the same step', async () => {
       const { store } = await open()
       const box = mailbox()
-      const { mid } = await store.send(msg(box))
-      const blob = blobKeyOf((await store.get(mid))!.fields!)
-      expect(await store.getBlob(blob)).not.toBeNull()
+      const { mid } = await store.send(msg(box, { kept: 'until confirmed' }))
+      expect((await store.get(mid))?.fields?.kept).toEqual(['until confirmed'])
       const [m] = await store.fetch(box, { leaseTime: LEASE })
       await store.ack(m!.mid, m!.lid, Status.confirmed)
       expect(await store.fetch(box, { leaseTime: LEASE })).toEqual([])
       expect(await store.nextDueIn(box)).toBeNull()
       expect(await store.stats(box)).toMatchObject({ pending: 0, leased: 0, confirmed: 1 })
-      expect(await store.getBlob(blob)).toBeNull()
       const stored = await store.get(mid)
       expect(stored).toMatchObject({ mid, status: Status.confirmed, fields: null })
       await expectCode(store.ack(m!.mid, m!.lid, Status.confirmed), 'unable_to_change_status')
@@ -939,14 +953,17 @@ export function runStoreConformance(options: ConformanceOptions): void {
       const box = mailbox()
       const other = mailbox()
       const { mid } = await store.send(msg(box))
-      const blob = blobKeyOf((await store.get(mid))!.fields!)
-      await store.send(msg(box))
+      // Sent to both in one batch: one blob, a reference each; the purge gives back only box's.
+      const [fanned] = await store.sendBatch([msg(box, { both: 'x' }), msg(other, { both: 'x' })])
+      const blob = blobKeyOf((await store.get(fanned!.mid))!.fields!)
+      expect(await store.updateRefCount(blob, 0)).toBe(2)
       const kept = await store.send(msg(other))
       const [m] = await store.fetch(box, { leaseTime: LEASE })
       await store.ack(m!.mid, m!.lid, Status.confirmed)
       expect(await store.purge(box)).toBe(2)
       expect(await store.headers(box)).toEqual([])
-      expect(await store.getBlob(blob)).toBeNull()
+      expect(await store.updateRefCount(blob, 0)).toBe(1)
+      expect(await store.getBlob(blob)).not.toBeNull()
       expect(await store.get(mid)).toBeNull()
       expect(await store.get(kept.mid)).not.toBeNull()
       expect(await store.purge(box)).toBe(0)

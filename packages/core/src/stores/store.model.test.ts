@@ -93,6 +93,11 @@ interface ModelMessage {
   fields: [string, string[]][]
   /** The body without its receiver: what its blob holds, shared with every message of that body. */
   shared: string
+  /**
+   * Stored as a reference to a shared blob: sent in a fan-out that stored it for more than one
+   * recipient. Every other body is kept inline (see sharedBlobKeys) and counts on no blob.
+   */
+  inBlobs: boolean
 }
 
 interface Model {
@@ -201,13 +206,15 @@ async function checkStats(model: Model, real: Real): Promise<void> {
 }
 
 /**
- * Each blob's count equals the messages that still need it: every message of the same body (its
- * receiver aside) refers to one blob, until it is confirmed.
+ * Each blob's count equals the messages that still need it: every message stored in the blobs with
+ * the same body (its receiver aside) refers to one blob, until it is confirmed; a body kept inline
+ * counts on none.
  */
 async function auditRefs(model: Model, real: Real): Promise<void> {
   const needed = new Map<string, number>()
   for (const m of model.messages.values()) {
-    needed.set(m.shared, (needed.get(m.shared) ?? 0) + (m.life === 'confirmed' ? 0 : 1))
+    const counts = m.inBlobs && m.life !== 'confirmed'
+    needed.set(m.shared, (needed.get(m.shared) ?? 0) + (counts ? 1 : 0))
   }
   for (const [shared, count] of needed) {
     const key = createHash('sha1').update(shared).digest('hex')
@@ -249,18 +256,21 @@ class SendCmd implements Cmd {
       const receiver = model.receivers[this.box % model.receivers.length]!
       const expected = expectSend(this.fields, model.sender, receiver)
       const outcome = await real.store.send({ ...common, receiver }).catch((e: unknown) => e)
-      this.record(model, receiver, expected, outcome)
+      this.record(model, receiver, expected, outcome, false)
       return
     }
     const results = await sendFanOut(real.store, { ...common, receivers: model.receivers })
     expect(results).toHaveLength(model.receivers.length)
     note('fan-out')
+    const expected = model.receivers.map((receiver) => expectSend(this.fields, model.sender, receiver))
+    // The body goes to the blobs when the batch carries it for more than one message.
+    const inBlobs = expected.filter((e) => e.ok).length > 1
     for (const [i, receiver] of model.receivers.entries()) {
-      this.record(model, receiver, expectSend(this.fields, model.sender, receiver), results[i])
+      this.record(model, receiver, expected[i]!, results[i], inBlobs)
     }
   }
   /** Checks one receiver's outcome (a result, or the error it failed with) and updates the model. */
-  record(model: Model, receiver: string, expected: Expected, outcome: unknown): void {
+  record(model: Model, receiver: string, expected: Expected, outcome: unknown, inBlobs: boolean): void {
     if (!expected.ok) {
       expect(outcome instanceof PandoraError ? outcome.code : outcome).toBe(expected.code)
       note(`send refused: ${expected.code}`)
@@ -290,6 +300,7 @@ class SendCmd implements Cmd {
       priority: this.priority,
       fields: expected.fields,
       shared: expected.shared,
+      inBlobs,
     })
   }
   toString = () =>
@@ -618,17 +629,22 @@ describe('store model', () => {
         const db = new Database(path, { readonly: true })
         try {
           const message = db.prepare(
-            'SELECT m.status, b.refs FROM messages m LEFT JOIN blobs b ON b.key = m.blob WHERE m.mid = ?',
+            `SELECT m.status, m.in_blobs, m.body IS NOT NULL AS inline, b.refs
+              FROM messages m LEFT JOIN blobs b ON b.key = m.blob WHERE m.mid = ?`,
           )
           for (const mid of mids) {
-            const row = message.get(mid) as { status: number; refs: number | null } | undefined
+            const row = message.get(mid) as
+              | { status: number; in_blobs: number; inline: number; refs: number | null }
+              | undefined
             expect(row, `row of ${mid}`).toBeDefined()
-            if (row!.status !== Status.confirmed) expect(row!.refs, `blob of ${mid}`).toBeGreaterThan(0)
+            if (row!.status === Status.confirmed) expect(row!.inline, `body of ${mid} kept`).toBe(0)
+            else if (row!.in_blobs === 1) expect(row!.refs, `blob of ${mid}`).toBeGreaterThan(0)
+            else expect(row!.inline, `inline body of ${mid}`).toBe(1)
           }
           const orphans = db
             .prepare(
               `SELECT count(*) AS n FROM blobs b WHERE b.refs <> (SELECT count(*) FROM messages m
-                WHERE m.blob = b.key AND m.status <> 1)`,
+                WHERE m.blob = b.key AND m.status <> 1 AND m.in_blobs = 1)`,
             )
             .get() as { n: number }
           expect(orphans.n, 'blobs whose count differs from their messages').toBe(0)
@@ -676,17 +692,26 @@ describe('store model', () => {
           real.store = await open()
         },
         auditRows: async (mids) => {
-          const { rows } = await admin.query<{ mid: string; status: number; refs: string | null }>(
-            `SELECT m.mid, m.status, b.refs FROM "${schema}".messages m LEFT JOIN "${schema}".blobs b
-              ON b.key = m.blob WHERE m.mid = ANY($1)`,
+          const { rows } = await admin.query<{
+            mid: string
+            status: number
+            in_blobs: boolean
+            inline: boolean
+            refs: string | null
+          }>(
+            `SELECT m.mid, m.status, m.in_blobs, m.body IS NOT NULL AS inline, b.refs
+              FROM "${schema}".messages m LEFT JOIN "${schema}".blobs b ON b.key = m.blob WHERE m.mid = ANY($1)`,
             [mids],
           )
           expect(rows.length).toBe(mids.length)
-          for (const r of rows)
-            if (r.status !== 1) expect(Number(r.refs ?? 0), `blob of ${r.mid}`).toBeGreaterThan(0)
+          for (const r of rows) {
+            if (r.status === 1) expect(r.inline, `body of ${r.mid} kept`).toBe(false)
+            else if (r.in_blobs) expect(Number(r.refs ?? 0), `blob of ${r.mid}`).toBeGreaterThan(0)
+            else expect(r.inline, `inline body of ${r.mid}`).toBe(true)
+          }
           const { rows: bad } = await admin.query<{ n: number }>(
             `SELECT count(*)::int AS n FROM "${schema}".blobs b WHERE b.refs <> (SELECT count(*) FROM
-              "${schema}".messages m WHERE m.blob = b.key AND m.status <> 1)`,
+              "${schema}".messages m WHERE m.blob = b.key AND m.status <> 1 AND m.in_blobs)`,
           )
           expect(bad[0]?.n, 'blobs whose count differs from their messages').toBe(0)
         },

@@ -47,6 +47,7 @@ import {
   maxDeliveriesOf,
   rejectDelay,
   resolveStoreOptions,
+  sharedBlobKeys,
   statusWhenLeased,
 } from '../store-rules.js'
 import { assertIntact, expiredFailure, headerAt, leasedFields, verifiedFields } from '../stored-view.js'
@@ -70,8 +71,10 @@ interface Rec {
   failureReason: string | null
   failedAt: number | null
   priority: number
-  /** Key of the body's blob (shared by every recipient of the same body). */
+  /** Key of the body without its receiver: of its blob, or of {@link Rec.body}. */
   blob: string
+  /** The body kept inline (see sharedBlobKeys); null: in the blobs under `blob`, or let go once confirmed. */
+  body: Uint8Array | null
   seq: number
   version: number
 }
@@ -160,15 +163,16 @@ export class MemoryStore implements Store {
 
   #store(prepared: readonly PreparedMessage[], now: number): SendResult[] {
     this.#open()
-    const results = prepared.map((p) => this.#enqueue(p, now))
+    const shared = sharedBlobKeys(prepared)
+    const results = prepared.map((p) => this.#enqueue(p, now, shared.has(p.blob)))
     const due = new Set(prepared.filter((_, i) => !results[i]!.duplicate).map((p) => p.receiver))
     for (const receiver of due) this.#signal.notify(receiver)
     return results
   }
 
-  #enqueue(p: PreparedMessage, now: number): SendResult {
+  #enqueue(p: PreparedMessage, now: number, inBlobs: boolean): SendResult {
     if (this.#messages.has(p.mid)) return { mid: p.mid, duplicate: true }
-    this.#addBlob(p.blob, p.shared)
+    if (inBlobs) this.#addBlob(p.blob, p.shared)
     const rec: Rec = {
       mid: p.mid,
       sender: p.sender,
@@ -185,6 +189,7 @@ export class MemoryStore implements Store {
       failedAt: null,
       priority: p.priority,
       blob: p.blob,
+      body: inBlobs ? null : p.shared,
       seq: ++this.#seq,
       version: 0,
     }
@@ -226,7 +231,7 @@ export class MemoryStore implements Store {
       rec.visibleAt = rec.leasedUntil + expiryDelay(policy, rec.deliveryCount, maxDeliveries, this.#random)
       this.#schedule(box, rec)
       // Unreadable: leased and counted, but left out (see leasedFields); the loop goes on to the next.
-      const fields = leasedFields(rec.blob, this.#blobs.get(rec.blob)?.bytes ?? null, rec.receiver)
+      const fields = leasedFields(rec.blob, this.#bytes(rec), rec.receiver)
       if (fields === undefined) continue
       out.push({ ...header(rec), lid: rec.lid, leasedUntil: rec.leasedUntil, fields })
     }
@@ -260,7 +265,7 @@ export class MemoryStore implements Store {
     if (a.status === Status.confirmed) {
       rec.status = Status.confirmed
       rec.version++
-      this.#dropBlob(rec.blob)
+      this.#letGo(rec)
       return
     }
     const now = this.#clock.now()
@@ -369,7 +374,7 @@ export class MemoryStore implements Store {
     if (!box) return 0
     for (const rec of box.all.values()) {
       this.#messages.delete(rec.mid)
-      if (rec.status !== Status.confirmed) this.#dropBlob(rec.blob)
+      if (rec.status !== Status.confirmed) this.#letGo(rec)
     }
     const count = box.all.size
     this.#mailboxes.delete(name)
@@ -504,8 +509,29 @@ export class MemoryStore implements Store {
     if (--blob.refs <= 0) this.#blobs.delete(key)
   }
 
+  /**
+   * @internal The bytes this store holds for a message's body, inline or its blob's (the array
+   * itself, no copy), so a test can damage them as a memory fault would; null when none.
+   */
+  heldBytes(mid: string): Uint8Array | null {
+    const rec = this.#messages.get(mid)
+    return rec === undefined ? null : this.#bytes(rec)
+  }
+
+  /** Lets go of a message's body: inline, or its reference to a shared blob. */
+  #letGo(rec: Rec): void {
+    if (rec.body === null) this.#dropBlob(rec.blob)
+    rec.body = null
+  }
+
+  /** A message's body bytes, inline or its blob's; null once let go. */
+  #bytes(rec: Rec): Uint8Array | null {
+    if (rec.body !== null) return rec.body
+    return rec.status === Status.confirmed ? null : (this.#blobs.get(rec.blob)?.bytes ?? null)
+  }
+
   #fields(rec: Rec) {
-    return verifiedFields(rec.blob, this.#blobs.get(rec.blob)?.bytes ?? null, rec.receiver)
+    return verifiedFields(rec.blob, this.#bytes(rec), rec.receiver)
   }
 
   /** The header as seen now: an expired lease reads as `timeout`. */

@@ -76,6 +76,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX messages_ready ON ${s}.messages (receiver, priority, visible_at, seq) WHERE status NOT IN (1, 16)`,
     ],
   },
+  {
+    version: 4,
+    name: 'bodies inline',
+    up: (s) => [
+      // A body only one message carries is kept in its row (`body`): sending it writes no blob row
+      // and confirming it deletes none. `in_blobs` says where the body is: true in `blobs` under
+      // `blob` (a fan-out's shared body, and every message written before this version), false in
+      // `body`. `blob` names the body's key either way: reads check the bytes against it.
+      `ALTER TABLE ${s}.messages ADD COLUMN body bytea`,
+      `ALTER TABLE ${s}.messages ADD COLUMN in_blobs boolean NOT NULL DEFAULT true`,
+    ],
+  },
 ]
 
 /** The version a fully migrated schema is at. */

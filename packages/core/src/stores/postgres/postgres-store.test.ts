@@ -108,13 +108,7 @@ describe.skipIf(unreachable !== null)('postgres store', () => {
         },
         peers: (n) => Promise.all(Array.from({ length: n }, () => f.open())),
         // Rewritten behind the store's back, as a damaged table would read back.
-        corrupt: async (mid) => {
-          await admin.query(
-            `UPDATE "${f.schema}".blobs SET bytes = 'tampered'
-             WHERE key = (SELECT blob FROM "${f.schema}".messages WHERE mid = $1)`,
-            [mid],
-          )
-        },
+        corrupt: (mid) => tamper(admin, f.schema, mid),
         // A trigger refuses the receiver's rows inside the store's own statement.
         failWritesTo: async (receiver) => {
           const s = `"${f.schema}"`
@@ -362,13 +356,15 @@ describe.skipIf(unreachable !== null)('postgres store', () => {
     try {
       const store = await f.open()
       const box = mailbox('corrupt')
-      const { mid } = await store.send({ sender: 's@test', receiver: box, fields: { x: '1' } })
+      // Sent to two mailboxes in one batch: the body is a shared blob.
+      const fields = { x: '1' }
+      const [sent] = await store.sendBatch([
+        { sender: 's@test', receiver: box, fields },
+        { sender: 's@test', receiver: mailbox('corrupt'), fields },
+      ])
+      const mid = sent!.mid
       const blob = blobKeyOf((await store.get(mid))!.fields!)
-      await admin.query(
-        `UPDATE "${f.schema}".blobs SET bytes = 'tampered'
-             WHERE key = (SELECT blob FROM "${f.schema}".messages WHERE mid = $1)`,
-        [mid],
-      )
+      await tamper(admin, f.schema, mid)
       await expect(store.get(mid)).rejects.toMatchObject({ code: 'corrupt_blob' })
       await expect(store.getBlob(blob)).rejects.toMatchObject({ code: 'corrupt_blob' })
     } finally {
@@ -396,3 +392,14 @@ describe.skipIf(unreachable !== null)('postgres store', () => {
     await expect(attempt).rejects.toMatchObject({ code: 'unavailable' })
   })
 })
+
+/** Rewrites a message's stored body, inline or its blob, behind the store's back. */
+async function tamper(admin: pg.Pool, schema: string, mid: string): Promise<void> {
+  const s = `"${schema}"`
+  await admin.query(`UPDATE ${s}.messages SET body = 'tampered' WHERE mid = $1 AND NOT in_blobs`, [mid])
+  await admin.query(
+    `UPDATE ${s}.blobs SET bytes = 'tampered'
+     WHERE key = (SELECT blob FROM ${s}.messages WHERE mid = $1 AND in_blobs)`,
+    [mid],
+  )
+}

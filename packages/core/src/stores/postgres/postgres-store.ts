@@ -41,7 +41,8 @@ import {
   checkMids,
   checkRenew,
 } from '../../store-input.js'
-import { assertDelta, byReceiver, resolveStoreOptions } from '../store-rules.js'
+import { asBuffer } from '../buffer-view.js'
+import { assertDelta, byReceiver, resolveStoreOptions, sharedBlobKeys } from '../store-rules.js'
 import { assertIntact, leasedFields, verifiedFields } from '../stored-view.js'
 import { DatabaseClock } from './database-clock.js'
 import { loadPg } from './load-pg.js'
@@ -276,9 +277,10 @@ export class PostgresStore implements Store {
       if (!first.has(p.mid)) first.set(p.mid, i)
     })
     const unique = [...first.values()].map((i) => prepared[i]!)
-    // Each shared body travels once, however many recipients refer to it.
+    // Each shared body travels once, however many recipients refer to it; the others go inline.
+    const shared = sharedBlobKeys(unique)
     const blobs = new Map<string, Uint8Array>()
-    for (const p of unique) blobs.set(p.blob, p.shared)
+    for (const p of unique) if (shared.has(p.blob)) blobs.set(p.blob, p.shared)
     const inserted = await this.#run(async (pool) => {
       const { rows } = await retryDeadlock(() =>
         pool.query<{ inserted: string[] }>(this.#sql.send, [
@@ -292,7 +294,8 @@ export class PostgresStore implements Store {
           unique.map((p) => p.priority),
           unique.map((p) => p.blob),
           [...blobs.keys()],
-          [...blobs.values()].map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)),
+          [...blobs.values()].map(asBuffer),
+          unique.map((p) => (shared.has(p.blob) ? null : asBuffer(p.shared))),
         ]),
       )
       return new Set(rows[0]?.inserted ?? [])
@@ -558,9 +561,7 @@ export class PostgresStore implements Store {
     this.#open()
     if (!(bytes instanceof Uint8Array)) throw new PandoraError('nil_body')
     const key = await contentKey(bytes)
-    await this.#run((pool) =>
-      pool.query(this.#sql.putBlob, [key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]),
-    )
+    await this.#run((pool) => pool.query(this.#sql.putBlob, [key, asBuffer(bytes)]))
     return key
   }
 

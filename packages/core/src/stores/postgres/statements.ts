@@ -55,25 +55,28 @@ export function statements(s: string) {
   return {
     /**
      * Inserts a batch ($2 mids, $3 receivers, $4 senders, $5 delays, $6 sizes, $8 priorities,
-     * $9 blob keys; mids unique) idempotently; stores each blob of $10 keys / $11 bytes once,
-     * with a reference per new message that refers to it (a fan-out's recipients share one); and
+     * $9 blob keys, $12 inline bodies — null where the body is a shared blob; mids unique)
+     * idempotently; stores each blob of $10 keys / $11 bytes once, with a reference per new
+     * message that refers to it (a fan-out's recipients share one); and
      * notifies channel $7 of every receiver that got a new message, delayed ones too (their
      * listeners re-arm their timers): one statement, so one transaction, and the NOTIFY goes out
      * on its commit.
      */
     send: `${now},
       input AS (
-        SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::int[], $8::smallint[], $9::text[])
-          WITH ORDINALITY AS x(mid, receiver, sender, delay, size, priority, blob, ord)
+        SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::int[], $8::smallint[], $9::text[],
+          $12::bytea[]) WITH ORDINALITY AS x(mid, receiver, sender, delay, size, priority, blob, body, ord)
       ),
       ins AS (
-        INSERT INTO ${m} AS m (mid, receiver, sender, status, received_at, send_when, visible_at, size, priority, blob)
-        SELECT i.mid, i.receiver, i.sender, 8, c.t, c.t + i.delay, c.t + i.delay, i.size, i.priority, i.blob
+        INSERT INTO ${m} AS m (mid, receiver, sender, status, received_at, send_when, visible_at, size, priority, blob,
+          body, in_blobs)
+        SELECT i.mid, i.receiver, i.sender, 8, c.t, c.t + i.delay, c.t + i.delay, i.size, i.priority, i.blob,
+          i.body, i.body IS NULL
         FROM input i, c ORDER BY i.ord
         ON CONFLICT (mid) DO NOTHING
-        RETURNING m.mid, m.receiver, m.blob
+        RETURNING m.mid, m.receiver, m.blob, m.in_blobs
       ),
-      refs AS (SELECT ins.blob, count(*) AS n FROM ins GROUP BY ins.blob),
+      refs AS (SELECT ins.blob, count(*) AS n FROM ins WHERE ins.in_blobs GROUP BY ins.blob),
       blob AS (
         INSERT INTO ${b} AS b (key, bytes, refs)
         SELECT u.key, u.bytes, r.n FROM unnest($10::text[], $11::bytea[]) AS u(key, bytes)
@@ -110,7 +113,7 @@ export function statements(s: string) {
       ),
       cand AS MATERIALIZED (
         SELECT x.* FROM lv CROSS JOIN LATERAL (
-          SELECT m.mid, m.blob, m.priority, m.visible_at, m.seq, m.delivery_count FROM ${m} m
+          SELECT m.mid, m.blob, m.in_blobs, m.priority, m.visible_at, m.seq, m.delivery_count FROM ${m} m
           WHERE m.receiver = $2 AND m.priority = lv.level AND ${active} AND m.visible_at <= (SELECT t FROM c)
           ORDER BY m.visible_at, m.seq
           LIMIT $3
@@ -121,7 +124,7 @@ export function statements(s: string) {
       ),
       md AS (SELECT coalesce((SELECT max_deliveries FROM p), $4::int) AS v),
       q AS MATERIALIZED (
-        SELECT mid, blob, row_number() OVER (ORDER BY priority DESC, visible_at, seq) AS rn,
+        SELECT mid, blob, in_blobs, row_number() OVER (ORDER BY priority DESC, visible_at, seq) AS rn,
           (md.v > 0 AND delivery_count >= md.v) AS doomed,
           (md.v > 0 AND delivery_count + 1 >= md.v) AS last
         FROM cand, md
@@ -135,25 +138,26 @@ export function statements(s: string) {
         visible_at = CASE WHEN q.doomed THEN m.visible_at ELSE c.t + $6::bigint
           + CASE WHEN q.last THEN 0 ELSE ${backoff('p', 'm.delivery_count + 1', '($7::float8[])[q.rn]')} END END,
         delivery_count = CASE WHEN q.doomed THEN m.delivery_count ELSE m.delivery_count + 1 END
-      FROM q CROSS JOIN c LEFT JOIN p ON true LEFT JOIN ${b} b ON b.key = q.blob AND NOT q.doomed
+      FROM q CROSS JOIN c LEFT JOIN p ON true LEFT JOIN ${b} b ON b.key = q.blob AND q.in_blobs AND NOT q.doomed
       WHERE m.mid = q.mid
       RETURNING q.rn, q.doomed, m.mid, m.sender, m.receiver, m.status, m.received_at, m.send_when,
         m.leased_until, m.lid, m.delivery_count, m.size, m.failure_reason, m.failed_at,
-        CASE WHEN m.status IN (1, 16) THEN NULL ELSE m.visible_at END AS due_at, m.priority, m.blob, b.bytes`,
+        CASE WHEN m.status IN (1, 16) THEN NULL ELSE m.visible_at END AS due_at, m.priority, m.blob,
+        coalesce(m.body, b.bytes) AS bytes`,
 
     /**
-     * Confirms every ($2 mids, $3 lids) pair whose lease holds and drops their blob references;
-     * returns the mids it confirmed and the blobs left without a reference (to delete in the same
-     * transaction). One statement for a whole batch of acks.
+     * Confirms every ($2 mids, $3 lids) pair whose lease holds and lets go of their bodies (inline:
+     * cleared; a blob: its reference dropped); returns the mids it confirmed and the blobs left
+     * without a reference (to delete in the same transaction). One statement for a whole batch.
      */
     confirmMany: `${now},
       input AS (SELECT * FROM unnest($2::text[], $3::text[]) AS x(mid, lid)),
       upd AS (
-        UPDATE ${m} m SET status = 1, lid = NULL, leased_until = NULL
+        UPDATE ${m} m SET status = 1, lid = NULL, leased_until = NULL, body = NULL
         FROM input i, c WHERE m.mid = i.mid AND m.lid = i.lid AND ${live}
-        RETURNING m.mid, m.blob
+        RETURNING m.mid, m.blob, m.in_blobs
       ),
-      d AS (SELECT upd.blob, count(*) AS n FROM upd GROUP BY upd.blob),
+      d AS (SELECT upd.blob, count(*) AS n FROM upd WHERE upd.in_blobs GROUP BY upd.blob),
       dec AS (UPDATE ${b} b SET refs = b.refs - d.n FROM d WHERE b.key = d.blob RETURNING b.key, b.refs)
       SELECT (SELECT coalesce(array_agg(mid), '{}') FROM upd) AS confirmed,
         (SELECT coalesce(array_agg(key), '{}') FROM dec WHERE refs <= 0) AS unreferenced`,
@@ -217,9 +221,10 @@ export function statements(s: string) {
       WHERE m.receiver = $2 AND m.status = 16
       ORDER BY m.received_at, m.seq LIMIT $3`,
 
-    /** One message with its blob's bytes (null once collected). */
+    /** One message with its body's bytes, inline or its blob's (null once confirmed or collected). */
     get: `${now}
-      SELECT ${header}, m.blob, b.bytes FROM ${m} m CROSS JOIN c LEFT JOIN ${b} b ON b.key = m.blob
+      SELECT ${header}, m.blob, coalesce(m.body, b.bytes) AS bytes FROM ${m} m CROSS JOIN c
+        LEFT JOIN ${b} b ON b.key = m.blob AND m.in_blobs AND m.status <> 1
       WHERE m.mid = $2`,
 
     /** Counts of receiver $2. */
@@ -243,11 +248,11 @@ export function statements(s: string) {
 
     /**
      * Deletes every message of receiver $1 and drops the blob reference of those not confirmed
-     * (a confirmed one gave its reference back already); returns how many went and which blobs
-     * reached 0.
+     * whose body is a blob (a confirmed one gave its reference back already, an inline one holds
+     * none); returns how many went and which blobs reached 0.
      */
-    purge: `WITH del AS (DELETE FROM ${m} WHERE receiver = $1 RETURNING blob, status),
-      d AS (SELECT del.blob, count(*) AS n FROM del WHERE del.status <> 1 GROUP BY del.blob),
+    purge: `WITH del AS (DELETE FROM ${m} WHERE receiver = $1 RETURNING blob, status, in_blobs),
+      d AS (SELECT del.blob, count(*) AS n FROM del WHERE del.status <> 1 AND del.in_blobs GROUP BY del.blob),
       dec AS (
         UPDATE ${b} b SET refs = b.refs - d.n FROM d
         WHERE b.key = d.blob

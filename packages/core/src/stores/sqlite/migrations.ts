@@ -59,6 +59,16 @@ export const MIGRATIONS: readonly string[] = [
   -- messages_due stays for nextDueIn and the counts, which order by due time alone.
   CREATE INDEX messages_ready ON messages (receiver, priority, visible_at, seq, status) WHERE status NOT IN (1, 16);
   `,
+  // 4: bodies inline. A body only one message carries is kept in its own row (`body`): sending it
+  // writes no blob row and confirming it deletes none — the blob table's random keys made those the
+  // costliest writes of a drain. `in_blobs` says where a message's body is: 1 in `blobs` under
+  // `blob` (shared by a fan-out's recipients, and every message written before this step), 0 in
+  // `body`. `blob` still names the body's key either way: reads check the bytes against it.
+  // Confirming clears `body`; a dead message keeps it (it may be redriven).
+  `
+  ALTER TABLE messages ADD COLUMN body BLOB;
+  ALTER TABLE messages ADD COLUMN in_blobs INTEGER NOT NULL DEFAULT 1;
+  `,
 ]
 
 /** The schema version a fully migrated file has (its `PRAGMA user_version`). */

@@ -43,13 +43,11 @@ describe('sqlite store', () => {
         },
         // Other connections on the same file: real concurrent writers, serialised by SQLite's lock.
         peers: (n) => Promise.all(Array.from({ length: n }, make)),
-        // Another connection rewrites the blob, as a damaged file would read back.
+        // Another connection rewrites the body, as a damaged file would read back.
         corrupt: async (mid) => {
           const other = new Database(path)
           try {
-            other
-              .prepare('UPDATE blobs SET bytes = ? WHERE key = (SELECT blob FROM messages WHERE mid = ?)')
-              .run(Buffer.from('tampered'), mid)
+            tamper(other, mid)
           } finally {
             other.close()
           }
@@ -244,12 +242,16 @@ describe('sqlite store - own cases', () => {
     const path = tempFile()
     const store = await newStore(path)
     const box = mailbox()
-    const { mid } = await store.send({ sender: 's@test', receiver: box, fields: { secret: 'original' } })
+    // Sent to two mailboxes in one batch: the body is a shared blob.
+    const fields = { secret: 'original' }
+    const [sent] = await store.sendBatch([
+      { sender: 's@test', receiver: box, fields },
+      { sender: 's@test', receiver: mailbox(), fields },
+    ])
+    const mid = sent!.mid
     const blob = blobKeyOf((await store.get(mid))!.fields!)
     const other = new Database(path)
-    other
-      .prepare('UPDATE blobs SET bytes = ? WHERE key = (SELECT blob FROM messages WHERE mid = ?)')
-      .run(Buffer.from('tampered'), mid)
+    tamper(other, mid)
     other.close()
     const codeOf = (p: Promise<unknown>) =>
       p.then(
@@ -585,3 +587,12 @@ for (let w = 0; w < 8; w++) worker()
 })
 
 type SqliteStoreOptionsNoPath = Omit<SqliteStoreOptions, 'path'>
+
+/** Rewrites a message's stored body, inline or its blob, as a damaged file would read back. */
+function tamper(db: Database.Database, mid: string): void {
+  const bytes = Buffer.from('tampered')
+  db.prepare('UPDATE messages SET body = ? WHERE mid = ? AND in_blobs = 0').run(bytes, mid)
+  db.prepare(
+    'UPDATE blobs SET bytes = ? WHERE key = (SELECT blob FROM messages WHERE mid = ? AND in_blobs = 1)',
+  ).run(bytes, mid)
+}

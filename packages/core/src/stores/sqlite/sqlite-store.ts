@@ -1,7 +1,6 @@
 import { resolve as resolvePath } from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
 import { AvailabilitySignal } from '../../availability.js'
-import type { Fields } from '../../body.js'
 import type { Clock } from '../../clock.js'
 import { PandoraError } from '../../errors.js'
 import { contentKey, newLeaseId, parseKey } from '../../key.js'
@@ -41,6 +40,7 @@ import {
   checkMids,
   checkRenew,
 } from '../../store-input.js'
+import { asBuffer } from '../buffer-view.js'
 import {
   assertDelta,
   assertLeaseHolds,
@@ -49,6 +49,7 @@ import {
   maxDeliveriesOf,
   type ResolvedStoreOptions,
   rejectDelay,
+  sharedBlobKeys,
   statusWhenLeased,
 } from '../store-rules.js'
 import { assertIntact, expiredFailure, headerAt, leasedFields, verifiedFields } from '../stored-view.js'
@@ -133,7 +134,7 @@ export class SqliteStore implements Store {
   readonly #maxDeliveries: number
   readonly #signal: AvailabilitySignal
   readonly #random: () => number
-  /** Header and body read in one snapshot, so another process cannot confirm in between. */
+  /** Header and body read by one statement, so another process cannot confirm in between. */
   readonly #readMessage: (mid: string) => StoredMessage | null
   /** Runs reads in one snapshot (a read transaction), so counts add up: on the worker when there is one. */
   readonly #read: (steps: readonly ReadStep[]) => Promise<unknown[]>
@@ -194,12 +195,12 @@ export class SqliteStore implements Store {
     this.#countReads = options.reader
       ? (query) => options.reader!.counts(query)
       : async (query) => countSnapshot(query)
-    this.#readMessage = db.transaction((mid: string) => {
-      const row = this.#sql.byMid.get(mid) as MessageRow | undefined
-      return row
-        ? { ...headerAt(toHeader(row), row.lid !== null, this.#clock.now()), fields: this.#fields(row) }
-        : null
-    })
+    this.#readMessage = (mid: string) => {
+      const row = this.#sql.withBody.get(mid) as BodyRow | undefined
+      if (row === undefined) return null
+      const header = headerAt(toHeader(row), row.lid !== null, this.#clock.now())
+      return { ...header, fields: verifiedFields(row.blob, row.bytes, row.receiver) }
+    }
   }
 
   /**
@@ -256,14 +257,16 @@ export class SqliteStore implements Store {
   async #store(prepared: readonly PreparedMessage[], now: number): Promise<SendResult[]> {
     this.#open()
     if (prepared.length === 0) return []
-    const results = await this.#write(() => prepared.map((p) => this.#insert(p, now)))
+    const shared = sharedBlobKeys(prepared)
+    const results = await this.#write(() => prepared.map((p) => this.#insert(p, now, shared.has(p.blob))))
     // Delayed sends too: a listener's timer must learn of an earlier next due time.
     const touched = new Set(prepared.filter((_, i) => !results[i]!.duplicate).map((p) => p.receiver))
     for (const receiver of touched) this.#signal.notify(receiver)
     return results
   }
 
-  #insert(p: PreparedMessage, now: number): SendResult {
+  /** Inserts one message, its body inline or (`inBlobs`) as a reference to a shared blob. */
+  #insert(p: PreparedMessage, now: number, inBlobs: boolean): SendResult {
     const inserted = this.#sql.insertMessage.run({
       mid: p.mid,
       receiver: p.receiver,
@@ -273,10 +276,12 @@ export class SqliteStore implements Store {
       size: p.bytes.byteLength,
       priority: p.priority,
       blob: p.blob,
+      body: inBlobs ? null : asBuffer(p.shared),
+      inBlobs: inBlobs ? 1 : 0,
     })
     if (inserted.changes === 0) return { mid: p.mid, duplicate: true }
     // The body without its receiver: one blob for every recipient of it, a reference each.
-    this.#sql.putBlob.run(p.blob, asBuffer(p.shared))
+    if (inBlobs) this.#sql.putBlob.run(p.blob, asBuffer(p.shared))
     return { mid: p.mid, duplicate: false }
   }
 
@@ -294,7 +299,7 @@ export class SqliteStore implements Store {
       )?.priority
       while (level !== undefined) {
         const want = max - out.length
-        const rows = this.#sql.due.all({ receiver: name, priority: level, now, limit: want }) as DueRow[]
+        const rows = this.#sql.due.all({ receiver: name, priority: level, now, limit: want }) as BodyRow[]
         for (const row of rows) {
           // A due message that still carries a lid is one whose lease expired.
           const status = statusWhenLeased(row.status as StatusCode, row.lid !== null)
@@ -376,10 +381,10 @@ export class SqliteStore implements Store {
     if (a.status === Status.confirmed) {
       // The usual ack: check the lease and confirm in one statement.
       const hit = this.#sql.confirmLeased.get({ mid: a.mid, lid: a.lid, now: this.#clock.now() }) as
-        | { blob: string }
+        | { blob: string; in_blobs: number }
         | undefined
       if (hit === undefined) throw new PandoraError('unable_to_change_status')
-      this.#dropBlob(hit.blob)
+      if (hit.in_blobs === 1) this.#dropBlob(hit.blob)
       return null
     }
     const row = this.#leased(a.mid, a.lid)
@@ -611,22 +616,12 @@ export class SqliteStore implements Store {
     assertIntact(key, row.bytes)
     return new Uint8Array(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength)
   }
-
-  #fields(message: MessageRow): Fields | null {
-    const row = this.#sql.getBlob.get(message.blob) as { bytes: Buffer } | undefined
-    return verifiedFields(message.blob, row?.bytes ?? null, message.receiver)
-  }
 }
 
-/** A due row with its body (null if the blob is missing). */
-type DueRow = MessageRow & { bytes: Buffer | null }
+/** A row with its body's bytes (null if confirmed, or the blob is missing). */
+type BodyRow = MessageRow & { bytes: Buffer | null }
 /** A priority level present in a mailbox. */
 type LevelRow = { priority: number }
-
-/** A Buffer view of the same memory (better-sqlite3 binds Buffers, not plain arrays). */
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-}
 
 function toHeader(row: MessageRow): MessageHeader {
   return {

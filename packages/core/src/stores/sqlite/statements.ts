@@ -17,43 +17,53 @@ export interface MessageRow {
   failure_reason: string | null
   failed_at: number | null
   priority: number
-  /** Key of the body's blob. */
+  /** Key of the body (without its receiver): of its blob, or of the inline `body`. */
   blob: string
+  /** 1: the body is in `blobs` under `blob`; 0: inline (see migration 4). */
+  in_blobs: number
 }
 
 // The `status NOT IN (1, 16)` term is spelled exactly as in the partial index `messages_due`, so
 // the planner can prove the index covers the query.
 const ACTIVE = 'status NOT IN (1, 16)'
 const COLUMNS =
-  'seq, mid, receiver, sender, status, received_at, send_when, visible_at, leased_until, lid, delivery_count, size, failure_reason, failed_at, priority, blob'
-/** {@link COLUMNS} spelled `messages.col`, for the join with `blobs`. */
-const QUALIFIED_COLUMNS = COLUMNS.split(', ')
-  .map((c) => `messages.${c}`)
-  .join(', ')
+  'seq, mid, receiver, sender, status, received_at, send_when, visible_at, leased_until, lid, delivery_count, size, failure_reason, failed_at, priority, blob, in_blobs'
+/**
+ * A message's body as `bytes`: inline, or looked up in `blobs` only for a message whose body is
+ * there (a scalar subquery, so an inline body costs no seek at all); null once confirmed (its
+ * `body` was cleared), even while a fan-out's other recipients keep the blob.
+ */
+const BYTES = `CASE WHEN in_blobs = 0 OR status = 1 THEN body
+  ELSE (SELECT bytes FROM blobs WHERE blobs.key = messages.blob) END AS bytes`
 /** Every statement of the store, by name. Exported so tests can EXPLAIN them. */
 export const SQL = {
   /**
    * The due head of one priority level of a mailbox with the bodies: a seek in `messages_ready`.
    * A fetch reads the levels from {@link SQL.levelBelow}, highest first.
    */
-  due: `SELECT ${QUALIFIED_COLUMNS}, blobs.bytes AS bytes FROM messages LEFT JOIN blobs ON blobs.key = messages.blob
-        WHERE messages.receiver = @receiver AND messages.priority = @priority AND messages.${ACTIVE}
-          AND messages.visible_at <= @now
-        ORDER BY messages.visible_at, messages.seq LIMIT @limit`,
+  due: `SELECT ${COLUMNS}, ${BYTES} FROM messages
+        WHERE receiver = @receiver AND priority = @priority AND ${ACTIVE} AND visible_at <= @now
+        ORDER BY visible_at, seq LIMIT @limit`,
   /** The highest priority below @below among a mailbox's active messages: one seek in `messages_ready`. */
   levelBelow: `SELECT priority FROM messages WHERE receiver = @receiver AND ${ACTIVE} AND priority < @below
                ORDER BY priority DESC LIMIT 1`,
   nextDue: `SELECT visible_at FROM messages WHERE receiver = @receiver AND ${ACTIVE}
             ORDER BY visible_at, seq LIMIT 1`,
+  /** @body is the inline body, or null with @inBlobs 1: the body is (to be) in `blobs`. */
   insertMessage: `INSERT OR IGNORE INTO messages
-        (mid, receiver, sender, status, received_at, send_when, visible_at, delivery_count, size, priority, blob)
-        VALUES (@mid, @receiver, @sender, 8, @now, @sendWhen, @sendWhen, 0, @size, @priority, @blob)`,
+        (mid, receiver, sender, status, received_at, send_when, visible_at, delivery_count, size, priority, blob, body, in_blobs)
+        VALUES (@mid, @receiver, @sender, 8, @now, @sendWhen, @sendWhen, 0, @size, @priority, @blob, @body, @inBlobs)`,
   byMid: `SELECT ${COLUMNS} FROM messages WHERE mid = ?`,
+  /** One message with its body's bytes (null once confirmed or collected). */
+  withBody: `SELECT ${COLUMNS}, ${BYTES} FROM messages WHERE mid = ?`,
   lease: `UPDATE messages SET status = @status, lid = @lid, leased_until = @until, visible_at = @visibleAt,
           delivery_count = delivery_count + 1, failure_reason = @reason, failed_at = @failedAt WHERE seq = @seq`,
-  /** Confirms a message under a live lease in one statement; no row back: no such lease. */
-  confirmLeased: `UPDATE messages SET status = 1, lid = NULL, leased_until = NULL
-                  WHERE mid = @mid AND lid = @lid AND leased_until > @now AND ${ACTIVE} RETURNING seq, blob`,
+  /**
+   * Confirms a message under a live lease in one statement and lets go of its body (inline: here;
+   * a blob: the caller drops the reference it returns); no row back: no such lease.
+   */
+  confirmLeased: `UPDATE messages SET status = 1, lid = NULL, leased_until = NULL, body = NULL
+                  WHERE mid = @mid AND lid = @lid AND leased_until > @now AND ${ACTIVE} RETURNING blob, in_blobs`,
   kill: `UPDATE messages SET status = 16, lid = NULL, leased_until = NULL, failure_reason = @reason,
          failed_at = @failedAt WHERE seq = @seq`,
   reject: `UPDATE messages SET status = 2, lid = NULL, leased_until = NULL, visible_at = @visibleAt,
@@ -88,13 +98,14 @@ export const SQL = {
   countDead: 'SELECT COUNT(*) AS n FROM messages WHERE receiver = @receiver AND status = 16',
   countAll: 'SELECT COUNT(*) AS n FROM messages WHERE receiver = @receiver',
   receivers: 'SELECT receiver, COUNT(*) AS n FROM messages GROUP BY receiver',
-  // Purge: confirmed messages already gave their blob reference back; each other one gives its own.
-  // Two messages of one mailbox never share a blob (the same body without its receiver, sent to the
-  // same receiver, is the same body: one mid), so one reference per key is right.
+  // Purge: confirmed messages already gave their blob reference back, inline bodies hold none; each
+  // other one gives its own. Two messages of one mailbox never share a blob (the same body without
+  // its receiver, sent to the same receiver, is the same body: one mid), so one reference per key
+  // is right.
   purgeUnref: `UPDATE blobs SET refs = refs - 1
-               WHERE key IN (SELECT blob FROM messages WHERE receiver = ? AND status <> 1)`,
+               WHERE key IN (SELECT blob FROM messages WHERE receiver = ? AND status <> 1 AND in_blobs = 1)`,
   purgeCollect: `DELETE FROM blobs WHERE refs <= 0
-                 AND key IN (SELECT blob FROM messages WHERE receiver = ? AND status <> 1)`,
+                 AND key IN (SELECT blob FROM messages WHERE receiver = ? AND status <> 1 AND in_blobs = 1)`,
   purgeMessages: 'DELETE FROM messages WHERE receiver = ?',
   putBlob: `INSERT INTO blobs (key, bytes, refs) VALUES (?, ?, 1)
             ON CONFLICT (key) DO UPDATE SET refs = refs + 1`,
