@@ -9,8 +9,12 @@ import { Status } from '../status.js'
 
 const utf8 = new TextDecoder()
 
-/** Throws `corrupt_blob` unless `bytes` hash to `key`: a blob is checked whenever it is read. */
-export function assertIntact(key: string, bytes: Uint8Array): void {
+/**
+ * Throws `corrupt_blob` unless `bytes` hash to `key`: a body is checked whenever it is read. A
+ * string is hashed as its UTF-8 bytes: a store may read a body as text (cheaper than a byte array
+ * for SQLite), and stored bytes that are not valid UTF-8 then read back changed and fail the check.
+ */
+export function assertIntact(key: string, bytes: Uint8Array | string): void {
   if (contentKeySync(bytes) !== key) throw new PandoraError('corrupt_blob')
 }
 
@@ -21,10 +25,14 @@ export function assertIntact(key: string, bytes: Uint8Array): void {
  * are exactly the body whose SHA-1 is the mid. (Blobs written before fan-out hold the whole body,
  * receiver included: the same field is set again to the same value.)
  */
-export function verifiedFields(key: string, bytes: Uint8Array | null, receiver?: string): Fields | null {
+export function verifiedFields(
+  key: string,
+  bytes: Uint8Array | string | null,
+  receiver?: string,
+): Fields | null {
   if (bytes === null) return null
   assertIntact(key, bytes)
-  const fields = decodeFields(utf8.decode(bytes))
+  const fields = decodeFields(typeof bytes === 'string' ? bytes : utf8.decode(bytes))
   return receiver === undefined ? fields : withReceiver(fields, receiver)
 }
 
@@ -57,7 +65,11 @@ function withReceiver(fields: Fields, receiver: string): Fields {
  * comes back when that lease runs out and goes dead after `maxDeliveries` like any failing message.
  * A body already collected reads as no fields, as before.
  */
-export function leasedFields(key: string, bytes: Uint8Array | null, receiver?: string): Fields | undefined {
+export function leasedFields(
+  key: string,
+  bytes: Uint8Array | string | null,
+  receiver?: string,
+): Fields | undefined {
   try {
     return verifiedFields(key, bytes, receiver) ?? emptyFields()
   } catch {

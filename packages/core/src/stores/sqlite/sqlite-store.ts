@@ -199,7 +199,7 @@ export class SqliteStore implements Store {
       const row = this.#sql.withBody.get(mid) as BodyRow | undefined
       if (row === undefined) return null
       const header = headerAt(toHeader(row), row.lid !== null, this.#clock.now())
-      return { ...header, fields: verifiedFields(row.blob, row.bytes, row.receiver) }
+      return { ...header, fields: verifiedFields(row.blob, row.text, row.receiver) }
     }
   }
 
@@ -318,7 +318,7 @@ export class SqliteStore implements Store {
           const visibleAt = until + expiryDelay(policy, row.delivery_count + 1, maxDeliveries, this.#random)
           this.#sql.lease.run({ status, lid, until, visibleAt, seq: row.seq, ...recorded })
           // Unreadable: the lease commits (a delivery) but the message is left out (see leasedFields).
-          const fields = leasedFields(row.blob, row.bytes, row.receiver)
+          const fields = leasedFields(row.blob, row.text, row.receiver)
           if (fields === undefined) continue
           out.push({
             ...toHeader(row),
@@ -618,8 +618,8 @@ export class SqliteStore implements Store {
   }
 }
 
-/** A row with its body's bytes (null if confirmed, or the blob is missing). */
-type BodyRow = MessageRow & { bytes: Buffer | null }
+/** A row with its body as text (null if confirmed, or the blob is missing). */
+type BodyRow = MessageRow & { text: string | null }
 /** A priority level present in a mailbox. */
 type LevelRow = { priority: number }
 
