@@ -1,6 +1,6 @@
 import { PandoraError } from '@pandora/core'
 import { describe, expect, it } from 'vitest'
-import { AckBatcher } from './ack-batcher.js'
+import { ACK_FLUSH_AT, AckBatcher } from './ack-batcher.js'
 import type { Reply, RequestFrame } from './pending-replies.js'
 
 type AcksFrame = Extract<RequestFrame, { type: 'acks' }>
@@ -52,6 +52,22 @@ describe('ack batcher', () => {
     for (let i = 0; i < 5; i++) h.batcher.add(`m${i}`, `l${i}`).catch(() => {})
     h.endTurn()
     expect(h.frames.map((f) => f.frame.items.length)).toEqual([2, 2, 1])
+  })
+
+  it('ack batcher - a long burst sends its first acks at once, without waiting for the burst to end', () => {
+    const h = harness(64)
+    for (let i = 0; i < 40; i++) h.batcher.add(`m${i}`, `l${i}`).catch(() => {})
+    // Two frames of ACK_FLUSH_AT are out while the burst is still running; the rest at its end.
+    expect(h.frames.map((f) => f.frame.items.length)).toEqual([ACK_FLUSH_AT, ACK_FLUSH_AT])
+    expect(h.frames[1]?.frame.items[0]).toEqual({ mid: `m${ACK_FLUSH_AT}`, lid: `l${ACK_FLUSH_AT}` })
+    h.endTurn()
+    expect(h.frames.map((f) => f.frame.items.length)).toEqual([
+      ACK_FLUSH_AT,
+      ACK_FLUSH_AT,
+      40 - 2 * ACK_FLUSH_AT,
+    ])
+    h.endTurn()
+    expect(h.frames).toHaveLength(3)
   })
 
   it('ack batcher - the next turn starts a new frame', () => {

@@ -11,7 +11,17 @@ export interface AckBatcherOptions {
   maxBatch: number
   /** Runs `flush` once the current burst is over. Default: `setImmediate` where it exists, else a 0 ms timeout. */
   nextTurn?: (flush: () => void) => void
+  /** Sends the acks queued so far without waiting for the burst to end once there are this many (default {@link ACK_FLUSH_AT}). */
+  flushAt?: number
 }
+
+/**
+ * How many acks a burst collects before they go out without waiting for its end. A consumer with a
+ * large prefetch gets its window in one burst; acking it all at the end left the server idle while
+ * the handlers ran and the consumer idle while the server refilled (a ping-pong of whole windows).
+ * Sending every 16 lets the server lease and push the next messages while the rest still run.
+ */
+export const ACK_FLUSH_AT = 16
 
 /**
  * Collects the acks made in one turn of the event loop and sends them in `acks` frames of at most
@@ -30,6 +40,7 @@ export class AckBatcher {
   constructor(options: AckBatcherOptions) {
     this.#batcher = new TurnBatcher<{ mid: string; lid: string }, void>({
       maxBatch: options.maxBatch,
+      flushAt: options.flushAt ?? ACK_FLUSH_AT,
       ...(options.nextTurn ? { nextTurn: options.nextTurn } : {}),
       flush: async (items) => {
         const reply = await options.request({ type: 'acks', items })

@@ -10,6 +10,12 @@ export interface TurnBatcherOptions<I, R> {
   size?(item: I): number
   /** Runs `flush` once the current burst is over. Default: `setImmediate` where it exists, else a 0 ms timeout. */
   nextTurn?: (flush: () => void) => void
+  /**
+   * Sends the queue at once, without waiting for the burst to end, when it reaches this many items
+   * (default: only at the end of the burst). A long burst then overlaps with its first items'
+   * round trip instead of sending everything once it is over.
+   */
+  flushAt?: number
 }
 
 // Node's setImmediate runs after the I/O of this turn, so everything that settles during one burst
@@ -49,6 +55,8 @@ export class TurnBatcher<I, R> {
     return new Promise<R>((resolve, reject) => {
       if (this.#queue.length === 0) (this.#options.nextTurn ?? defaultNextTurn)(() => this.#flushAll())
       this.#queue.push({ item, resolve, reject })
+      // The turn's scheduled flush then finds the queue emptied (or holding only later items).
+      if (this.#queue.length >= (this.#options.flushAt ?? Number.POSITIVE_INFINITY)) this.#flushAll()
     })
   }
 
