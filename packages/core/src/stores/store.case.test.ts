@@ -1039,6 +1039,20 @@ export function runStoreConformance(options: ConformanceOptions): void {
       await store.send(msg(box))
       expect(await store.nextDueIn(box)).toBe(0)
     })
+
+    it('nextDueIn - the soonest due message whatever its priority', async () => {
+      const h = await open()
+      const box = mailbox()
+      await h.store.send(msg(box, undefined, { priority: 5, delay: 9000 }))
+      await h.store.send(msg(box, undefined, { priority: -3, delay: 4000 }))
+      await h.store.send(msg(box, undefined, { priority: 0, delay: 6000 }))
+      expect(await h.store.nextDueIn(box)).toBe(4000)
+      // Once the soonest is leased, the next soonest is on another level.
+      h.advance(4000)
+      const [m] = await h.store.fetch(box, { leaseTime: 60_000 })
+      expect(m?.priority).toBe(-3)
+      expect(await h.store.nextDueIn(box)).toBe(2000)
+    })
   })
 
   describe('lifecycle', () => {

@@ -69,6 +69,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE messages ADD COLUMN body BLOB;
   ALTER TABLE messages ADD COLUMN in_blobs INTEGER NOT NULL DEFAULT 1;
   `,
+  // 5: one index of deliverable messages. messages_ready serves fetch, nextDueIn (the soonest of
+  // each priority level's head) and the counts; messages_due, ordered by due time alone, cost every
+  // send an insert and every lease and confirm a move or a delete, for reads that are rare.
+  `
+  DROP INDEX messages_due;
+  `,
 ]
 
 /** The schema version a fully migrated file has (its `PRAGMA user_version`). */

@@ -159,14 +159,16 @@ describe('sqlite store - own cases', () => {
     })
   })
 
-  it('plan - nextDueIn reads the partial due index, never scans the table', async () => {
+  it('plan - nextDueIn reads the head of each priority level in the partial ready index, never scans the table', async () => {
     const path = tempFile()
     await newStore(path)
     const db = new Database(path, { readonly: true })
     try {
-      const rows = db.prepare(`EXPLAIN QUERY PLAN ${SQL.nextDue}`).all({ receiver: 'x@t' })
+      const rows = db.prepare(`EXPLAIN QUERY PLAN ${SQL.nextDue}`).all({ receiver: 'x@t', priority: 0 })
       const plan = (rows as { detail: string }[]).map((r) => r.detail).join('\n')
-      expect(plan).toMatch(/SEARCH messages USING (COVERING )?INDEX messages_due \(receiver=\?/)
+      expect(plan).toMatch(
+        /SEARCH messages USING COVERING INDEX messages_ready \(receiver=\? AND priority=\?\)/,
+      )
       expect(plan).not.toMatch(/SCAN/)
       expect(plan).not.toMatch(/TEMP B-TREE/)
     } finally {
@@ -227,12 +229,10 @@ describe('sqlite store - own cases', () => {
         .map((r) => r.detail)
         .join('\n')
     try {
-      expect(planOf(SQL.countDue)).toMatch(/USING COVERING INDEX messages_due/)
+      expect(planOf(SQL.countDue)).toMatch(/USING COVERING INDEX messages_ready/)
       expect(planOf(SQL.countDead)).toMatch(/USING COVERING INDEX messages_dead/)
       expect(planOf(SQL.countAll)).toMatch(/USING COVERING INDEX messages_received/)
-      expect(planOf(SQL.countLater)).toMatch(
-        /SEARCH messages USING INDEX messages_due \(receiver=\? AND visible_at>\?\)/,
-      )
+      expect(planOf(SQL.countLater)).toMatch(/SEARCH messages USING INDEX messages_ready \(receiver=\?\)/)
     } finally {
       db.close()
     }

@@ -23,7 +23,7 @@ export interface MessageRow {
   in_blobs: number
 }
 
-// The `status NOT IN (1, 16)` term is spelled exactly as in the partial index `messages_due`, so
+// The `status NOT IN (1, 16)` term is spelled exactly as in the partial index `messages_ready`, so
 // the planner can prove the index covers the query.
 const ACTIVE = 'status NOT IN (1, 16)'
 const COLUMNS =
@@ -50,7 +50,8 @@ export const SQL = {
   /** The highest priority below @below among a mailbox's active messages: one seek in `messages_ready`. */
   levelBelow: `SELECT priority FROM messages WHERE receiver = @receiver AND ${ACTIVE} AND priority < @below
                ORDER BY priority DESC LIMIT 1`,
-  nextDue: `SELECT visible_at FROM messages WHERE receiver = @receiver AND ${ACTIVE}
+  /** When one priority level of a mailbox is next due: a seek in `messages_ready` (see nextDueIn). */
+  nextDue: `SELECT visible_at FROM messages WHERE receiver = @receiver AND priority = @priority AND ${ACTIVE}
             ORDER BY visible_at, seq LIMIT 1`,
   /** @body is the inline body, or null with @inBlobs 1: the body is (to be) in `blobs`. */
   insertMessage: `INSERT OR IGNORE INTO messages
