@@ -53,11 +53,18 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e: the live console', (
     try {
       const box = mailbox('live')
       const first = await apiSend(server, box, { topic: 'first' })
+      const opening = recordRequests(page)
       await page.goto(`${server.url}/#/mailbox/${encodeURIComponent(box)}`)
       await page.locator(`tr[data-mid="${first}"]`).waitFor()
       await expect.poll(() => mode(page)).toBe('live')
       // Settled: the loads that going live asked for are done.
       await page.waitForLoadState('networkidle')
+      // Going live cost one reload of the list (the snapshot's) and none of the counts (the
+      // snapshot carries them): the list's first load and that one; the boot's token check and the
+      // counts' first load.
+      const count = (request: string) => opening.filter((r) => r === request).length
+      expect(count(`GET /v1/mailboxes/${encodeURIComponent(box)}/headers`)).toBe(2)
+      expect(count('GET /v1/mailboxes')).toBe(2)
 
       const idle = recordRequests(page)
       // Absence over time can only be watched, not awaited: a few seconds, where polling made 4–6 requests.

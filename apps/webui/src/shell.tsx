@@ -13,6 +13,7 @@ import { MailboxOverview } from './mailbox-overview.js'
 import { MailboxView } from './mailbox-view.js'
 import { routeHref } from './route.js'
 import type { Session } from './session.js'
+import { useFeedTask } from './use-live-task.js'
 import { usePoll } from './use-poll.js'
 import { useRoute } from './use-route.js'
 
@@ -75,17 +76,25 @@ export function Shell(props: {
   const [feedStatus, setFeedStatus] = useState(feed.status)
   useEffect(() => {
     setFeedStatus(feed.status)
-    return feed.onStatus(setFeedStatus)
+    return feed.onStatus((status) => {
+      setFeedStatus(status)
+      // The stream answering proves the server reachable, as a request would: going live reloads
+      // nothing over HTTP, so this is what tells a lost connection that it is back.
+      if (status.mode === 'live') dispatchLink({ type: 'success', at: Date.now() })
+    })
   }, [feed])
   useEffect(() => feed.onCounts(setMailboxes), [feed])
 
-  const refreshMailboxes = usePoll(
+  // While the stream is up its snapshot and changes carry the counts: no change needs a reload.
+  const refreshMailboxes = useFeedTask(
+    feed,
     async () => {
       const list = await track(client.mailboxes())
       setMailboxes([...list].sort((a, b) => a.receiver.localeCompare(b.receiver)))
     },
-    feedStatus.mode === 'live' ? null : MAILBOX_POLL_MS,
+    MAILBOX_POLL_MS,
     [client, track],
+    () => false,
   )
 
   // Re-measured now and then: a browser clock can be corrected (or drift) while the console is open.

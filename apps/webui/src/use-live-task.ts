@@ -1,12 +1,14 @@
-import { useEffect, useRef } from 'preact/hooks'
+import { useCallback, useEffect, useRef } from 'preact/hooks'
 import { useConsole } from './console-context.js'
 import type { LiveChange } from './live-feed.js'
-import { usePoll } from './use-poll.js'
+import { type FeedSource, LiveTask } from './live-task.js'
+import { documentVisibility } from './poller.js'
 
 /**
- * Keeps a view up to date: while the console's live stream is up, `task` runs when a change the
- * view `wants` arrives (and never on a timer); while it is down or refused, it polls every
- * `intervalMs` as before. Returns a function that runs it right away (after a user's action).
+ * Keeps a view up to date with the console's live feed (a {@link LiveTask}): while the stream is
+ * up, `task` runs when a change the view `wants` arrives (and never on a timer); while it is down
+ * or refused, it polls every `intervalMs` as before. Returns a function that runs it right away
+ * (after a user's action).
  *
  * @example
  * ```ts
@@ -19,18 +21,33 @@ export function useLiveTask(
   deps: readonly unknown[],
   wants: (change: LiveChange) => boolean,
 ): () => void {
-  const { feed, feedStatus } = useConsole()
-  const live = feedStatus.mode === 'live'
-  const refresh = usePoll(task, live ? null : intervalMs, deps)
-  const latest = useRef({ wants, refresh })
-  latest.current = { wants, refresh }
-  useEffect(
-    () =>
-      feed.onChange((change) => {
-        // A hidden tab catches up when it becomes visible again (usePoll runs then).
-        if (document.visibilityState === 'visible' && latest.current.wants(change)) latest.current.refresh()
-      }),
-    [feed],
-  )
-  return refresh
+  return useFeedTask(useConsole().feed, task, intervalMs, deps, wants)
+}
+
+/** {@link useLiveTask} with the feed given, for the shell that provides the console's. */
+export function useFeedTask(
+  feed: FeedSource,
+  task: () => Promise<void>,
+  intervalMs: number,
+  deps: readonly unknown[],
+  wants: (change: LiveChange) => boolean,
+): () => void {
+  const latest = useRef({ task, wants })
+  latest.current = { task, wants }
+  const current = useRef<LiveTask | undefined>(undefined)
+
+  useEffect(() => {
+    const live = new LiveTask(
+      feed,
+      () => latest.current.task(),
+      intervalMs,
+      (change) => latest.current.wants(change),
+      documentVisibility,
+    )
+    current.current = live
+    live.start()
+    return () => live.stop()
+  }, [feed, intervalMs, ...deps])
+
+  return useCallback(() => current.current?.run(), [])
 }
