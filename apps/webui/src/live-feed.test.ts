@@ -1,5 +1,6 @@
+import type { PandoraClient, WatchChange, WatchOptions } from '@pandora/client'
 import { describe, expect, it } from 'vitest'
-import { applyCounts, describeChange } from './live-feed.js'
+import { applyCounts, describeChange, type FeedStatus, LiveFeed } from './live-feed.js'
 
 const stats = (receiver: string, pending: number, confirmed = 0) => ({
   receiver,
@@ -42,5 +43,49 @@ describe('live feed', () => {
     // A purge names no mids; c@x's counts moved with no event (a lease ran out).
     expect([...change.unnamed].sort()).toEqual(['b@x', 'c@x'])
     expect(describeChange({ snapshot: true, mailboxes: [], events: [] }).resync).toBe(true)
+  })
+
+  it('live feed - creating one opens nothing; open and close pair up however often an effect runs them', () => {
+    const watches: { options: WatchOptions; handler: (c: WatchChange) => void; closed: boolean }[] = []
+    const client = {
+      watch(handler: (c: WatchChange) => void, options: WatchOptions) {
+        const w = { options, handler, closed: false }
+        watches.push(w)
+        return {
+          close: async () => {
+            w.closed = true
+          },
+        }
+      },
+    } as unknown as PandoraClient
+    const feed = new LiveFeed(client)
+    // A render that creates a feed and drops it (memo discarded, strict mode) leaks no stream.
+    new LiveFeed(client)
+    expect(watches).toHaveLength(0)
+
+    const statuses: FeedStatus[] = []
+    const counts: number[] = []
+    feed.onStatus((s) => statuses.push(s))
+    feed.onCounts((list) => counts.push(list.length))
+    feed.open()
+    feed.open()
+    expect(watches).toHaveLength(1)
+    // Strict mode: the effect's cleanup and the effect again.
+    feed.close()
+    feed.open()
+    expect(watches.map((w) => w.closed)).toEqual([true, false])
+
+    // The closed watch's late news is ignored; the open one's is heard.
+    watches[0]!.options.onState?.('live')
+    watches[0]!.handler({ snapshot: true, mailboxes: [stats('a@x', 1)], events: [] })
+    expect(feed.status.mode).toBe('connecting')
+    expect(counts).toEqual([])
+    watches[1]!.options.onState?.('live')
+    watches[1]!.handler({ snapshot: true, mailboxes: [stats('a@x', 1)], events: [] })
+    expect(feed.status.mode).toBe('live')
+    expect(counts).toEqual([1])
+    expect(statuses.map((s) => s.mode)).toEqual(['live'])
+    feed.close()
+    expect(watches.every((w) => w.closed)).toBe(true)
   })
 })

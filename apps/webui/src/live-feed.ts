@@ -79,17 +79,25 @@ function statusOf(state: WatchState, error: { message: string } | undefined): Fe
 /**
  * The console's subscription to the server's admin event stream (`client.watch`): keeps the
  * mailbox counts, tells the views what changed, and says whether they must poll meanwhile. One
- * per signed-in shell; `close()` when it goes.
+ * per signed-in shell. Creating one opens nothing (so a render may create and drop one freely);
+ * {@link open} starts the stream and {@link close} stops it, from an effect and its cleanup, as
+ * often as the effect runs. Listeners stay until they unsubscribe.
  *
  * @example
  * ```ts
  * const feed = new LiveFeed(client)
  * feed.onStatus((s) => console.log(s.mode))
  * feed.onChange((c) => c.receivers.has('orders@shop') && reload())
+ * feed.open()
+ * // later
+ * feed.close()
  * ```
  */
 export class LiveFeed {
-  readonly #watch: { close(): Promise<void> } | undefined
+  readonly #client: PandoraClient
+  /** The open watch; callbacks of an earlier one (closed since) are ignored. */
+  #watch: { close(): Promise<void> } | undefined
+  #opened: object | undefined
   readonly #changeListeners = new Set<(change: LiveChange) => void>()
   readonly #countListeners = new Set<(mailboxes: readonly MailboxStats[]) => void>()
   readonly #statusListeners = new Set<(status: FeedStatus) => void>()
@@ -97,14 +105,7 @@ export class LiveFeed {
   #counts: readonly MailboxStats[] | undefined
 
   constructor(client: PandoraClient) {
-    try {
-      this.#watch = client.watch((change) => this.#apply(change), {
-        onState: (state, error) => this.#setStatus(statusOf(state, error)),
-      })
-    } catch (error) {
-      this.#watch = undefined
-      this.#status = statusOf('refused', error instanceof Error ? error : undefined)
-    }
+    this.#client = client
   }
 
   get status(): FeedStatus {
@@ -114,6 +115,28 @@ export class LiveFeed {
   /** The latest counts the stream gave, or undefined before its first snapshot. */
   get counts(): readonly MailboxStats[] | undefined {
     return this.#counts
+  }
+
+  /** Starts the stream, unless it is open already. */
+  open(): void {
+    if (this.#opened) return
+    const opened = {}
+    this.#opened = opened
+    this.#setStatus({ mode: 'connecting' })
+    try {
+      this.#watch = this.#client.watch(
+        (change) => {
+          if (this.#opened === opened) this.#apply(change)
+        },
+        {
+          onState: (state, error) => {
+            if (this.#opened === opened) this.#setStatus(statusOf(state, error))
+          },
+        },
+      )
+    } catch (error) {
+      this.#setStatus(statusOf('refused', error instanceof Error ? error : undefined))
+    }
   }
 
   onChange(listener: (change: LiveChange) => void): () => void {
@@ -131,11 +154,12 @@ export class LiveFeed {
     return () => this.#statusListeners.delete(listener)
   }
 
+  /** Stops the stream (a later {@link open} starts it again). */
   close(): void {
-    void this.#watch?.close()
-    this.#changeListeners.clear()
-    this.#countListeners.clear()
-    this.#statusListeners.clear()
+    const watch = this.#watch
+    this.#watch = undefined
+    this.#opened = undefined
+    void watch?.close()
   }
 
   #apply(change: WatchChange): void {
@@ -146,6 +170,7 @@ export class LiveFeed {
   }
 
   #setStatus(status: FeedStatus): void {
+    if (status.mode === this.#status.mode && status.reason === this.#status.reason) return
     this.#status = status
     for (const listener of this.#statusListeners) listener(status)
   }

@@ -19,6 +19,7 @@ function harness() {
     },
   } as unknown as PandoraClient
   const feed = new LiveFeed(client)
+  feed.open()
   let fetches = 0
   const task = new LiveTask(
     feed,

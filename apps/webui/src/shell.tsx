@@ -71,8 +71,12 @@ export function Shell(props: {
   }, [])
 
   // The live stream: counts arrive with every change; the views refresh when theirs changed.
+  // Creating the feed opens nothing (a render may create one and drop it); the effect opens and closes it.
   const feed = useMemo(() => new LiveFeed(client), [client])
-  useEffect(() => () => feed.close(), [feed])
+  useEffect(() => {
+    feed.open()
+    return () => feed.close()
+  }, [feed])
   const [feedStatus, setFeedStatus] = useState(feed.status)
   useEffect(() => {
     setFeedStatus(feed.status)
