@@ -46,4 +46,17 @@ describe('socket watch', () => {
       },
     ])
   })
+
+  it('socket watch - a socket that keeps up is sent the hub update itself, not a copy', () => {
+    const sent: WatchUpdate[] = []
+    const watch = new SocketWatch(undefined, { congested: false, send: (u) => sent.push(u) })
+    watch.release()
+    const update = {
+      mailboxes: [stats(1)],
+      events: [{ receiver: 'a@x', kind: 'sent' as const, count: 1, mids: mids(0, 1) }],
+    }
+    watch.deliver(update)
+    expect(sent).toHaveLength(1)
+    expect(sent[0]).toBe(update)
+  })
 })

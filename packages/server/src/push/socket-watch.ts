@@ -31,6 +31,13 @@ export class SocketWatch implements WatchTarget {
   }
 
   deliver(update: WatchUpdate): void {
+    // A socket that keeps up gets the hub's update as it is: nothing to merge it with, so no copy
+    // (the hub builds each update afresh and changes none after delivering it).
+    if (!this.#held && this.#counts.size === 0 && this.#events.size === 0 && !this.#outlet.congested) {
+      this.#outlet.send(update)
+      return
+    }
+    // Merged into what is held; events are copied first, since merging changes them.
     for (const m of update.mailboxes) this.#counts.set(m.receiver, m)
     for (const e of update.events) {
       const key = `${e.kind} ${e.receiver}`
