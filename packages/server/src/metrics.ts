@@ -6,7 +6,7 @@ import {
   type Store,
   type WriteStats,
 } from '@pandora/core'
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, type CounterConfiguration, Gauge, Histogram, Registry } from 'prom-client'
 
 const STATES = ['pending', 'leased', 'delayed', 'dead', 'confirmed'] as const
 
@@ -96,15 +96,7 @@ export class Metrics {
     const writeStats = store.writeStats?.bind(store)
     if (writeStats) {
       const counted = (name: string, help: string, read: (s: WriteStats) => number) =>
-        new Counter({
-          name,
-          help,
-          registers,
-          collect() {
-            this.reset()
-            this.inc(read(writeStats()))
-          },
-        })
+        new StoreCounter({ name, help, registers }, () => read(writeStats()))
       counted('pandora_store_commits_total', 'Store transactions committed (group commits)', (s) => s.commits)
       counted(
         'pandora_store_fsyncs_total',
@@ -131,6 +123,23 @@ export class Metrics {
   delivered(messages: readonly { status: StatusCode }[]): void {
     const expired = messages.filter((m) => m.status === Status.timeout).length
     if (expired > 0) this.expired.inc(expired)
+  }
+}
+
+/**
+ * A counter kept by someone else (the store counts its own commits): each scrape reports the value
+ * read then, as a counter, instead of resetting this one and counting it up again.
+ */
+class StoreCounter extends Counter {
+  readonly #read: () => number
+
+  constructor(configuration: CounterConfiguration<string>, read: () => number) {
+    super(configuration)
+    this.#read = read
+  }
+
+  override async get(): ReturnType<Counter['get']> {
+    return { ...(await super.get()), values: [{ value: this.#read(), labels: {} }] }
   }
 }
 
