@@ -125,8 +125,8 @@ export async function prepareMessage(
   const fields = normalizeFields(input.fields)
   fields.sender = [sender]
   fields.clientTime = [clientTime]
-  const shared = utf8(encodeFields(fields))
   fields.receiver = [receiver]
+  const shared = sharedBodyOf(fields)
   const body = encodeFields(fields)
   const maxSize = options.maxSize ?? DEFAULT_MAX_SIZE
   if (byteLength(body) > maxSize) {
@@ -158,9 +158,14 @@ export async function prepareMessage(
  * ```
  */
 export function blobKeyOf(fields: Fields): string {
+  return contentKeySync(sharedBodyOf(fields))
+}
+
+/** The canonical encoding of a body without its `receiver` field: what a fan-out's recipients share. */
+function sharedBodyOf(fields: Fields): Uint8Array {
   const shared = emptyFields()
   for (const [name, values] of Object.entries(fields)) if (name !== 'receiver') shared[name] = values
-  return contentKeySync(utf8(encodeFields(shared)))
+  return utf8(encodeFields(shared))
 }
 
 /**

@@ -152,10 +152,11 @@ function expectSend(input: Record<string, string | string[]>, sender: string, re
   out.set('clientTime', [CLIENT_TIME])
   const encode = (entries: [string, string[]][]) =>
     entries.flatMap(([k, vs]) => vs.map((v) => `${queryEscape(k)}=${queryEscape(v)}`)).join('&')
-  const shared = encode([...out.entries()].sort(([a], [b]) => byUtf8(a, b)))
   out.set('receiver', [receiver])
   const sorted = [...out.entries()].sort(([a], [b]) => byUtf8(a, b))
   const body = encode(sorted)
+  // Without the receiver Pandora set, which also replaced any `receiver` field the sender gave.
+  const shared = encode(sorted.filter(([name]) => name !== 'receiver'))
   if (Buffer.byteLength(body) > MAX_SIZE) return { ok: false, code: 'message_too_big' }
   return { ok: true, fields: sorted, body, shared }
 }
