@@ -10,7 +10,7 @@ import {
   reasonSchema,
   retryPolicySchema,
 } from './common.js'
-import { outgoingRequestSchema, recipientResultSchema } from './http.js'
+import { fanOutResponseSchema, outgoingRequestSchema } from './http.js'
 import { WATCH_EVENT_KINDS, WATCH_MAX_MIDS, WS_MAX_ACKS, WS_MAX_SENDS, WS_PROTOCOL } from './ws-limits.js'
 
 export {
@@ -167,7 +167,7 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
         z.union([
           z.object({ mid: z.string(), duplicate: z.boolean() }),
           z.object({ error: z.object({ code: errorCode, message: z.string() }) }),
-          z.object({ results: z.array(recipientResultSchema) }),
+          fanOutResponseSchema,
         ]),
       )
       .meta({
