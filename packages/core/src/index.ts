@@ -35,6 +35,7 @@ export {
   KEY_BYTES,
   KEY_HEX_LENGTH,
   newLeaseId,
+  normalizeKey,
   parseKey,
   toHex,
 } from './key.js'

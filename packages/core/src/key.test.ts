@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { PandoraError } from './errors.js'
-import { contentKey, contentKeySync, isKey, newLeaseId, parseKey } from './key.js'
+import { contentKey, contentKeySync, isKey, newLeaseId, normalizeKey, parseKey } from './key.js'
 
 const codeOf = (fn: () => unknown) => {
   try {
@@ -26,6 +26,12 @@ describe('keys', () => {
     expect(codeOf(() => parseKey('g'.repeat(40)))).toBe('invalid_key')
     expect(() => parseKey('a'.repeat(41))).toThrow('key is too short')
     expect(() => parseKey('abc')).toThrow('input is to short to process')
+  })
+
+  it('normalizeKey - the lower-case form parseKey gives, without the checks', () => {
+    const upper = 'A9993E364706816ABA3E25717850C26C9CD0D89D'
+    expect(normalizeKey(upper)).toBe(parseKey(upper))
+    expect(normalizeKey('AbC')).toBe('abc')
   })
 
   it('newLeaseId - 160 random bits, never repeating', () => {

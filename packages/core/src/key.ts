@@ -23,6 +23,20 @@ export function parseKey(input: string): string {
   if (input.length > KEY_HEX_LENGTH) throw new PandoraError('key_too_short')
   if (input.length < KEY_HEX_LENGTH) throw new PandoraError('input_too_short')
   if (!HEX.test(input)) throw new PandoraError('invalid_key')
+  return normalizeKey(input)
+}
+
+/**
+ * A printed key (a mid or a lid) in its canonical lower-case form, without checking it: for keys a
+ * schema has already checked, looked up where they are kept lower-case. Use {@link parseKey} on
+ * unchecked input.
+ *
+ * @example
+ * ```ts
+ * leases.get(normalizeKey(frame.mid))
+ * ```
+ */
+export function normalizeKey(input: string): string {
   return input.toLowerCase()
 }
 

@@ -2,6 +2,7 @@ import {
   type ClientFrame,
   LEASE_DEFAULT_MS,
   type MailboxStats,
+  normalizeKey,
   PandoraError,
   type ServerFrame,
   Status,
@@ -175,7 +176,7 @@ export async function handleSettle(
   // store refuses a stale lid), so the hub's next fetch joins the same group commit as this ack
   // instead of waiting for it: one transaction per round trip, not two.
   const settled = ctx.store.ack(frame.mid, frame.lid, status, options)
-  const receiver = ctx.leases.release(frame.mid.toLowerCase(), frame.lid.toLowerCase())
+  const receiver = ctx.leases.release(normalizeKey(frame.mid), normalizeKey(frame.lid))
   if (receiver !== null) ctx.hub.kick(receiver)
   await settled
   if (status === Status.confirmed) ctx.metrics.acked.inc()
@@ -199,7 +200,7 @@ export async function handleAcks(
   // before the hub is kicked, so it fetches once for all.
   const freed = new Set<string>()
   for (const item of frame.items) {
-    const receiver = ctx.leases.release(item.mid.toLowerCase(), item.lid.toLowerCase())
+    const receiver = ctx.leases.release(normalizeKey(item.mid), normalizeKey(item.lid))
     if (receiver !== null) freed.add(receiver)
   }
   for (const receiver of freed) ctx.hub.kick(receiver)
@@ -273,7 +274,7 @@ export async function handleRenew(
 ): Promise<void> {
   mayReceive(principal)
   const until = await ctx.store.renew(frame.mid, frame.lid, frame.leaseTime)
-  ctx.leases.renewed(frame.mid.toLowerCase(), frame.lid.toLowerCase(), until)
+  ctx.leases.renewed(normalizeKey(frame.mid), normalizeKey(frame.lid), until)
   ctx.send({ type: 'ok', ...refOf(frame), leasedUntil: new Date(until).toISOString() })
 }
 

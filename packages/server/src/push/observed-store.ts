@@ -1,4 +1,4 @@
-import { PandoraError, Status, type Store, type WatchEventKind } from '@pandora/core'
+import { normalizeKey, PandoraError, Status, type Store, type WatchEventKind } from '@pandora/core'
 
 /** Where an {@link observeStore} reports what the store did. */
 export interface ChangeSink {
@@ -54,7 +54,7 @@ export function observeStore(
   }
   /** The lease of `mid` ended (acked or rejected): reports it under its mailbox if known. */
   const ended = (mid: string, kind: 'acked' | 'rejected') => {
-    const key = mid.toLowerCase()
+    const key = normalizeKey(mid)
     const receiver = leaseOwners.get(key)
     leaseOwners.delete(key)
     if (!sink.active) return
