@@ -1,27 +1,19 @@
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { startSqliteWorker, stopSqliteWorker } from './sqlite-worker.js'
 
-// A few lines of plain JavaScript, evaluated (not a file), so the same code runs from the
-// TypeScript sources in tests and from the built package. Its connection only checkpoints: it copies
-// the write-ahead log back into the database file and fsyncs that file, which is slow I/O that
-// SQLite would otherwise do on the writing connection — on the event loop — every 1,000 pages.
+// Its connection (see startSqliteWorker) only checkpoints: it copies the write-ahead log back into
+// the database file and fsyncs that file, which is slow I/O that SQLite would otherwise do on the
+// writing connection — on the event loop — every 1,000 pages.
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads')
-const Database = require(workerData.driver)
-const db = new Database(workerData.path, { fileMustExist: true, timeout: workerData.timeout })
 db.pragma('synchronous = NORMAL')
-parentPort.on('message', (m) => {
-  if (m === 'close') {
-    db.close()
-    parentPort.close()
-    return
-  }
+const handle = () => {
   try {
     const [row] = db.pragma('wal_checkpoint(PASSIVE)')
     parentPort.postMessage({ ok: true, log: row.log, checkpointed: row.checkpointed })
   } catch (e) {
-    parentPort.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) })
+    parentPort.postMessage({ ok: false, error: errorText(e) })
   }
-})
+}
 `
 
 /** How long after a commit the next checkpoint may start: commits in between share it. */
@@ -46,11 +38,7 @@ export class Checkpointer {
   #waiting: (() => void)[] = []
 
   constructor(path: string, options: { driver: string; timeout: number }) {
-    this.#worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { path, driver: options.driver, timeout: options.timeout },
-    })
-    this.#worker.unref()
+    this.#worker = startSqliteWorker(path, { ...options, readonly: false }, WORKER_SOURCE)
     this.#worker.on('message', (m: { ok: boolean; error?: string }) => {
       this.#running = false
       if (!m.ok) return this.#fail(new Error(`SQLite checkpoint: ${m.error}`))
@@ -77,10 +65,7 @@ export class Checkpointer {
     if (this.#closed) return
     this.#closed = true
     clearTimeout(this.#timer)
-    const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()))
-    this.#worker.ref()
-    this.#worker.postMessage('close')
-    await exited
+    await stopSqliteWorker(this.#worker)
   }
 
   #schedule(): void {

@@ -1,19 +1,15 @@
 import { createRequire } from 'node:module'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import { PandoraError } from '../../errors.js'
 import { type CountsQuery, type CountsResult, countMailboxes } from './mailbox-counts.js'
+import { startSqliteWorker, stopSqliteWorker } from './sqlite-worker.js'
 
 /** One read: an SQL text, whether it returns every row or the first, and its named parameters. */
 export type ReadStep = [sql: string, mode: 'all' | 'get', params?: Record<string, unknown>]
 
-// The worker is a few lines of plain JavaScript, evaluated (not a file), so the same code runs from
-// the TypeScript sources in tests and from the built package. It opens its own read-only connection
-// (WAL lets it read while the store's connection writes) and runs each request's reads in one read
-// transaction, so counts taken together add up.
+// On a read-only connection of its own (see startSqliteWorker), it runs each request's reads in one
+// read transaction, so counts taken together add up.
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads')
-const Database = require(workerData.driver)
-const db = new Database(workerData.path, { readonly: true, fileMustExist: true, timeout: workerData.timeout })
 const statements = new Map()
 const prepared = (sql) => {
   let s = statements.get(sql)
@@ -25,18 +21,13 @@ const run = db.transaction((steps) =>
 )
 const countMailboxes = ${countMailboxes.toString()}
 const counts = db.transaction((query) => countMailboxes(prepared, query))
-parentPort.on('message', (m) => {
-  if (m === 'close') {
-    db.close()
-    parentPort.close()
-    return
-  }
+const handle = (m) => {
   try {
     parentPort.postMessage({ id: m.id, result: m.counts ? counts(m.counts) : run(m.steps) })
   } catch (e) {
-    parentPort.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) })
+    parentPort.postMessage({ id: m.id, error: errorText(e) })
   }
-})
+}
 `
 
 /** The file better-sqlite3 loads from, as seen from this module; undefined when it cannot be found. */
@@ -61,12 +52,7 @@ export class ReadWorker {
   #closed = false
 
   constructor(path: string, options: { driver: string; timeout: number }) {
-    this.#worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { path, driver: options.driver, timeout: options.timeout },
-    })
-    // An idle reader must not keep a process alive that has nothing else to do.
-    this.#worker.unref()
+    this.#worker = startSqliteWorker(path, { ...options, readonly: true }, WORKER_SOURCE)
     this.#worker.on('message', (m: { id: number; result?: unknown; error?: string }) => {
       const p = this.#pending.get(m.id)
       if (!p) return
@@ -106,12 +92,7 @@ export class ReadWorker {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()))
-    // Held until it has exited: an unreferenced worker would let a process with nothing else to do
-    // end right here, in the middle of closing the store.
-    this.#worker.ref()
-    this.#worker.postMessage('close')
-    await exited
+    await stopSqliteWorker(this.#worker)
   }
 
   #failAll(error: unknown): void {
