@@ -5,17 +5,11 @@ import { Metrics } from '../metrics.js'
 import { AuthGate } from './auth-gate.js'
 import { type FrameContext, handleFrame } from './frame-handlers.js'
 import { LeaseBook } from './lease-book.js'
-import { PushSubscription, type PushSubscriptionOwner } from './push-subscription.js'
+import type { PushSubscription } from './push-subscription.js'
+import { holdingSubscription, quietOwner } from './test-subscription.js'
 
 const mid = (n: number) => n.toString(16).padStart(40, '0')
 const lid = (n: number) => `f${n}`.padStart(40, '0')
-const owner: PushSubscriptionOwner = {
-  open: true,
-  congested: false,
-  push: () => {},
-  now: () => 0,
-  revoked: () => {},
-}
 
 /**
  * A context on fakes: a store whose ack fails for the mids in `refuse` (a PandoraError fails that
@@ -67,7 +61,7 @@ function context(options: { principal?: boolean; refuse?: Map<string, Error>; se
     metrics: new Metrics(new MemoryStore(), () => 0),
     gate,
     leases: new LeaseBook(),
-    owner,
+    owner: quietOwner,
     maxSubscriptions: 2,
     watch: {
       start: async (receiver, announce) => {
@@ -85,12 +79,8 @@ function context(options: { principal?: boolean; refuse?: Map<string, Error>; se
 }
 
 function hold(ctx: FrameContext, id: string, receiver: string, n: number[]): PushSubscription {
-  const sub = new PushSubscription(id, receiver, 30_000, 10, owner)
   const messages = n.map((i) => ({ mid: mid(i), lid: lid(i), leasedUntil: 60_000 }) as LeasedMessage)
-  ctx.leases.add(sub)
-  sub.deliver(messages)
-  ctx.leases.pushed(id, messages)
-  return sub
+  return holdingSubscription(ctx.leases, id, receiver, messages)
 }
 
 describe('frame handlers', () => {

@@ -1,15 +1,7 @@
 import { type LeasedMessage, Status } from '@pandora/core'
 import { describe, expect, it } from 'vitest'
 import { LeaseBook } from './lease-book.js'
-import { PushSubscription, type PushSubscriptionOwner } from './push-subscription.js'
-
-const owner: PushSubscriptionOwner = {
-  open: true,
-  congested: false,
-  push: () => {},
-  now: () => 0,
-  revoked: () => {},
-}
+import { holdingSubscription as holding } from './test-subscription.js'
 
 function leased(mid: string, lid: string, leasedUntil = 60_000): LeasedMessage {
   return {
@@ -25,15 +17,6 @@ function leased(mid: string, lid: string, leasedUntil = 60_000): LeasedMessage {
     size: 10,
     fields: {},
   } as LeasedMessage
-}
-
-/** A subscription holding `messages`, as after a push. */
-function holding(book: LeaseBook, id: string, receiver: string, messages: LeasedMessage[]): PushSubscription {
-  const sub = new PushSubscription(id, receiver, 30_000, 10, owner)
-  book.add(sub)
-  sub.deliver(messages)
-  book.pushed(id, messages)
-  return sub
 }
 
 describe('lease book', () => {

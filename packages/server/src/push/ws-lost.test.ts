@@ -20,6 +20,16 @@ const send = (receiver: string, fields: Record<string, string>) =>
 const purge = (receiver: string) =>
   json(`${server.url}/v1/mailboxes/${encodeURIComponent(receiver)}`, 'DELETE')
 
+/** A server, and a socket subscribed as `s1` (asking for lost frames) to a new mailbox. */
+async function subscribedForLost(kind: (typeof STORE_KINDS)[number], tag: string, prefetch: number) {
+  server = await startServer({ kind })
+  const box = uniqueMailbox(tag)
+  const ws = await open()
+  ws.send({ type: 'subscribe', sub: 's1', receiver: box, prefetch, lost: true, batch: true, ref: 'r' })
+  await ws.next('subscribed')
+  return { box, ws }
+}
+
 describe.each(STORE_KINDS)('WebSocket lost frames (%s store)', (kind) => {
   it('lost - the welcome announces the lost feature', async () => {
     server = await startServer({ kind })
@@ -29,11 +39,7 @@ describe.each(STORE_KINDS)('WebSocket lost frames (%s store)', (kind) => {
   })
 
   it('lost - a purge tells the subscription that asked which of its leases are gone, and its credit comes back', async () => {
-    server = await startServer({ kind })
-    const box = uniqueMailbox('lost')
-    const ws = await open()
-    ws.send({ type: 'subscribe', sub: 's1', receiver: box, prefetch: 2, lost: true, batch: true, ref: 'r' })
-    await ws.next('subscribed')
+    const { box, ws } = await subscribedForLost(kind, 'lost', 2)
     await send(box, { n: '1' })
     await send(box, { n: '2' })
     const held = []
@@ -55,11 +61,7 @@ describe.each(STORE_KINDS)('WebSocket lost frames (%s store)', (kind) => {
   })
 
   it('lost - a purge through the server store (an embedding program, not the route) tells the holder too', async () => {
-    server = await startServer({ kind })
-    const box = uniqueMailbox('embedded')
-    const ws = await open()
-    ws.send({ type: 'subscribe', sub: 's1', receiver: box, prefetch: 1, lost: true, batch: true, ref: 'r' })
-    await ws.next('subscribed')
+    const { box, ws } = await subscribedForLost(kind, 'embedded', 1)
     await send(box, { n: '1' })
     const [held] = (await ws.next('messages')).messages
     expect(await server.store.purge(box)).toBe(1)
