@@ -238,6 +238,35 @@ describe('sqlite store - own cases', () => {
     }
   })
 
+  it('purge - a large mailbox goes in several short transactions; a message sent meanwhile is kept; shared blobs are given back', async () => {
+    const path = tempFile()
+    const store = await newStore(path)
+    const box = mailbox()
+    const other = mailbox()
+    const inputs = Array.from({ length: 700 }, (_, i) => ({
+      sender: 's@test',
+      receiver: box,
+      fields: { i: String(i) },
+    }))
+    await store.sendBatch(inputs)
+    // One body for both mailboxes in one batch: a shared blob, a reference each.
+    const [shared] = await store.sendBatch([
+      { sender: 's@test', receiver: box, fields: { both: 'yes' } },
+      { sender: 's@test', receiver: other, fields: { both: 'yes' } },
+    ])
+    const blob = blobKeyOf((await store.get(shared!.mid))!.fields!)
+    const before = store.writeStats().commits
+    const purged = store.purge(box)
+    const late = await store.send({ sender: 's@test', receiver: box, fields: { late: 'kept' } })
+    expect(await purged).toBe(701)
+    // 701 rows in chunks of 256: at least three transactions, not one that holds the loop.
+    expect(store.writeStats().commits - before).toBeGreaterThanOrEqual(3)
+    expect((await store.headers(box)).map((h) => h.mid)).toEqual([late.mid])
+    expect(await store.updateRefCount(blob, 0)).toBe(1)
+    expect(await store.stats(other)).toMatchObject({ pending: 1 })
+    await store.close()
+  })
+
   it('blobs - bytes changed on disk are reported as corrupt_blob, never returned', async () => {
     const path = tempFile()
     const store = await newStore(path)

@@ -102,15 +102,18 @@ export const SQL = {
   countDead: 'SELECT COUNT(*) AS n FROM messages WHERE receiver = @receiver AND status = 16',
   countAll: 'SELECT COUNT(*) AS n FROM messages WHERE receiver = @receiver',
   receivers: 'SELECT receiver, COUNT(*) AS n FROM messages GROUP BY receiver',
-  // Purge: confirmed messages already gave their blob reference back, inline bodies hold none; each
-  // other one gives its own. Two messages of one mailbox never share a blob (the same body without
-  // its receiver, sent to the same receiver, is the same body: one mid), so one reference per key
-  // is right.
-  purgeUnref: `UPDATE blobs SET refs = refs - 1
-               WHERE key IN (SELECT blob FROM messages WHERE receiver = ? AND status <> 1 AND in_blobs = 1)`,
-  purgeCollect: `DELETE FROM blobs WHERE refs <= 0
-                 AND key IN (SELECT blob FROM messages WHERE receiver = ? AND status <> 1 AND in_blobs = 1)`,
-  purgeMessages: 'DELETE FROM messages WHERE receiver = ?',
+  /**
+   * One chunk of a purge: the mailbox's oldest messages up to @upTo (the last seq when the purge
+   * began), at most @limit, with what their bodies hold (a blob reference unless confirmed or
+   * inline). Two messages of one mailbox never share a blob (the same body without its receiver,
+   * sent to the same receiver, is the same body: one mid), so one reference per row is right.
+   */
+  // In messages_received order: each chunk reads the head of the mailbox's range, what the
+  // previous chunks left; messages sent since the purge began (seq > @upTo) are passed over.
+  purgeChunk: `SELECT seq, blob, status, in_blobs FROM messages WHERE receiver = @receiver AND seq <= @upTo
+               ORDER BY received_at, seq LIMIT @limit`,
+  deleteBySeq: 'DELETE FROM messages WHERE seq = ?',
+  lastSeq: 'SELECT max(seq) AS seq FROM messages',
   putBlob: `INSERT INTO blobs (key, bytes, refs) VALUES (?, ?, 1)
             ON CONFLICT (key) DO UPDATE SET refs = refs + 1`,
   getBlob: 'SELECT bytes FROM blobs WHERE key = ?',
