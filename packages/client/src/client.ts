@@ -216,21 +216,34 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
     )
   }
 
-  /** Sends up to 256 messages in one request (one transaction on the server); results in order. */
+  /**
+   * Sends up to 256 messages all or none (one transaction on the server); results in order.
+   * Connected, the batch rides the open socket (a `sendBatch` frame); otherwise, with a signal, or
+   * when the socket drops with it in flight, it is `POST /v1/messages/batch` (the same bodies, so a
+   * batch stored before the drop comes back as duplicates).
+   */
   async sendBatch(
     messages: readonly BatchMessageFor<Sender>[],
     options: { signal?: AbortSignal } = {},
   ): Promise<SendResult[]> {
     const body = { messages: messages.map((m) => toSendRequest(m, this.#options.from)) }
-    const reply = await this.#http.call({
-      method: 'POST',
-      path: plainPath('sendBatch'),
-      body,
-      schema: sendBatchResponseMini,
-      signal: options.signal,
-      idempotent: true,
+    const overHttp = async () =>
+      (
+        await this.#http.call({
+          method: 'POST',
+          path: plainPath('sendBatch'),
+          body,
+          schema: sendBatchResponseMini,
+          signal: options.signal,
+          idempotent: true,
+        })
+      ).results
+    const sent = options.signal ? undefined : this.#connection?.trySendBatch(body.messages)
+    if (!sent) return overHttp()
+    return sent.catch((error: unknown) => {
+      if (error instanceof PandoraError && error.code === 'connection_lost') return overHttp()
+      throw error
     })
-    return reply.results
   }
 
   /**

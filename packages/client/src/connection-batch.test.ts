@@ -106,4 +106,43 @@ describe('connection batch frames', () => {
     expect(c).toMatchObject({ status: 'rejected', reason: { code: 'message_too_big' } })
     await client.close()
   })
+
+  it('sendBatch - once connected, a batch leaves in one sendBatch frame; a refusal rejects the whole batch', async () => {
+    const hub = new MemoryHub()
+    const client = new PandoraClient({
+      url: 'http://pandora.test',
+      transport: hub.transport,
+      from: 'web@shop',
+    })
+    const connected = client.connect()
+    const conn = await hub.nextConnection()
+    conn.push(welcomeFrame({ features: [...FEATURES, 'send', 'send-batch'] }))
+    await connected
+    const batch = client.sendBatch([
+      { receiver: 'orders@shop', fields: { sku: 'A1' } },
+      { receiver: 'stock@shop', fields: { sku: 'A1' } },
+    ])
+    const frame = await conn.waitFor('sendBatch')
+    expect(frame.messages.map((m) => [m.receiver, m.sender, m.fields])).toEqual([
+      ['orders@shop', 'web@shop', { sku: 'A1' }],
+      ['stock@shop', 'web@shop', { sku: 'A1' }],
+    ])
+    const results = [
+      { mid: fakeKey('1'), duplicate: false },
+      { mid: fakeKey('2'), duplicate: true },
+    ]
+    conn.push({ type: 'sent', ...(frame.ref ? { ref: frame.ref } : {}), results })
+    expect(await batch).toEqual(results)
+
+    const refused = client.sendBatch([{ receiver: 'orders@shop', fields: { big: 'x' } }])
+    const second = await conn.waitFor('sendBatch')
+    conn.push({
+      type: 'error',
+      ...(second.ref ? { ref: second.ref } : {}),
+      code: 'message_too_big',
+      message: 'message is too big. max size is 4096',
+    })
+    await expect(refused).rejects.toMatchObject({ code: 'message_too_big' })
+    await client.close()
+  })
 })

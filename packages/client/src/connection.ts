@@ -1,5 +1,6 @@
 import type {
   OutgoingRequest,
+  SendRequest,
   SendResult,
   WatchEvent,
   WireLeasedMessage,
@@ -148,6 +149,24 @@ export class Connection extends Emitter<ConnectionEvents> {
   trySend(message: OutgoingRequest): Promise<unknown> | undefined {
     if (this.#state !== 'open' || !this.#features.has('send')) return undefined
     return this.#sends.add(message)
+  }
+
+  /**
+   * Sends a batch all or none over the open socket (a `sendBatch` frame, one transaction on the
+   * server); `undefined` when the socket is not open, the server predates the frame, or the batch
+   * is larger than one frame should be (the caller uses HTTP then). A refusal rejects with its code.
+   */
+  trySendBatch(messages: readonly SendRequest[]): Promise<SendResult[]> | undefined {
+    if (this.#state !== 'open' || !this.#features.has('send-batch')) return undefined
+    if (messages.reduce((n, m) => n + approxSize(m), 0) > SEND_FRAME_BUDGET) return undefined
+    return this.request({ type: 'sendBatch', messages: [...messages] }).then((reply) => {
+      if (reply.type !== 'sent')
+        throw new PandoraError('internal', `expected a sent frame, got ${reply.type}`)
+      return reply.results.map((r) => {
+        if (!('duplicate' in r)) throw new PandoraError('internal', 'a sendBatch result without a mid')
+        return { mid: r.mid, duplicate: r.duplicate }
+      })
+    })
   }
 
   get state(): ConnectionState {

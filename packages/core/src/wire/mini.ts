@@ -8,6 +8,7 @@ import {
   LEASE_MIN_MS,
   PRIORITY_MAX,
   PRIORITY_MIN,
+  SEND_MAX_BATCH,
 } from '../limits.js'
 import { isValidMailbox } from '../mailbox.js'
 import { BACKOFF_FACTOR_MAX, BACKOFF_FACTOR_MIN, POLICY_MAX_DELIVERIES } from '../retry-policy.js'
@@ -207,6 +208,11 @@ export const clientFrameMini = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('send'),
     messages: z.array(outgoingRequestMini).check(z.minLength(1), z.maxLength(WS_MAX_SENDS)),
+    ref,
+  }),
+  z.object({
+    type: z.literal('sendBatch'),
+    messages: z.array(sendRequestMini).check(z.minLength(1), z.maxLength(SEND_MAX_BATCH)),
     ref,
   }),
   z.object({

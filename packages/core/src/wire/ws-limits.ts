@@ -39,7 +39,15 @@ export const WS_CLOSE = {
 } as const
 
 /** Optional frames a server of this version understands, announced in its welcome. */
-export const WS_FEATURES = ['acks', 'messages', 'send', 'retry-policy', 'lost', 'watch'] as const
+export const WS_FEATURES = [
+  'acks',
+  'messages',
+  'send',
+  'send-batch',
+  'retry-policy',
+  'lost',
+  'watch',
+] as const
 
 /**
  * What a `watch` frame reports of a mailbox's messages: `sent` (stored, not a duplicate), `leased`

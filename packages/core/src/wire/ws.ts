@@ -10,7 +10,7 @@ import {
   reasonSchema,
   retryPolicySchema,
 } from './common.js'
-import { fanOutResponseSchema, outgoingRequestSchema } from './http.js'
+import { fanOutResponseSchema, outgoingRequestSchema, sendBatchRequestSchema } from './http.js'
 import { WATCH_EVENT_KINDS, WATCH_MAX_MIDS, WS_MAX_ACKS, WS_MAX_SENDS, WS_PROTOCOL } from './ws-limits.js'
 
 export {
@@ -66,6 +66,14 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
     messages: z.array(outgoingRequestSchema).min(1).max(WS_MAX_SENDS).meta({
       description:
         'Messages to send, each to `receiver` or to `to` (a fan-out); answered by one `sent` frame with a result per message',
+    }),
+    ref,
+  }),
+  z.object({
+    type: z.literal('sendBatch'),
+    messages: sendBatchRequestSchema.shape.messages.meta({
+      description:
+        'Messages to send all or none, as `POST /v1/messages/batch` takes them: answered by one `sent` frame with a result per message, or one `error` frame when any is refused (nothing stored)',
     }),
     ref,
   }),

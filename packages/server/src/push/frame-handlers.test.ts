@@ -49,6 +49,8 @@ function context(options: { principal?: boolean; refuse?: Map<string, Error>; se
             ? new PandoraError('message_too_big')
             : { mid: `mid-of-${input.receiver}`, duplicate: input.receiver === 'dup@b' },
         ),
+      sendBatch: async (inputs) =>
+        inputs.map((input) => ({ mid: `mid-of-${input.receiver}`, duplicate: false })),
     },
     hub: {
       attach: (t) => calls.push(`attach ${t.receiver}`),

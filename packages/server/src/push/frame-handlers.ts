@@ -7,9 +7,10 @@ import {
   type ServerFrame,
   Status,
   type Store,
+  sendRequestToInput,
   toPandoraError,
 } from '@pandora/core'
-import type { Principal } from '../auth.js'
+import { type Principal, permit } from '../auth.js'
 import type { Metrics } from '../metrics.js'
 import { type OutgoingResult, storeOutgoing } from '../outgoing.js'
 import type { AuthGate } from './auth-gate.js'
@@ -35,7 +36,7 @@ export interface WatchControl {
  * and that a handler cannot reach the socket itself (only {@link FrameContext.send}).
  */
 export interface FrameContext {
-  readonly store: Pick<Store, 'ack' | 'ackMany' | 'renew' | 'sendMany' | 'retryPolicy'>
+  readonly store: Pick<Store, 'ack' | 'ackMany' | 'renew' | 'sendMany' | 'sendBatch' | 'retryPolicy'>
   readonly hub: Pick<PushHub, 'attach' | 'detach' | 'kick' | 'giveBack'>
   readonly metrics: Pick<Metrics, 'acked' | 'rejected' | 'sent'>
   readonly gate: Pick<AuthGate, 'principal' | 'authenticate'>
@@ -95,6 +96,8 @@ async function dispatch(ctx: FrameContext, frame: ClientFrame): Promise<void> {
       return handleRenew(ctx, principal, frame)
     case 'send':
       return handleSend(ctx, principal, frame)
+    case 'sendBatch':
+      return handleSendBatch(ctx, principal, frame)
     case 'watch':
       return handleWatch(ctx, principal, frame)
     case 'unwatch':
@@ -241,6 +244,23 @@ export async function handleSend(
     const e = toPandoraError(error)
     results = frame.messages.map(() => ({ error: { code: e.code, message: e.message } }))
   }
+  ctx.send({ type: 'sent', ...refOf(frame), results })
+}
+
+/**
+ * `sendBatch`: all of its messages or none, exactly as `POST /v1/messages/batch` — every receiver
+ * must be one the token may send to, and the store takes them in one `sendBatch` (one transaction);
+ * any refusal fails the whole frame with an `error` frame and stores nothing. The reply is a `sent`
+ * frame with one `{ mid, duplicate }` per message, in order.
+ */
+export async function handleSendBatch(
+  ctx: FrameContext,
+  principal: Principal,
+  frame: FrameOf<'sendBatch'>,
+): Promise<void> {
+  for (const m of frame.messages) permit(principal.canSend(m.receiver), `send to ${m.receiver}`)
+  const results = await ctx.store.sendBatch(frame.messages.map(sendRequestToInput))
+  ctx.metrics.sent.inc(results.filter((r) => !r.duplicate).length)
   ctx.send({ type: 'sent', ...refOf(frame), results })
 }
 

@@ -56,6 +56,30 @@ describe.each(STORE_KINDS)('WebSocket batch frames (%s store)', (kind) => {
     )
   })
 
+  it('sendBatch - all or nothing over the socket: one sent frame for a good batch; one bad message fails the frame and stores none', async () => {
+    server = await startServer({ kind })
+    const box = uniqueMailbox()
+    const ws = await open()
+    expect((await ws.next('welcome')).features).toContain('send-batch')
+    const good = [1, 2, 3].map((i) => ({ sender: 's@test', receiver: box, fields: { i: String(i) } }))
+    ws.send({ type: 'sendBatch', ref: 'b1', messages: good })
+    const sent = await ws.next('sent')
+    expect(sent.ref).toBe('b1')
+    expect(sent.results.map((r) => ('duplicate' in r ? r.duplicate : r))).toEqual([false, false, false])
+    expect(await server.store.stats(box)).toMatchObject({ pending: 3 })
+
+    ws.send({
+      type: 'sendBatch',
+      ref: 'b2',
+      messages: [
+        { sender: 's@test', receiver: box, fields: { i: '4' } },
+        { sender: 's@test', receiver: box, fields: { big: 'y'.repeat(5000) } },
+      ],
+    })
+    expect(await ws.next('error')).toMatchObject({ ref: 'b2', code: 'message_too_big' })
+    expect(await server.store.stats(box)).toMatchObject({ pending: 3 })
+  })
+
   it('messages - a batching subscriber gets queued messages in one frame, up to its prefetch', async () => {
     server = await startServer({ kind })
     const box = uniqueMailbox()
