@@ -6,6 +6,17 @@ import { autoReply, fakeKey, welcomeFrame, wireMessage } from './testing/fake-se
 
 const FEATURES = ['acks', 'messages']
 
+/** A client (sender web@shop) connected to a fake server that announced `features`. */
+async function connectedSender(features: string[]) {
+  const hub = new MemoryHub()
+  const client = new PandoraClient({ url: 'http://pandora.test', transport: hub.transport, from: 'web@shop' })
+  const connected = client.connect()
+  const conn = await hub.nextConnection()
+  conn.push(welcomeFrame({ features }))
+  await connected
+  return { client, conn }
+}
+
 describe('connection batch frames', () => {
   it('subscribe - asks for messages frames; a messages frame reaches the handler once per message', async () => {
     const hub = new MemoryHub()
@@ -72,16 +83,7 @@ describe('connection batch frames', () => {
   })
 
   it('send - once connected, sends of one turn leave in one send frame; a refused one rejects alone', async () => {
-    const hub = new MemoryHub()
-    const client = new PandoraClient({
-      url: 'http://pandora.test',
-      transport: hub.transport,
-      from: 'web@shop',
-    })
-    const connected = client.connect()
-    const conn = await hub.nextConnection()
-    conn.push(welcomeFrame({ features: [...FEATURES, 'send'] }))
-    await connected
+    const { client, conn } = await connectedSender([...FEATURES, 'send'])
     const sends = Promise.allSettled([
       client.send('orders@shop', { sku: 'A1' }),
       client.send('orders@shop', { sku: 'B2' }),
@@ -108,16 +110,7 @@ describe('connection batch frames', () => {
   })
 
   it('sendBatch - once connected, a batch leaves in one sendBatch frame; a refusal rejects the whole batch', async () => {
-    const hub = new MemoryHub()
-    const client = new PandoraClient({
-      url: 'http://pandora.test',
-      transport: hub.transport,
-      from: 'web@shop',
-    })
-    const connected = client.connect()
-    const conn = await hub.nextConnection()
-    conn.push(welcomeFrame({ features: [...FEATURES, 'send', 'send-batch'] }))
-    await connected
+    const { client, conn } = await connectedSender([...FEATURES, 'send', 'send-batch'])
     const batch = client.sendBatch([
       { receiver: 'orders@shop', fields: { sku: 'A1' } },
       { receiver: 'stock@shop', fields: { sku: 'A1' } },
