@@ -81,3 +81,33 @@ export class TestSocket {
     return new Promise((resolve) => this.ws.once('close', (code) => resolve(code)))
   }
 }
+
+/**
+ * The sockets one test file opens, closed together after each test:
+ * `const sockets = new SocketPool()`, `afterEach(() => sockets.closeAll())`.
+ */
+export class SocketPool {
+  readonly #open: TestSocket[] = []
+
+  /** Opens a socket to `baseUrl` and keeps it for {@link SocketPool.closeAll}. */
+  async open(baseUrl: string, headers?: Record<string, string>): Promise<TestSocket> {
+    return this.track(await TestSocket.open(baseUrl, headers))
+  }
+
+  /** Keeps a socket opened elsewhere for {@link SocketPool.closeAll}; returns it. */
+  track(socket: TestSocket): TestSocket {
+    this.#open.push(socket)
+    return socket
+  }
+
+  /** Stops keeping a socket the test ends itself. */
+  forget(socket: TestSocket): void {
+    const at = this.#open.indexOf(socket)
+    if (at >= 0) this.#open.splice(at, 1)
+  }
+
+  /** Closes every socket kept so far. */
+  async closeAll(): Promise<void> {
+    await Promise.all(this.#open.splice(0).map((s) => s.close()))
+  }
+}

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { json, STORE_KINDS, startServer, uniqueMailbox } from '../../../test-support/server.js'
-import { TestSocket } from '../../../test-support/test-socket.js'
+import { SocketPool, TestSocket } from '../../../test-support/test-socket.js'
 import type { PandoraServer } from './create-server.js'
 
 // Field names are chosen by users: names of Object.prototype's members are names like any other,
@@ -22,9 +22,9 @@ const expectProtoFields = (fields: unknown) => {
 }
 
 let server: PandoraServer
-const sockets: TestSocket[] = []
+const sockets = new SocketPool()
 afterEach(async () => {
-  await Promise.all(sockets.splice(0).map((s) => s.close()))
+  await sockets.closeAll()
   await server?.close()
 })
 
@@ -92,7 +92,7 @@ describe.each(STORE_KINDS)('field names (%s store)', (kind) => {
     server = await startServer({ kind })
     const box = uniqueMailbox()
     const ws = await TestSocket.open(server.url)
-    sockets.push(ws)
+    sockets.track(ws)
     ws.send({ type: 'subscribe', sub: 's', receiver: box, prefetch: 2 })
     await ws.next('subscribed')
     const send = (fields: unknown) =>

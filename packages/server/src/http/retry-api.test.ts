@@ -1,13 +1,13 @@
 import { ManualClock, MemoryStore, Status } from '@pandora/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { json, postForm, STORE_KINDS, startServer, uniqueMailbox } from '../../../../test-support/server.js'
-import { TestSocket } from '../../../../test-support/test-socket.js'
+import { SocketPool, TestSocket } from '../../../../test-support/test-socket.js'
 import type { PandoraServer } from '../create-server.js'
 
 let server: PandoraServer
-const sockets: TestSocket[] = []
+const sockets = new SocketPool()
 afterEach(async () => {
-  await Promise.all(sockets.splice(0).map((s) => s.close()))
+  await sockets.closeAll()
   await server?.close()
 })
 const v1 = (path: string) => `${server.url}/v1${path}`
@@ -115,7 +115,7 @@ describe.each(STORE_KINDS)('failure reasons and retry policy over HTTP and WebSo
     const box = uniqueMailbox()
     await json(v1(`/mailboxes/${enc(box)}/policy`), 'PUT', { backoff: { type: 'fixed', delay: 60_000 } })
     const ws = await TestSocket.open(server.url)
-    sockets.push(ws)
+    sockets.track(ws)
     ws.send({ type: 'subscribe', sub: 's', receiver: box, leaseTime: 30_000 })
     expect(await ws.next('subscribed')).toMatchObject({
       policy: { backoff: { type: 'fixed', delay: 60_000, jitter: 0 } },

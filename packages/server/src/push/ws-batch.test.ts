@@ -1,17 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { json, STORE_KINDS, startServer, uniqueMailbox } from '../../../../test-support/server.js'
-import { TestSocket } from '../../../../test-support/test-socket.js'
+import { SocketPool } from '../../../../test-support/test-socket.js'
 import type { PandoraServer } from '../create-server.js'
 
 let server: PandoraServer
-const sockets: TestSocket[] = []
+const sockets = new SocketPool()
 afterEach(async () => {
-  await Promise.all(sockets.splice(0).map((s) => s.close()))
+  await sockets.closeAll()
   await server?.close()
 })
 const open = async () => {
-  const s = await TestSocket.open(server.url)
-  sockets.push(s)
+  const s = await sockets.open(server.url)
   return s
 }
 const sendBatch = (receiver: string, n: number) =>

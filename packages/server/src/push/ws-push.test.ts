@@ -2,18 +2,17 @@ import { ManualClock, MemoryStore, Status, WS_PROTOCOL } from '@pandora/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { json, STORE_KINDS, startServer, uniqueMailbox } from '../../../../test-support/server.js'
-import { TestSocket } from '../../../../test-support/test-socket.js'
+import { SocketPool } from '../../../../test-support/test-socket.js'
 import type { PandoraServer } from '../create-server.js'
 
 let server: PandoraServer
-const sockets: TestSocket[] = []
+const sockets = new SocketPool()
 afterEach(async () => {
-  await Promise.all(sockets.splice(0).map((s) => s.close()))
+  await sockets.closeAll()
   await server?.close()
 })
 const open = async (headers?: Record<string, string>) => {
-  const s = await TestSocket.open(server.url, headers)
-  sockets.push(s)
+  const s = await sockets.open(server.url, headers)
   return s
 }
 const send = (receiver: string, fields: Record<string, string> = {}, delay?: number) =>
@@ -218,7 +217,7 @@ describe.each(STORE_KINDS)('WebSocket push (%s store)', (kind) => {
     const store = server.store
     await server.close()
     expect(await store.stats(box).catch((e: { code: string }) => e.code)).toBe('store_closed')
-    sockets.splice(sockets.indexOf(frozen), 1)
+    sockets.forget(frozen)
     frozen.ws.terminate()
   })
 })

@@ -1,20 +1,19 @@
 import { ManualClock, MemoryStore, type ServerFrame, type WatchEvent } from '@pandora/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { json, STORE_KINDS, startServer, uniqueMailbox } from '../../../../test-support/server.js'
-import { TestSocket } from '../../../../test-support/test-socket.js'
+import { SocketPool, type TestSocket } from '../../../../test-support/test-socket.js'
 import type { PandoraServer } from '../create-server.js'
 
 type Changes = Extract<ServerFrame, { type: 'changes' }>
 
 let server: PandoraServer
-const sockets: TestSocket[] = []
+const sockets = new SocketPool()
 afterEach(async () => {
-  await Promise.all(sockets.splice(0).map((s) => s.close()))
+  await sockets.closeAll()
   await server?.close()
 })
 const open = async (headers?: Record<string, string>) => {
-  const s = await TestSocket.open(server.url, headers)
-  sockets.push(s)
+  const s = await sockets.open(server.url, headers)
   await s.next('welcome')
   return s
 }
