@@ -176,6 +176,18 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
           idempotent: true,
         }),
       )
+    return this.#socketOrHttp(signal, overSocket, overHttp)
+  }
+
+  /**
+   * Rides the open socket when `overSocket` can (and no signal asks for an abortable call), else
+   * HTTP; a socket that drops with the request in flight sends it again over HTTP.
+   */
+  #socketOrHttp<T>(
+    signal: AbortSignal | undefined,
+    overSocket: () => Promise<T> | undefined,
+    overHttp: () => Promise<T>,
+  ): Promise<T> {
     const sent = signal ? undefined : overSocket()
     return (
       sent?.catch((error: unknown) => {
@@ -238,12 +250,7 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
           idempotent: true,
         })
       ).results
-    const sent = options.signal ? undefined : this.#connection?.trySendBatch(body.messages)
-    if (!sent) return overHttp()
-    return sent.catch((error: unknown) => {
-      if (error instanceof PandoraError && error.code === 'connection_lost') return overHttp()
-      throw error
-    })
+    return this.#socketOrHttp(options.signal, () => this.#connection?.trySendBatch(body.messages), overHttp)
   }
 
   /**
