@@ -48,7 +48,7 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e: the live console', (
     await server?.close()
   })
 
-  it('live - an idle console makes no HTTP requests, and a message sent from outside appears within a second', async () => {
+  it('live - an idle console makes no HTTP requests, and a message sent from outside appears by push, not by polling', async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
     try {
       const box = mailbox('live')
@@ -72,9 +72,10 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e: the live console', (
       expect(idle).toEqual([])
 
       const second = await apiSend(server, box, { topic: 'second' })
-      // In well under a second, with no poll to wait for: the stream told the page.
-      await page.locator(`tr[data-mid="${second}"]`).waitFor({ timeout: 1000 })
-      await expect.poll(() => sidebarPending(page, box), { timeout: 1000 }).toBe('2 pending')
+      // With no poll to wait for: the stream told the page. (How fast is the bench's business; a
+      // wall-clock budget here only fails on a loaded machine.)
+      await page.locator(`tr[data-mid="${second}"]`).waitFor()
+      await expect.poll(() => sidebarPending(page, box)).toBe('2 pending')
       // What it asked for was this mailbox's list, once the stream named it; nothing on a timer.
       expect(idle.every((r) => r === `GET /v1/mailboxes/${encodeURIComponent(box)}/headers`)).toBe(true)
     } finally {
@@ -126,10 +127,14 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e: the live console', (
       await expect.poll(() => mode(page)).toBe('live')
       await sockets.at(-1)!.close({ code: 1011, reason: 'dropped by the test' })
       await expect.poll(() => mode(page)).toBe('polling')
-      await expect.poll(() => mode(page), { timeout: 10_000 }).toBe('live')
+      await expect.poll(() => mode(page)).toBe('live')
       expect(sockets.length).toBe(2)
+      await page.waitForLoadState('networkidle')
+      const requests = recordRequests(page)
       const mid = await apiSend(server, box, { topic: 'after' })
-      await page.locator(`tr[data-mid="${mid}"]`).waitFor({ timeout: 1000 })
+      await page.locator(`tr[data-mid="${mid}"]`).waitFor()
+      // Live again means pushed again: only the list the stream named was asked for, no counts poll.
+      expect(requests.every((r) => r === `GET /v1/mailboxes/${encodeURIComponent(box)}/headers`)).toBe(true)
     } finally {
       await page.close()
     }
