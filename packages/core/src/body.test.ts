@@ -15,6 +15,21 @@ describe('bodies', () => {
     expect(decodeFields(encodeFields(fields))).toEqual(fields)
   })
 
+  it('encode and decode - every ASCII character, alone and amid plain text, as Go escapes it', () => {
+    for (let code = 0; code < 128; code++) {
+      const c = String.fromCharCode(code)
+      // Go's QueryEscape: unreserved characters stay, a space is '+', the rest %XX in upper case.
+      const go = /[A-Za-z0-9\-_.~]/.test(c)
+        ? c
+        : c === ' '
+          ? '+'
+          : `%${code.toString(16).toUpperCase().padStart(2, '0')}`
+      expect(encodeFields({ k: [c, `ab${c}cd`] })).toBe(`k=${go}&k=ab${go}cd`)
+      expect(decodeFields(`k=${go}&k=ab${go}cd`)).toEqual({ k: [c, `ab${c}cd`] })
+    }
+    expect(() => decodeFields('k=%zz')).toThrow('not valid URL encoding')
+  })
+
   it('normalize - single values become lists; bad shapes are refused', () => {
     expect(normalizeFields({ a: 'x', b: ['y', 'z'] })).toEqual({ a: ['x'], b: ['y', 'z'] })
     expect(() => normalizeFields(null)).toThrow('body is nil')

@@ -16,13 +16,19 @@ export const FIELD_NAME_MAX_LENGTH = 255
 const encoder = new TextEncoder()
 
 /** Go's `url.QueryEscape`: everything but `A–Z a–z 0–9 - _ . ~` escaped, spaces as `+`. */
+/** What Go's QueryEscape leaves as it is: most field names and values are only these. */
+const UNRESERVED = /^[A-Za-z0-9\-_.~]*$/
+
 function queryEscape(s: string): string {
+  if (UNRESERVED.test(s)) return s
   return encodeURIComponent(s)
     .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
     .replace(/%20/g, '+')
 }
 
 function queryUnescape(s: string): string {
+  // Nothing escaped (the usual case): no regex, no decoding, no new string.
+  if (s.indexOf('%') === -1 && s.indexOf('+') === -1) return s
   try {
     return decodeURIComponent(s.replace(/\+/g, ' '))
   } catch (cause) {

@@ -3,8 +3,7 @@ import type { LeasedMessage, MessageHeader, SendInput, StoredMessage } from '../
 import { statusName } from '../status.js'
 import type { WireLeasedMessage, WireMessageHeader, WireStoredMessage } from './common.js'
 import type { OutgoingRequest, SendRequest } from './http.js'
-
-const iso = (ms: number): string => new Date(ms).toISOString()
+import { isoTime as iso } from './iso-time.js'
 
 /** A header as it travels: times as RFC 3339, the status with its name. */
 export function headerToWire(h: MessageHeader): WireMessageHeader {
@@ -28,7 +27,25 @@ export function headerToWire(h: MessageHeader): WireMessageHeader {
 
 /** A leased message as it travels. */
 export function leasedToWire(m: LeasedMessage): WireLeasedMessage {
-  return { ...headerToWire(m), lid: m.lid, leasedUntil: iso(m.leasedUntil), fields: m.fields }
+  // Spelled out rather than spread from headerToWire: one object per pushed message, not two.
+  return {
+    mid: m.mid,
+    sender: m.sender,
+    receiver: m.receiver,
+    status: m.status,
+    statusName: statusName(m.status) ?? 'unknown',
+    receivedAt: iso(m.receivedAt),
+    sendWhen: iso(m.sendWhen),
+    leasedUntil: iso(m.leasedUntil),
+    deliveryCount: m.deliveryCount,
+    size: m.size,
+    failureReason: m.failureReason,
+    failedAt: m.failedAt === null ? null : iso(m.failedAt),
+    dueAt: m.dueAt === null ? null : iso(m.dueAt),
+    priority: m.priority,
+    lid: m.lid,
+    fields: m.fields,
+  }
 }
 
 /** A stored message as it travels. */

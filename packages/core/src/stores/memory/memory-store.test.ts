@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { blobKeyOf } from '../../message.js'
 import { Status } from '../../status.js'
 import { runStoreConformance } from '../store.case.test.js'
 import { MemoryStore, openMemoryStore } from './memory-store.js'
