@@ -1,54 +1,22 @@
 import { mkdirSync } from 'node:fs'
 import { MemoryStore } from '@pandora/core'
-import { createServer, type PandoraServer } from '@pandora/server'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createServer } from '@pandora/server'
+import type { Page } from 'playwright-core'
+import { expect, it } from 'vitest'
 import { uniqueMailbox } from '../../../test-support/mailbox.js'
-import { ARTIFACTS, assertBuilt, DIST, launchBrowser, missingPrerequisite } from './browser.js'
-
-const missing = missingPrerequisite()
-const inCi = process.env.CI === 'true'
-if (missing && !inCi) console.warn(`webui e2e skipped: ${missing}`)
+import { ARTIFACTS, apiSend, DIST, describeE2e, useConsoleServer } from './browser.js'
 
 const mailbox = (tag: string) => uniqueMailbox(tag, 'e2e')
 
-async function apiSend(
-  server: PandoraServer,
-  receiver: string,
-  fields: Record<string, string>,
-  token?: string,
-) {
-  const res = await fetch(`${server.url}/v1/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ receiver, sender: 'test@e2e', fields }),
-  })
-  expect(res.status).toBe(201)
-  return ((await res.json()) as { mid: string }).mid
-}
-
 const count = (page: Page, state: string) => page.getByTestId(`count-${state}`).locator('.stat-value')
 
-describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
-  let browser: Browser
-  let server: PandoraServer
-
-  beforeAll(async () => {
-    if (missing) throw new Error(`webui e2e cannot run under CI: ${missing}`)
-    assertBuilt()
-    server = await createServer({ store: new MemoryStore(), port: 0, logger: false, webRoot: DIST })
-    browser = await launchBrowser()
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await server?.close()
-  })
+describeE2e('webui e2e', () => {
+  const env = useConsoleServer()
 
   it('console - composes a message with a custom field, shows its mid, and flags an identical resend as duplicate', async () => {
-    const page = await browser.newPage()
+    const page = await env.browser.newPage()
     const to = mailbox('compose')
-    await page.goto(`${server.url}/#/compose`)
+    await page.goto(`${env.server.url}/#/compose`)
     await page.getByLabel('To', { exact: true }).fill(to)
     await page.getByLabel('Topic').fill('greeting')
     await page.getByLabel('Field 1 name').fill('color')
@@ -59,7 +27,7 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
     const mid = (await page.getByTestId('sent-mid').textContent()) ?? ''
     expect(mid).toMatch(/^[0-9a-f]{40}$/)
 
-    const stored = (await (await fetch(`${server.url}/v1/messages/${mid}`)).json()) as {
+    const stored = (await (await fetch(`${env.server.url}/v1/messages/${mid}`)).json()) as {
       fields: Record<string, string[]>
     }
     expect(stored.fields.color).toEqual(['blue'])
@@ -74,9 +42,9 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
   })
 
   it('console - composes one message to several mailboxes with a priority: a result per recipient, one stored body', async () => {
-    const page = await browser.newPage()
+    const page = await env.browser.newPage()
     const [a, b] = [mailbox('fan-a'), mailbox('fan-b')]
-    await page.goto(`${server.url}/#/compose`)
+    await page.goto(`${env.server.url}/#/compose`)
     await page.getByLabel('To', { exact: true }).fill(a)
     await page.getByRole('button', { name: '+ Add recipient' }).click()
     await page.getByLabel('Also to 1').fill(b)
@@ -92,7 +60,7 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
     expect(texts[1]).toContain(b)
     const mids = texts.map((t) => /[0-9a-f]{40}/.exec(t)?.[0])
     for (const [i, receiver] of [a, b].entries()) {
-      const stored = (await (await fetch(`${server.url}/v1/messages/${mids[i]}`)).json()) as {
+      const stored = (await (await fetch(`${env.server.url}/v1/messages/${mids[i]}`)).json()) as {
         receiver: string
         priority: number
         fields: Record<string, string[]>
@@ -102,8 +70,8 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
       expect(stored.fields.topic).toEqual(['shared'])
     }
     // The mailbox view marks the message's priority, and its detail names it.
-    const view = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-    await view.goto(`${server.url}/#/mailbox/${encodeURIComponent(a)}/${mids[0]}`)
+    const view = await env.browser.newPage({ viewport: { width: 1440, height: 900 } })
+    await view.goto(`${env.server.url}/#/mailbox/${encodeURIComponent(a)}/${mids[0]}`)
     await expect.poll(() => view.getByTestId('priority-tag').first().textContent()).toBe('+7')
     await expect.poll(() => view.getByTestId('priority').textContent()).toMatch(/^7 \(before priority 0\)/)
     await view.close()
@@ -116,8 +84,8 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
   })
 
   it('console - refuses an invalid mailbox and an oversized body as you type', async () => {
-    const page = await browser.newPage()
-    await page.goto(`${server.url}/#/compose`)
+    const page = await env.browser.newPage()
+    await page.goto(`${env.server.url}/#/compose`)
     await page.getByLabel('To', { exact: true }).fill('bad\tname')
     await expect.poll(() => page.locator('#compose-to-error').textContent()).toMatch(/printable/)
     await page.getByLabel('To', { exact: true }).fill(mailbox('size'))
@@ -127,16 +95,16 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
   })
 
   it('console - a mailbox view shows messages sent elsewhere live; detail, fetch and ack change the counts', async () => {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    const page = await env.browser.newPage({ viewport: { width: 1440, height: 900 } })
     const box = mailbox('orders')
-    const first = await apiSend(server, box, { topic: 'first', sku: 'A1' })
-    await page.goto(`${server.url}/#/mailbox/${encodeURIComponent(box)}`)
+    const first = await apiSend(env.server, box, { topic: 'first', sku: 'A1' })
+    await page.goto(`${env.server.url}/#/mailbox/${encodeURIComponent(box)}`)
     await page.locator(`tr[data-mid="${first}"]`).waitFor()
     await expect.poll(() => count(page, 'pending').textContent()).toBe('1')
     // A marker on window proves the next message arrives without a reload.
     await page.evaluate(() => Object.assign(window, { __noReload: true }))
 
-    const second = await apiSend(server, box, { topic: 'second', sku: 'B2', qty: '3' })
+    const second = await apiSend(env.server, box, { topic: 'second', sku: 'B2', qty: '3' })
     await page.locator(`tr[data-mid="${second}"]`).waitFor()
     expect(await page.evaluate(() => (window as { __noReload?: boolean }).__noReload)).toBe(true)
     await expect.poll(() => count(page, 'pending').textContent()).toBe('2')
@@ -181,7 +149,7 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
   })
 
   it('console - a browser clock an hour fast still counts a lease down on the server clock', async () => {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    const page = await env.browser.newPage({ viewport: { width: 1440, height: 900 } })
     // The page's clock runs an hour ahead of the server's: Date.now() and new Date() are shifted.
     await page.addInitScript(() => {
       const skew = 3_600_000
@@ -198,8 +166,8 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
       globalThis.Date = SkewedDate as DateConstructor
     })
     const box = mailbox('skewed')
-    const mid = await apiSend(server, box, { topic: 'skew' })
-    await page.goto(`${server.url}/#/mailbox/${encodeURIComponent(box)}`)
+    const mid = await apiSend(env.server, box, { topic: 'skew' })
+    await page.goto(`${env.server.url}/#/mailbox/${encodeURIComponent(box)}`)
     await page.locator(`tr[data-mid="${mid}"]`).waitFor()
     await page.getByRole('button', { name: 'Fetch & lock one' }).click()
     await page.getByText('You hold the lease').waitFor()
@@ -217,7 +185,7 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
       logger: false,
       webRoot: DIST,
     })
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    const page = await env.browser.newPage({ viewport: { width: 1440, height: 900 } })
     try {
       const box = mailbox('dead')
       const mid = await apiSend(own, box, { topic: 'fragile' })
@@ -246,11 +214,11 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
   })
 
   it('console - the message view shows why it failed; the mailbox view shows and edits the retry policy', async () => {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    const page = await env.browser.newPage({ viewport: { width: 1440, height: 900 } })
     try {
       const box = mailbox('failed')
-      const mid = await apiSend(server, box, { topic: 'order 42' })
-      const v1 = `${server.url}/v1`
+      const mid = await apiSend(env.server, box, { topic: 'order 42' })
+      const v1 = `${env.server.url}/v1`
       const post = (path: string, body: unknown) =>
         fetch(`${v1}${path}`, {
           method: 'POST',
@@ -267,7 +235,7 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
       })
       expect(rejected.status).toBe(200)
 
-      await page.goto(`${server.url}/#/mailbox/${encodeURIComponent(box)}/${mid}`)
+      await page.goto(`${env.server.url}/#/mailbox/${encodeURIComponent(box)}/${mid}`)
       await expect
         .poll(() => page.getByTestId('failure-reason').textContent())
         .toBe('card declined by issuer')
@@ -307,7 +275,7 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
   it('console - shows a lost connection and recovers when the server is back', async () => {
     const own = await createServer({ store: new MemoryStore(), port: 0, logger: false, webRoot: DIST })
     const port = own.port
-    const page = await browser.newPage()
+    const page = await env.browser.newPage()
     await page.goto(`${own.url}/#/`)
     await page.getByRole('heading', { level: 1, name: 'Mailboxes' }).waitFor()
     await own.close()
@@ -324,28 +292,15 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e', () => {
   })
 })
 
-describe.skipIf(missing !== undefined && !inCi)('webui e2e with a token', () => {
+describeE2e('webui e2e with a token', () => {
   const token = 'secret-token-123'
-  let browser: Browser
-  let server: PandoraServer
-
-  beforeAll(async () => {
-    if (missing) throw new Error(`webui e2e cannot run under CI: ${missing}`)
-    assertBuilt()
-    server = await createServer({ store: new MemoryStore(), port: 0, logger: false, webRoot: DIST, token })
-    browser = await launchBrowser()
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await server?.close()
-  })
+  const env = useConsoleServer({ token })
 
   it('console - asks for the token, refuses a wrong one, keeps the right one for the session only', async () => {
     const box = mailbox('secured')
-    await apiSend(server, box, { topic: 'hidden' }, token)
-    const page = await browser.newPage()
-    await page.goto(`${server.url}/`)
+    await apiSend(env.server, box, { topic: 'hidden' }, token)
+    const page = await env.browser.newPage()
+    await page.goto(`${env.server.url}/`)
     await page.getByRole('heading', { name: 'Sign in' }).waitFor()
 
     await page.getByLabel('Access token').fill('wrong-token')

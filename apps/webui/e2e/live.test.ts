@@ -1,25 +1,9 @@
-import { MemoryStore } from '@pandora/core'
-import { createServer, type PandoraServer } from '@pandora/server'
-import type { Browser, Page, WebSocketRoute } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page, WebSocketRoute } from 'playwright-core'
+import { expect, it } from 'vitest'
 import { uniqueMailbox } from '../../../test-support/mailbox.js'
-import { assertBuilt, DIST, launchBrowser, missingPrerequisite } from './browser.js'
-
-const missing = missingPrerequisite()
-const inCi = process.env.CI === 'true'
-if (missing && !inCi) console.warn(`webui live e2e skipped: ${missing}`)
+import { apiSend, describeE2e, useConsoleServer } from './browser.js'
 
 const mailbox = (tag: string) => uniqueMailbox(tag, 'e2e')
-
-async function apiSend(server: PandoraServer, receiver: string, fields: Record<string, string>) {
-  const res = await fetch(`${server.url}/v1/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ receiver, sender: 'outside@e2e', fields }),
-  })
-  expect(res.status).toBe(201)
-  return ((await res.json()) as { mid: string }).mid
-}
 
 const mode = (page: Page) => page.getByTestId('live-mode').getAttribute('data-mode')
 const sidebarPending = (page: Page, box: string) =>
@@ -32,29 +16,16 @@ function recordRequests(page: Page): string[] {
   return urls
 }
 
-describe.skipIf(missing !== undefined && !inCi)('webui e2e: the live console', () => {
-  let browser: Browser
-  let server: PandoraServer
-
-  beforeAll(async () => {
-    if (missing) throw new Error(`webui e2e cannot run under CI: ${missing}`)
-    assertBuilt()
-    server = await createServer({ store: new MemoryStore(), port: 0, logger: false, webRoot: DIST })
-    browser = await launchBrowser()
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await server?.close()
-  })
+describeE2e('webui e2e: the live console', () => {
+  const env = useConsoleServer()
 
   it('live - an idle console makes no HTTP requests, and a message sent from outside appears by push, not by polling', async () => {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    const page = await env.browser.newPage({ viewport: { width: 1440, height: 900 } })
     try {
       const box = mailbox('live')
-      const first = await apiSend(server, box, { topic: 'first' })
+      const first = await apiSend(env.server, box, { topic: 'first' })
       const opening = recordRequests(page)
-      await page.goto(`${server.url}/#/mailbox/${encodeURIComponent(box)}`)
+      await page.goto(`${env.server.url}/#/mailbox/${encodeURIComponent(box)}`)
       await page.locator(`tr[data-mid="${first}"]`).waitFor()
       await expect.poll(() => mode(page)).toBe('live')
       // Settled: the loads that going live asked for are done.
@@ -71,7 +42,7 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e: the live console', (
       await page.waitForTimeout(3000)
       expect(idle).toEqual([])
 
-      const second = await apiSend(server, box, { topic: 'second' })
+      const second = await apiSend(env.server, box, { topic: 'second' })
       // With no poll to wait for: the stream told the page. (How fast is the bench's business; a
       // wall-clock budget here only fails on a loaded machine.)
       await page.locator(`tr[data-mid="${second}"]`).waitFor()
@@ -84,7 +55,7 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e: the live console', (
   })
 
   it('live - with the stream refused the console polls, says so, and still shows a message sent from outside', async () => {
-    const page = await browser.newPage()
+    const page = await env.browser.newPage()
     try {
       // A server (or a proxy) that refuses the stream: the socket works, the watch is answered forbidden.
       await page.routeWebSocket(/\/v1\/ws$/, (ws) => {
@@ -99,11 +70,11 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e: the live console', (
         })
       })
       const box = mailbox('refused')
-      await page.goto(`${server.url}/#/mailbox/${encodeURIComponent(box)}`)
+      await page.goto(`${env.server.url}/#/mailbox/${encodeURIComponent(box)}`)
       await expect.poll(() => mode(page)).toBe('polling')
       expect(await page.getByTestId('live-mode').getAttribute('title')).toMatch(/refused.*no stream here/)
       const requests = recordRequests(page)
-      const mid = await apiSend(server, box, { topic: 'polled' })
+      const mid = await apiSend(env.server, box, { topic: 'polled' })
       await page.locator(`tr[data-mid="${mid}"]`).waitFor({ timeout: 10_000 })
       await expect.poll(() => sidebarPending(page, box), { timeout: 10_000 }).toBe('1 pending')
       // Both came by polling: the list and the counts.
@@ -115,7 +86,7 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e: the live console', (
   })
 
   it('live - when the socket drops the console polls, and goes live again once it reconnects', async () => {
-    const page = await browser.newPage()
+    const page = await env.browser.newPage()
     try {
       const sockets: WebSocketRoute[] = []
       await page.routeWebSocket(/\/v1\/ws$/, (ws) => {
@@ -123,7 +94,7 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e: the live console', (
         sockets.push(ws)
       })
       const box = mailbox('drop')
-      await page.goto(`${server.url}/#/mailbox/${encodeURIComponent(box)}`)
+      await page.goto(`${env.server.url}/#/mailbox/${encodeURIComponent(box)}`)
       await expect.poll(() => mode(page)).toBe('live')
       await sockets.at(-1)!.close({ code: 1011, reason: 'dropped by the test' })
       await expect.poll(() => mode(page)).toBe('polling')
@@ -131,7 +102,7 @@ describe.skipIf(missing !== undefined && !inCi)('webui e2e: the live console', (
       expect(sockets.length).toBe(2)
       await page.waitForLoadState('networkidle')
       const requests = recordRequests(page)
-      const mid = await apiSend(server, box, { topic: 'after' })
+      const mid = await apiSend(env.server, box, { topic: 'after' })
       await page.locator(`tr[data-mid="${mid}"]`).waitFor()
       // Live again means pushed again: only the list the stream named was asked for, no counts poll.
       expect(requests.every((r) => r === `GET /v1/mailboxes/${encodeURIComponent(box)}/headers`)).toBe(true)

@@ -13,6 +13,7 @@ import { MailboxOverview } from './mailbox-overview.js'
 import { MailboxView } from './mailbox-view.js'
 import { routeHref } from './route.js'
 import type { Session } from './session.js'
+import { useShallowMemo } from './shallow-memo.js'
 import { useFeedTask } from './use-live-task.js'
 import { usePoll } from './use-poll.js'
 import { useRoute } from './use-route.js'
@@ -105,41 +106,33 @@ export function Shell(props: {
   // The first run only repeats what the boot just read, which is cheap and keeps one code path.
   usePoll(async () => setReading(await track(readInfo(client))), INFO_POLL_MS, [client, track])
 
-  const state = useMemo<ConsoleState>(
-    () => ({
-      client,
-      info,
-      clockOffset,
-      mailboxes,
-      refreshMailboxes,
-      feed,
-      feedStatus,
-      track,
-      notify,
-      leases,
-      holdLease: (m) => setLeases((map) => new Map(map).set(m.mid, m)),
-      dropLease: (mid) =>
-        setLeases((map) => {
-          const next = new Map(map)
-          next.delete(mid)
-          return next
-        }),
-      signOut: () => onSignOut(),
-    }),
-    [
-      client,
-      info,
-      clockOffset,
-      mailboxes,
-      refreshMailboxes,
-      feed,
-      feedStatus,
-      track,
-      notify,
-      leases,
-      onSignOut,
-    ],
+  const holdLease = useCallback((m: Message) => setLeases((map) => new Map(map).set(m.mid, m)), [])
+  const dropLease = useCallback(
+    (mid: string) =>
+      setLeases((map) => {
+        const next = new Map(map)
+        next.delete(mid)
+        return next
+      }),
+    [],
   )
+  const signOut = useCallback(() => onSignOut(), [onSignOut])
+  // The same object until one of these changes: the context's consumers re-render only then.
+  const state = useShallowMemo<ConsoleState>({
+    client,
+    info,
+    clockOffset,
+    mailboxes,
+    refreshMailboxes,
+    feed,
+    feedStatus,
+    track,
+    notify,
+    leases,
+    holdLease,
+    dropLease,
+    signOut,
+  })
 
   const current = route.view === 'mailbox' ? route.receiver : undefined
 
