@@ -49,6 +49,18 @@ function lines(text) {
 }
 
 /**
+ * A numeric argument of a traced call. A line joined from strace's `<unfinished ...>` and
+ * `<... resumed>` halves has a space before its closing parenthesis; the parse once missed those
+ * and took the offset as 0, so a write interrupted by another thread's call (the checkpointer's,
+ * say) was recorded — and zeroed — at the start of the file. A line it cannot read stops the run.
+ */
+function argument(pattern, rest, line) {
+  const m = pattern.exec(rest)
+  if (!m) throw new Error(`power-loss: cannot read the offset or size of: ${line}`)
+  return Number(m[1])
+}
+
+/**
  * Drops the unsynced writes recorded in `traceFile` from the files of `dbPath`, given their sizes
  * when the trace began. Returns what it dropped, per file.
  */
@@ -71,11 +83,9 @@ export function dropUnsynced(traceFile, dbPath, initialSizes) {
       f.dirty = []
       f.synced = f.extent
     } else if (op === 'ftruncate') {
-      const size = Number(/^,\s*(\d+)\)/.exec(rest)?.[1] ?? f.extent)
-      f.extent = size
+      f.extent = argument(/^,\s*(\d+)\s*\)/, rest, line)
     } else {
-      const args = /,\s*(\d+)\)\s*=/.exec(rest)
-      const offset = Number(args?.[1] ?? 0)
+      const offset = argument(/,\s*(\d+)\s*\)\s*=/, rest, line)
       const length = Number(result[1])
       f.dirty.push([offset, length])
       f.extent = Math.max(f.extent, offset + length)
