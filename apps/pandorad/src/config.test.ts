@@ -11,6 +11,7 @@ describe('pandorad config', () => {
       store: 'sqlite',
       db: './pandora.db',
       sqliteSync: 'full',
+      sqliteCheckpoints: 'inline',
       maxSize: 4096,
       maxDeliveries: 10,
       webui: true,
@@ -29,6 +30,10 @@ describe('pandorad config', () => {
       'https://b.example',
     ])
     expect(config(['--no-webui']).webui).toBe(false)
+    expect(config(['--sqlite-checkpoints', 'background']).sqliteCheckpoints).toBe('background')
+    expect(parseConfig([], { PANDORA_SQLITE_CHECKPOINTS: 'background' })).toMatchObject({
+      sqliteCheckpoints: 'background',
+    })
     expect(parseConfig([], { PANDORA_ALLOW_HOSTS: 'pandora.lan,queue.internal' })).toMatchObject({
       allowHosts: ['pandora.lan', 'queue.internal'],
     })
@@ -64,6 +69,7 @@ describe('pandorad config', () => {
     expect(() => parseConfig(['--store', 'postgres'], {})).toThrow(/--postgres-url/)
     expect(() => parseConfig(['--bogus'], {})).toThrow(ConfigError)
     expect(() => parseConfig(['--max-deliveries', '-1'], {})).toThrow(/--max-deliveries/)
+    expect(() => parseConfig(['--sqlite-checkpoints', 'worker'], {})).toThrow(/--sqlite-checkpoints/)
   })
 
   it('help - documents every flag with its environment variable', () => {

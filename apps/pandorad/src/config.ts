@@ -7,6 +7,8 @@ export interface Config {
   store: 'sqlite' | 'postgres' | 'memory'
   db: string
   sqliteSync: 'full' | 'normal'
+  /** Where SQLite's WAL checkpoints run: on the event loop (`inline`) or on a worker thread. */
+  sqliteCheckpoints: 'inline' | 'background'
   postgresUrl: string | undefined
   postgresSchema: string
   maxSize: number | undefined
@@ -47,6 +49,12 @@ export const OPTIONS: Option[] = [
     env: 'PANDORA_SQLITE_SYNC',
     default: 'full',
     help: 'full (fsync before every reply) | normal',
+  },
+  {
+    flag: 'sqlite-checkpoints',
+    env: 'PANDORA_SQLITE_CHECKPOINTS',
+    default: 'inline',
+    help: 'inline | background (WAL checkpoints on a worker thread; see docs/stores.md)',
   },
   {
     flag: 'postgres-url',
@@ -173,6 +181,9 @@ export function parseConfig(
   }
   const sync = get('sqlite-sync')
   if (sync !== 'full' && sync !== 'normal') throw new ConfigError('--sqlite-sync must be full or normal')
+  const checkpoints = get('sqlite-checkpoints')
+  if (checkpoints !== 'inline' && checkpoints !== 'background')
+    throw new ConfigError('--sqlite-checkpoints must be inline or background')
   const postgresUrl = get('postgres-url')
   if (store === 'postgres' && !postgresUrl)
     throw new ConfigError('--store postgres needs --postgres-url (or PANDORA_POSTGRES_URL)')
@@ -186,6 +197,7 @@ export function parseConfig(
     store,
     db: get('db')!,
     sqliteSync: sync,
+    sqliteCheckpoints: checkpoints,
     postgresUrl,
     postgresSchema: get('postgres-schema')!,
     maxSize: int('max-size', get('max-size')!, 256, 1024 * 1024),

