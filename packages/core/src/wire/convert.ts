@@ -27,25 +27,12 @@ export function headerToWire(h: MessageHeader): WireMessageHeader {
 
 /** A leased message as it travels. */
 export function leasedToWire(m: LeasedMessage): WireLeasedMessage {
-  // Spelled out rather than spread from headerToWire: one object per pushed message, not two.
-  return {
-    mid: m.mid,
-    sender: m.sender,
-    receiver: m.receiver,
-    status: m.status,
-    statusName: statusName(m.status) ?? 'unknown',
-    receivedAt: iso(m.receivedAt),
-    sendWhen: iso(m.sendWhen),
-    leasedUntil: iso(m.leasedUntil),
-    deliveryCount: m.deliveryCount,
-    size: m.size,
-    failureReason: m.failureReason,
-    failedAt: m.failedAt === null ? null : iso(m.failedAt),
-    dueAt: m.dueAt === null ? null : iso(m.dueAt),
-    priority: m.priority,
-    lid: m.lid,
-    fields: m.fields,
-  }
+  // The header's object, completed: one object per pushed message, not a header spread into a
+  // second one (its leasedUntil is already the lease's end, which is never null here).
+  const wire = headerToWire(m) as WireMessageHeader & Partial<WireLeasedMessage>
+  wire.lid = m.lid
+  wire.fields = m.fields
+  return wire as WireLeasedMessage
 }
 
 /** A stored message as it travels. */
