@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Status } from '../../status.js'
 import { runStoreConformance } from '../store.case.test.js'
-import { MemoryStore, openMemoryStore } from './memory-store.js'
+import { heldBytes, MemoryStore, openMemoryStore } from './memory-store.js'
 
 describe('memory store', () => {
   runStoreConformance({
@@ -12,7 +12,7 @@ describe('memory store', () => {
         // Flipping a byte of the array the store holds is what a memory fault would do. The suite
         // checks that the store then reports the body corrupt.
         corrupt: async (mid) => {
-          const bytes = store.heldBytes(mid)
+          const bytes = store[heldBytes](mid)
           if (!bytes || bytes.length === 0) throw new Error(`no body to corrupt for ${mid}`)
           bytes[0]! ^= 0xff
         },

@@ -93,6 +93,9 @@ interface Mailbox {
 
 const isActive = (r: Rec): boolean => isActiveStatus(r.status)
 
+/** Key of the store's test seam for damaging a body in place (see `MemoryStore[heldBytes]`). */
+export const heldBytes: unique symbol = Symbol('heldBytes')
+
 /**
  * A store in memory, for tests and ephemeral use: nothing survives the process. Fetch, ack and
  * renew are O(log n) per message (one due-ordered heap per mailbox); listings walk the mailbox.
@@ -510,10 +513,11 @@ export class MemoryStore implements Store {
   }
 
   /**
-   * @internal The bytes this store holds for a message's body, inline or its blob's (the array
-   * itself, no copy), so a test can damage them as a memory fault would; null when none.
+   * The bytes this store holds for a message's body, inline or its blob's (the array itself, no
+   * copy), so a test can damage them as a memory fault would; null when none. Keyed by a symbol
+   * the package does not export: no method of the public class.
    */
-  heldBytes(mid: string): Uint8Array | null {
+  [heldBytes](mid: string): Uint8Array | null {
     const rec = this.#messages.get(mid)
     return rec === undefined ? null : this.#bytes(rec)
   }
