@@ -15,10 +15,10 @@ export const FIELD_NAME_MAX_LENGTH = 255
 
 const encoder = new TextEncoder()
 
-/** Go's `url.QueryEscape`: everything but `A–Z a–z 0–9 - _ . ~` escaped, spaces as `+`. */
 /** What Go's QueryEscape leaves as it is: most field names and values are only these. */
 const UNRESERVED = /^[A-Za-z0-9\-_.~]*$/
 
+/** Go's `url.QueryEscape`: everything but `A–Z a–z 0–9 - _ . ~` escaped, spaces as `+`. */
 function queryEscape(s: string): string {
   if (UNRESERVED.test(s)) return s
   return encodeURIComponent(s)
