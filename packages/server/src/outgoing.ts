@@ -5,9 +5,12 @@ import {
   PandoraError,
   type RecipientResult,
   type SendInput,
+  type SendRequest,
   type SendResult,
   type Store,
+  sendRequestToInput,
 } from '@pandora/core'
+import { permit } from './auth.js'
 
 /** The answer to one outgoing request: its result, or for a fan-out (`to`) one per recipient. */
 export type OutgoingResult = RecipientResult | { results: RecipientResult[] }
@@ -64,4 +67,24 @@ export async function storeOutgoing(
     return plan.fanOut ? { results: each } : each[0]!
   })
   return { results, sent }
+}
+
+/**
+ * Stores a batch all or none — `POST /v1/messages/batch` and the `sendBatch` frame alike: every
+ * receiver must be one `canSend` allows (else `forbidden`, nothing stored), and the store takes
+ * them in one `sendBatch` (one transaction; a refused message fails the whole batch).
+ *
+ * @example
+ * ```ts
+ * const { results, sent } = await storeBatch(store, (r) => principal.canSend(r), body.messages)
+ * ```
+ */
+export async function storeBatch(
+  store: Pick<Store, 'sendBatch'>,
+  canSend: (receiver: string) => boolean,
+  requests: readonly SendRequest[],
+): Promise<{ results: SendResult[]; sent: number }> {
+  for (const r of requests) permit(canSend(r.receiver), `send to ${r.receiver}`)
+  const results = await store.sendBatch(requests.map(sendRequestToInput))
+  return { results, sent: results.filter((r) => !r.duplicate).length }
 }

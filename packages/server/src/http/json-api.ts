@@ -23,7 +23,7 @@ import {
   storedToWire,
 } from '@pandora/core'
 import { permit } from '../auth.js'
-import { storeOutgoing } from '../outgoing.js'
+import { storeBatch, storeOutgoing } from '../outgoing.js'
 import type { ServerContext } from '../server-context.js'
 import { parseJson, readBody } from './request-body.js'
 import { sendJson, sendJsonList } from './responses.js'
@@ -88,9 +88,8 @@ function jsonHandlers(ctx: ServerContext): Record<JsonRouteId, Handler> {
 
     sendBatch: async (c) => {
       const body = validate(sendBatchRequestSchema, await json(c, ctx.batchBodyLimit))
-      for (const m of body.messages) permit(c.principal.canSend(m.receiver), `send to ${m.receiver}`)
-      const results = await store.sendBatch(body.messages.map(toInput))
-      metrics.sent.inc(results.filter((r) => !r.duplicate).length)
+      const { results, sent } = await storeBatch(store, (r) => c.principal.canSend(r), body.messages)
+      metrics.sent.inc(sent)
       sendJson(c.res, 200, { results })
     },
 

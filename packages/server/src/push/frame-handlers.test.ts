@@ -49,8 +49,10 @@ function context(options: { principal?: boolean; refuse?: Map<string, Error>; se
             ? new PandoraError('message_too_big')
             : { mid: `mid-of-${input.receiver}`, duplicate: input.receiver === 'dup@b' },
         ),
-      sendBatch: async (inputs) =>
-        inputs.map((input) => ({ mid: `mid-of-${input.receiver}`, duplicate: false })),
+      sendBatch: async (inputs) => {
+        calls.push(`sendBatch ${inputs.length}`)
+        return inputs.map((input) => ({ mid: `mid-of-${input.receiver}`, duplicate: false }))
+      },
     },
     hub: {
       attach: (t) => calls.push(`attach ${t.receiver}`),
@@ -198,6 +200,24 @@ describe('frame handlers', () => {
         ],
       },
     ])
+  })
+
+  it('frame handlers - sendBatch stores all or none: one receiver the token may not send to refuses the frame, nothing stored', async () => {
+    const { ctx, sent, calls } = context({ sender: true })
+    const m = (receiver: string) => ({ sender: 'w@b', receiver, fields: { k: 'v' } })
+    await handleFrame(ctx, { type: 'sendBatch', ref: 'b1', messages: [m('a@b'), m('x@elsewhere')] })
+    expect(sent).toMatchObject([{ type: 'error', ref: 'b1', code: 'forbidden' }])
+    expect(calls).toEqual([])
+    await handleFrame(ctx, { type: 'sendBatch', ref: 'b2', messages: [m('a@b'), m('c@b')] })
+    expect(calls).toEqual(['sendBatch 2'])
+    expect(sent.at(-1)).toEqual({
+      type: 'sent',
+      ref: 'b2',
+      results: [
+        { mid: 'mid-of-a@b', duplicate: false },
+        { mid: 'mid-of-c@b', duplicate: false },
+      ],
+    })
   })
 
   it('frame handlers - unsubscribe gives the leases back before answering', async () => {

@@ -7,12 +7,11 @@ import {
   type ServerFrame,
   Status,
   type Store,
-  sendRequestToInput,
   toPandoraError,
 } from '@pandora/core'
-import { type Principal, permit } from '../auth.js'
+import type { Principal } from '../auth.js'
 import type { Metrics } from '../metrics.js'
-import { type OutgoingResult, storeOutgoing } from '../outgoing.js'
+import { type OutgoingResult, storeBatch, storeOutgoing } from '../outgoing.js'
 import type { AuthGate } from './auth-gate.js'
 import type { LeaseBook } from './lease-book.js'
 import type { PushHub } from './push-hub.js'
@@ -258,9 +257,8 @@ export async function handleSendBatch(
   principal: Principal,
   frame: FrameOf<'sendBatch'>,
 ): Promise<void> {
-  for (const m of frame.messages) permit(principal.canSend(m.receiver), `send to ${m.receiver}`)
-  const results = await ctx.store.sendBatch(frame.messages.map(sendRequestToInput))
-  ctx.metrics.sent.inc(results.filter((r) => !r.duplicate).length)
+  const { results, sent } = await storeBatch(ctx.store, (r) => principal.canSend(r), frame.messages)
+  ctx.metrics.sent.inc(sent)
   ctx.send({ type: 'sent', ...refOf(frame), results })
 }
 
