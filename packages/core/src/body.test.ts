@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeFields, encodeFields, firstValue, normalizeFields } from './body.js'
+import { decodeFields, encodeFields, encodeFieldsBut, firstValue, normalizeFields } from './body.js'
 import { isValidMailbox } from './mailbox.js'
 import { prepareMessage } from './message.js'
 
@@ -8,6 +8,38 @@ describe('bodies', () => {
     expect(encodeFields({ b: ['2'], a: ['x y', '1'] })).toBe('a=x+y&a=1&b=2')
     expect(encodeFields({ 'k!': ["it's (ok)*"] })).toBe('k%21=it%27s+%28ok%29%2A')
     expect(encodeFields({ z: ['é'], Z: ['~-_.'] })).toBe('Z=~-_.&z=%C3%A9')
+  })
+
+  it('encode - keys in the byte order of their UTF-8, as Go sorts them, across surrogate pairs', () => {
+    // U+FF61 and U+E000 sort before U+1F600 by code point, after it by UTF-16 code unit.
+    const keys = [
+      '\u{1F600}',
+      '\uFF61',
+      '\uE000',
+      '\uD7FF',
+      'z',
+      'Z',
+      'a',
+      'ab',
+      '\u{10000}',
+      '\u{1F600}x',
+      'é',
+    ]
+    const byUtf8 = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    const fields = Object.fromEntries(keys.map((k) => [k, ['1']]))
+    const order = encodeFields(fields)
+      .split('&')
+      .map((part) => decodeURIComponent(part.slice(0, part.indexOf('='))))
+    expect(order).toEqual(byUtf8)
+  })
+
+  it('encode - the body without one field is the body of the fields without it', () => {
+    const fields = { receiver: ['b@x'], sender: ['a@x'], topic: ['x y', 'z'], a: ['1'] }
+    const { all, without } = encodeFieldsBut(fields, 'receiver')
+    expect(all).toBe(encodeFields(fields))
+    const { receiver: _, ...rest } = fields
+    expect(without).toBe(encodeFields(rest))
+    expect(encodeFieldsBut({ receiver: ['b@x'] }, 'receiver')).toEqual({ all: 'receiver=b%40x', without: '' })
   })
 
   it('decode - round-trips the canonical encoding', () => {

@@ -36,17 +36,22 @@ function queryUnescape(s: string): string {
   }
 }
 
-// Go sorts keys byte-wise on UTF-8; comparing code points gives the same order.
+// Go sorts keys byte-wise on UTF-8, which is code point order. UTF-16 code unit order is the same
+// except at a surrogate (D800–DFFF, half of a code point above FFFF) meeting a unit in E000–FFFF:
+// there the surrogate must sort after, so both are shifted before comparing. No iterator, no copy.
 function compareCodePoints(a: string, b: string): number {
-  const ia = a[Symbol.iterator]()
-  const ib = b[Symbol.iterator]()
-  for (;;) {
-    const x = ia.next()
-    const y = ib.next()
-    if (x.done || y.done) return x.done === y.done ? 0 : x.done ? -1 : 1
-    const d = (x.value.codePointAt(0) as number) - (y.value.codePointAt(0) as number)
-    if (d !== 0) return d
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i)
+    let y = b.charCodeAt(i)
+    if (x === y) continue
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000
+    }
+    return x - y
   }
+  return a.length - b.length
 }
 
 /**
@@ -101,13 +106,32 @@ export function normalizeFields(input: unknown): Fields {
  * ```
  */
 export function encodeFields(fields: Fields): string {
-  const parts: string[] = []
-  // Own entries only, so a plain object given by a caller cannot add Object.prototype's members.
-  for (const [key, values] of Object.entries(fields).sort(([a], [b]) => compareCodePoints(a, b))) {
+  return encodeFieldsBut(fields, undefined).all
+}
+
+/**
+ * {@link encodeFields} of `fields`, and of the same fields without the one named `omit`, from one
+ * sort and one escaping of each value: a send needs both (its body, and the body its fan-out's
+ * recipients share).
+ *
+ * @example
+ * ```ts
+ * encodeFieldsBut({ b: ['2'], a: ['1'] }, 'b') // { all: 'a=1&b=2', without: 'a=1' }
+ * ```
+ */
+export function encodeFieldsBut(fields: Fields, omit: string | undefined): { all: string; without: string } {
+  let all = ''
+  let without = ''
+  // Own keys only, so a plain object given by a caller cannot add Object.prototype's members.
+  for (const key of Object.keys(fields).sort(compareCodePoints)) {
     const k = queryEscape(key)
-    for (const v of values) parts.push(`${k}=${queryEscape(v)}`)
+    let part = ''
+    for (const v of fields[key]!) part += `${part.length === 0 ? '' : '&'}${k}=${queryEscape(v)}`
+    if (part.length === 0) continue
+    all += all.length === 0 ? part : `&${part}`
+    if (key !== omit) without += without.length === 0 ? part : `&${part}`
   }
-  return parts.join('&')
+  return { all, without }
 }
 
 /** Parses a canonical (or any URL-encoded) body back into fields. */

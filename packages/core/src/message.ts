@@ -1,6 +1,6 @@
-import { byteLength, emptyFields, encodeFields, type Fields, normalizeFields, utf8 } from './body.js'
+import { encodeFieldsBut, type Fields, normalizeFields, utf8 } from './body.js'
 import { PandoraError } from './errors.js'
-import { contentKey, contentKeySync } from './key.js'
+import { contentKeySync } from './key.js'
 import { assertDelay, assertPriority, DEFAULT_MAX_SIZE } from './limits.js'
 import { assertMailbox } from './mailbox.js'
 import type { StatusCode } from './status.js'
@@ -113,6 +113,11 @@ export async function prepareMessage(
   input: SendInput,
   options: { now: number; maxSize?: number },
 ): Promise<PreparedMessage> {
+  return prepare(input, options)
+}
+
+// Synchronous, so a batch is prepared without a promise per message.
+function prepare(input: SendInput, options: { now: number; maxSize?: number }): PreparedMessage {
   if (input === null || typeof input !== 'object') throw new PandoraError('nil_body')
   const receiver = assertMailbox(input.receiver)
   const sender = assertMailbox(input.sender)
@@ -126,15 +131,15 @@ export async function prepareMessage(
   fields.sender = [sender]
   fields.clientTime = [clientTime]
   fields.receiver = [receiver]
-  const shared = sharedBodyOf(fields)
-  const body = encodeFields(fields)
+  const { all: body, without } = encodeFieldsBut(fields, 'receiver')
+  const bytes = utf8(body)
   const maxSize = options.maxSize ?? DEFAULT_MAX_SIZE
-  if (byteLength(body) > maxSize) {
+  if (bytes.byteLength > maxSize) {
     throw new PandoraError('message_too_big', `message is too big. max size is ${maxSize}`)
   }
-  const bytes = utf8(body)
+  const shared = utf8(without)
   return {
-    mid: await contentKey(bytes),
+    mid: contentKeySync(bytes),
     sender,
     receiver,
     fields,
@@ -142,7 +147,7 @@ export async function prepareMessage(
     bytes,
     delay,
     priority,
-    blob: await contentKey(shared),
+    blob: contentKeySync(shared),
     shared,
   }
 }
@@ -163,9 +168,19 @@ export function blobKeyOf(fields: Fields): string {
 
 /** The canonical encoding of a body without its `receiver` field: what a fan-out's recipients share. */
 function sharedBodyOf(fields: Fields): Uint8Array {
-  const shared = emptyFields()
-  for (const [name, values] of Object.entries(fields)) if (name !== 'receiver') shared[name] = values
-  return utf8(encodeFields(shared))
+  return utf8(encodeFieldsBut(fields, 'receiver').without)
+}
+
+/**
+ * Prepares a batch that is stored all or none (`sendBatch`): every input's
+ * {@link PreparedMessage}, or the first input's error.
+ */
+export function prepareAll(
+  inputs: readonly SendInput[],
+  options: { now: number; maxSize?: number },
+): PreparedMessage[] {
+  if (!Array.isArray(inputs)) throw new PandoraError('invalid_input', 'expected a list of messages')
+  return inputs.map((i) => prepare(i, options))
 }
 
 /**
@@ -177,14 +192,14 @@ export async function prepareEach(
   options: { now: number; maxSize?: number },
 ): Promise<(PreparedMessage | PandoraError)[]> {
   if (!Array.isArray(inputs)) throw new PandoraError('invalid_input', 'expected a list of messages')
-  return Promise.all(
-    inputs.map((i) =>
-      prepareMessage(i, options).catch((error: unknown) => {
-        if (error instanceof PandoraError) return error
-        throw error
-      }),
-    ),
-  )
+  return inputs.map((i) => {
+    try {
+      return prepare(i, options)
+    } catch (error) {
+      if (error instanceof PandoraError) return error
+      throw error
+    }
+  })
 }
 
 /**

@@ -7,8 +7,8 @@ import {
   type LeasedMessage,
   type MessageHeader,
   type PreparedMessage,
+  prepareAll,
   prepareEach,
-  prepareMessage,
   type SendInput,
   type SendResult,
   type StoredMessage,
@@ -151,9 +151,8 @@ export class MemoryStore implements Store {
 
   async sendBatch(inputs: readonly SendInput[]): Promise<SendResult[]> {
     this.#open()
-    if (!Array.isArray(inputs)) throw new PandoraError('invalid_input', 'expected a list of messages')
     const now = this.#clock.now()
-    const prepared = await Promise.all(inputs.map((i) => prepareMessage(i, { now, maxSize: this.#maxSize })))
+    const prepared = prepareAll(inputs, { now, maxSize: this.#maxSize })
     return this.#store(prepared, now)
   }
 

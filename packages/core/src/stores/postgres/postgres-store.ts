@@ -8,8 +8,8 @@ import {
   type LeasedMessage,
   type MessageHeader,
   type PreparedMessage,
+  prepareAll,
   prepareEach,
-  prepareMessage,
   type SendInput,
   type SendResult,
   type StoredMessage,
@@ -254,11 +254,10 @@ export class PostgresStore implements Store {
 
   async sendBatch(inputs: readonly SendInput[]): Promise<SendResult[]> {
     this.#open()
-    if (!Array.isArray(inputs)) throw new PandoraError('invalid_input', 'expected a list of messages')
     // Only the default clientTime, a label inside the body, comes from this machine's clock;
     // receivedAt and sendWhen are set by the database.
     const now = this.clock.now()
-    const prepared = await Promise.all(inputs.map((i) => prepareMessage(i, { now, maxSize: this.#maxSize })))
+    const prepared = prepareAll(inputs, { now, maxSize: this.#maxSize })
     return this.#store(prepared)
   }
 

@@ -424,12 +424,13 @@ describe('sqlite store - own cases', () => {
     const box = mailbox()
     await store.send({ sender: 's@test', receiver: box, fields: { a: '1' } })
     const fetched = store.fetch(box, { leaseTime: 5000 })
-    // This send is still hashing its body when close starts: it was never accepted.
+    const closing = store.close()
+    // Asked for once close has begun: never accepted.
     const late = store.send({ sender: 's@test', receiver: box, fields: { late: 'yes' } }).then(
       () => 'stored',
       (e: PandoraError) => e.code,
     )
-    await store.close()
+    await closing
     expect(await fetched).toHaveLength(1)
     expect(await late).toBe('store_closed')
     const again = await newStore(path)
