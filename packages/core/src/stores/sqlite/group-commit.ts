@@ -53,13 +53,25 @@ export class GroupCommit {
 
   /** Called after each group that committed (e.g. to schedule a checkpoint). */
   readonly #onCommit: () => void
+  /** Asked before each group: a promise means wait for it before committing (see {@link GroupCommit} options). */
+  readonly #hold: () => Promise<void> | undefined
 
   constructor(
     db: BetterSqlite3.Database,
-    options: { walPath?: string | undefined; onCommit?: (() => void) | undefined } = {},
+    options: {
+      walPath?: string | undefined
+      onCommit?: (() => void) | undefined
+      /**
+       * Asked before each group commits: undefined to go ahead, or a promise (that never rejects)
+       * to wait for first — operations submitted meanwhile join the group. The background
+       * checkpointer holds writes this way while it catches up with the log.
+       */
+      hold?: (() => Promise<void> | undefined) | undefined
+    } = {},
   ) {
     this.#walPath = options.walPath
     this.#onCommit = options.onCommit ?? (() => {})
+    this.#hold = options.hold ?? (() => undefined)
     db.pragma('synchronous = NORMAL')
     this.#runFast = db.transaction((group: readonly Pending[]) =>
       group.map((p) => {
@@ -97,10 +109,15 @@ export class GroupCommit {
       this.#queue.push({ op, durable, resolve: resolve as (value: unknown) => void, reject })
       if (!this.#idle) {
         this.#idle = new Promise((settle) => {
-          setImmediate(() => {
+          const go = () => {
             this.#idle = undefined
             this.#flush()
             settle()
+          }
+          setImmediate(() => {
+            const held = this.#hold()
+            if (held) void held.then(go)
+            else go()
           })
         })
       }

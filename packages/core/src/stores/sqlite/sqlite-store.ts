@@ -10,8 +10,8 @@ import {
   type LeasedMessage,
   type MessageHeader,
   type PreparedMessage,
+  prepareAll,
   prepareEach,
-  prepareMessage,
   type SendInput,
   type SendResult,
   type StoredMessage,
@@ -165,6 +165,9 @@ export class SqliteStore implements Store {
     if (checkpointer) {
       // The worker checkpoints; should it fail, SQLite's own automatic checkpoints take over again.
       db.pragma('wal_autocheckpoint = 0')
+      // A log that grew to the hold's length is cut back to it once it starts over.
+      const pageSize = db.pragma('page_size', { simple: true }) as number
+      db.pragma(`journal_size_limit = ${checkpointer.restartFrames * pageSize}`)
       checkpointer.onFailure = (error) => {
         if (db.open) db.pragma('wal_autocheckpoint = 1000')
         options.onError(error)
@@ -174,6 +177,7 @@ export class SqliteStore implements Store {
     this.#group = new GroupCommit(db, {
       walPath: options.synchronous === 'full' && !db.memory ? `${resolvePath(db.name)}-wal` : undefined,
       onCommit: checkpointer && (() => checkpointer.nudge()),
+      hold: checkpointer && (() => checkpointer.holdWrites()),
     })
     this.#reader = options.reader
     const byText = new Map<string, BetterSqlite3.Statement>(
@@ -240,9 +244,8 @@ export class SqliteStore implements Store {
 
   async sendBatch(inputs: readonly SendInput[]): Promise<SendResult[]> {
     this.#open()
-    if (!Array.isArray(inputs)) throw new PandoraError('invalid_input', 'expected a list of messages')
     const now = this.#clock.now()
-    const prepared = await Promise.all(inputs.map((i) => prepareMessage(i, { now, maxSize: this.#maxSize })))
+    const prepared = prepareAll(inputs, { now, maxSize: this.#maxSize })
     return this.#store(prepared, now)
   }
 
