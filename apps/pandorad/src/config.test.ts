@@ -11,7 +11,7 @@ describe('pandorad config', () => {
       store: 'sqlite',
       db: './pandora.db',
       sqliteSync: 'full',
-      sqliteCheckpoints: 'inline',
+      sqliteCheckpoints: 'background',
       maxSize: 4096,
       maxDeliveries: 10,
       webui: true,
@@ -30,9 +30,10 @@ describe('pandorad config', () => {
       'https://b.example',
     ])
     expect(config(['--no-webui']).webui).toBe(false)
-    expect(config(['--sqlite-checkpoints', 'background']).sqliteCheckpoints).toBe('background')
-    expect(parseConfig([], { PANDORA_SQLITE_CHECKPOINTS: 'background' })).toMatchObject({
-      sqliteCheckpoints: 'background',
+    expect(config([]).sqliteCheckpoints).toBe('background')
+    expect(config(['--sqlite-checkpoints', 'inline']).sqliteCheckpoints).toBe('inline')
+    expect(parseConfig([], { PANDORA_SQLITE_CHECKPOINTS: 'inline' })).toMatchObject({
+      sqliteCheckpoints: 'inline',
     })
     expect(parseConfig([], { PANDORA_ALLOW_HOSTS: 'pandora.lan,queue.internal' })).toMatchObject({
       allowHosts: ['pandora.lan', 'queue.internal'],

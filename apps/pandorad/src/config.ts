@@ -53,8 +53,8 @@ export const OPTIONS: Option[] = [
   {
     flag: 'sqlite-checkpoints',
     env: 'PANDORA_SQLITE_CHECKPOINTS',
-    default: 'inline',
-    help: 'inline | background (WAL checkpoints on a worker thread; see docs/stores.md)',
+    default: 'background',
+    help: 'background (WAL checkpoints on a worker thread) | inline (on the event loop); see docs/stores.md',
   },
   {
     flag: 'postgres-url',

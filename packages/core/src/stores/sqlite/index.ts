@@ -38,7 +38,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
   const { db, synchronous } = openSqliteDatabase(options, Database)
   const { path, busyTimeout } = options
   const readOn = workerOptionsFor(path, busyTimeout, options.readWorker ?? true)
-  const checkpointOn = workerOptionsFor(path, busyTimeout, options.backgroundCheckpoints ?? false)
+  const checkpointOn = workerOptionsFor(path, busyTimeout, options.backgroundCheckpoints ?? true)
   const reader = readOn && new ReadWorker(path, readOn)
   const checkpointer = checkpointOn && new Checkpointer(path, checkpointOn)
   return new SqliteStore(db, { ...resolved, synchronous, reader, checkpointer })

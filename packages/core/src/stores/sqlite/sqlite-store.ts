@@ -90,11 +90,11 @@ export interface SqliteStoreOptions extends StoreOptions {
    */
   readWorker?: boolean
   /**
-   * Opt-in, off by default: run SQLite's WAL checkpoints (copying the log back into the database
-   * file, with an fsync) on a worker thread instead of on the writing connection, where they stall
-   * the event loop every 1,000 pages of log. Faster sends and a lower push p99, a slightly slower
-   * drain on two cores; under writes that never pause the log file can grow until they do (see
-   * docs/stores.md, which has the measurements). Ignored for `':memory:'`.
+   * Run SQLite's WAL checkpoints (copying the log back into the database file, with an fsync) on a
+   * worker thread instead of on the writing connection, where they stall the event loop every
+   * 1,000 pages of log (default true). Faster sends and drains and a lower push p99; past 16,384
+   * pages of log, writes wait for one checkpoint so the log starts over (docs/stores.md has the
+   * measurements). `false` keeps SQLite's automatic checkpoints. Ignored for `':memory:'`.
    */
   backgroundCheckpoints?: boolean
   /** How long a writer waits for another process's lock before failing, in ms (default 5000). */
