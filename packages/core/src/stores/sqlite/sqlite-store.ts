@@ -269,18 +269,19 @@ export class SqliteStore implements Store {
 
   /** Inserts one message, its body inline or (`inBlobs`) as a reference to a shared blob. */
   #insert(p: PreparedMessage, now: number, inBlobs: boolean): SendResult {
-    const inserted = this.#sql.insertMessage.run({
-      mid: p.mid,
-      receiver: p.receiver,
-      sender: p.sender,
+    const inserted = this.#sql.insertMessage.run(
+      p.mid,
+      p.receiver,
+      p.sender,
       now,
-      sendWhen: now + p.delay,
-      size: p.bytes.byteLength,
-      priority: p.priority,
-      blob: p.blob,
-      body: inBlobs ? null : asBuffer(p.shared),
-      inBlobs: inBlobs ? 1 : 0,
-    })
+      now + p.delay,
+      now + p.delay,
+      p.bytes.byteLength,
+      p.priority,
+      p.blob,
+      inBlobs ? null : asBuffer(p.shared),
+      inBlobs ? 1 : 0,
+    )
     if (inserted.changes === 0) return { mid: p.mid, duplicate: true }
     // The body without its receiver: one blob for every recipient of it, a reference each.
     if (inBlobs) this.#sql.putBlob.run(p.blob, asBuffer(p.shared))
@@ -316,7 +317,7 @@ export class SqliteStore implements Store {
           const lid = newLeaseId()
           const until = now + leaseTime
           const visibleAt = until + expiryDelay(policy, row.delivery_count + 1, maxDeliveries, this.#random)
-          this.#sql.lease.run({ status, lid, until, visibleAt, seq: row.seq, ...recorded })
+          this.#sql.lease.run(status, lid, until, visibleAt, recorded.reason, recorded.failedAt, row.seq)
           // Unreadable: the lease commits (a delivery) but the message is left out (see leasedFields).
           const fields = leasedFields(row.blob, row.text, row.receiver)
           if (fields === undefined) continue
@@ -377,7 +378,7 @@ export class SqliteStore implements Store {
   #ack(a: ReturnType<typeof checkAck>, policies = new Map<string, RetryPolicy | undefined>()): string | null {
     if (a.status === Status.confirmed) {
       // The usual ack: check the lease and confirm in one statement.
-      const hit = this.#sql.confirmLeased.get({ mid: a.mid, lid: a.lid, now: this.#clock.now() }) as
+      const hit = this.#sql.confirmLeased.get(a.mid, a.lid, this.#clock.now()) as
         | { blob: string; in_blobs: number }
         | undefined
       if (hit === undefined) throw new PandoraError('unable_to_change_status')

@@ -53,21 +53,28 @@ export const SQL = {
   /** When one priority level of a mailbox is next due: a seek in `messages_ready` (see nextDueIn). */
   nextDue: `SELECT visible_at FROM messages WHERE receiver = @receiver AND priority = @priority AND ${ACTIVE}
             ORDER BY visible_at, seq LIMIT 1`,
-  /** @body is the inline body, or null with @inBlobs 1: the body is (to be) in `blobs`. */
+  /**
+   * Parameters by position: mid, receiver, sender, now, sendWhen (twice), size, priority, blob,
+   * body, inBlobs — body is the inline body, or null with inBlobs 1: the body is (to be) in
+   * `blobs`. The statements run once per message take `?` by position, which better-sqlite3 binds
+   * ~0.7 µs faster than names (measured; it reads numbered `?1` as names too).
+   */
   insertMessage: `INSERT OR IGNORE INTO messages
         (mid, receiver, sender, status, received_at, send_when, visible_at, delivery_count, size, priority, blob, body, in_blobs)
-        VALUES (@mid, @receiver, @sender, 8, @now, @sendWhen, @sendWhen, 0, @size, @priority, @blob, @body, @inBlobs)`,
+        VALUES (?, ?, ?, 8, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
   byMid: `SELECT ${COLUMNS} FROM messages WHERE mid = ?`,
   /** One message with its body's bytes (null once confirmed or collected). */
   withBody: `SELECT ${COLUMNS}, ${BODY_TEXT} FROM messages WHERE mid = ?`,
-  lease: `UPDATE messages SET status = @status, lid = @lid, leased_until = @until, visible_at = @visibleAt,
-          delivery_count = delivery_count + 1, failure_reason = @reason, failed_at = @failedAt WHERE seq = @seq`,
+  /** By position (as insertMessage): status, lid, until, visibleAt, reason, failedAt, seq. */
+  lease: `UPDATE messages SET status = ?, lid = ?, leased_until = ?, visible_at = ?,
+          delivery_count = delivery_count + 1, failure_reason = ?, failed_at = ? WHERE seq = ?`,
   /**
    * Confirms a message under a live lease in one statement and lets go of its body (inline: here;
    * a blob: the caller drops the reference it returns); no row back: no such lease.
+   * By position (as insertMessage): mid, lid, now.
    */
   confirmLeased: `UPDATE messages SET status = 1, lid = NULL, leased_until = NULL, body = NULL
-                  WHERE mid = @mid AND lid = @lid AND leased_until > @now AND ${ACTIVE} RETURNING blob, in_blobs`,
+                  WHERE mid = ? AND lid = ? AND leased_until > ? AND ${ACTIVE} RETURNING blob, in_blobs`,
   kill: `UPDATE messages SET status = 16, lid = NULL, leased_until = NULL, failure_reason = @reason,
          failed_at = @failedAt WHERE seq = @seq`,
   reject: `UPDATE messages SET status = 2, lid = NULL, leased_until = NULL, visible_at = @visibleAt,
