@@ -68,7 +68,7 @@ export function pandora(store) {
     modes: ['push', 'fetch'],
     settings: (tier) =>
       store === 'sqlite'
-        ? `pandorad --store sqlite --sqlite-sync ${tier === 'strict' ? 'full' : 'normal'} (WAL)`
+        ? `pandorad --store sqlite --sqlite-sync ${tier === 'strict' ? 'full' : 'normal'} (WAL, background checkpoints)`
         : `pandorad --store postgres, synchronous_commit=${tier === 'strict' ? 'on' : 'off'}`,
 
     // The producer connects once, as packages/client/README.md advises for a busy sender: its
