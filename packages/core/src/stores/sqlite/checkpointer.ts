@@ -9,8 +9,8 @@ db.pragma('synchronous = NORMAL')
 const handle = () => {
   try {
     const [row] = db.pragma('wal_checkpoint(PASSIVE)')
-    // busy: another connection was checkpointing; log: frames in the log; checkpointed: of them, copied.
-    parentPort.postMessage({ ok: true, log: row.log, checkpointed: row.checkpointed })
+    // log: the frames in the log when it ran (-1 when there is no log).
+    parentPort.postMessage({ ok: true, log: row.log })
   } catch (e) {
     parentPort.postMessage({ ok: false, error: errorText(e) })
   }
@@ -28,7 +28,7 @@ const INTERVAL_MS = 50
  * past this length the store holds its next group until a checkpoint has run with no write beside
  * it: that group's commit then starts the log over. 16,384 frames is 64 MiB of 4 KiB pages — a
  * pause of one checkpoint (a few ms, the event loop free) about once a second under the heaviest
- * sends measured here, never under light load.
+ * sends measured here, and as often as the log fills under lighter loads.
  */
 export const LOG_RESTART_FRAMES = 16_384
 
@@ -36,9 +36,9 @@ export const LOG_RESTART_FRAMES = 16_384
  * Moves the SQLite store's WAL checkpoints off the event loop. The store's own connection runs with
  * `wal_autocheckpoint = 0`; after commits, this class asks a worker thread (with a connection of its
  * own) for a PASSIVE checkpoint — one that never waits for, nor blocks, the writer — at most every
- * {@link INTERVAL_MS} ms while writes go on. Once the log is longer than {@link LOG_RESTART_FRAMES}
- * and not all copied, {@link holdWrites} makes the writer wait for one checkpoint, so the log starts
- * over. Should the worker fail, `onFailure` is told, and the store falls back to SQLite's automatic
+ * {@link INTERVAL_MS} ms while writes go on. Once a checkpoint beside writes finds the log longer
+ * than {@link LOG_RESTART_FRAMES}, {@link holdWrites} makes the writer wait for one checkpoint with
+ * no write beside it, so the log starts over. Should the worker fail, `onFailure` is told, and the store falls back to SQLite's automatic
  * checkpoints, so the log never grows without bound.
  */
 export class Checkpointer {
