@@ -4,6 +4,7 @@ import { contentKeySync } from './key.js'
 import { assertDelay, assertPriority, DEFAULT_MAX_SIZE } from './limits.js'
 import { assertMailbox } from './mailbox.js'
 import type { StatusCode } from './status.js'
+import { isoTime } from './wire/iso-time.js'
 
 /** What a sender supplies. Times and durations are milliseconds. */
 export interface SendInput {
@@ -123,10 +124,15 @@ function prepare(input: SendInput, options: { now: number; maxSize?: number }): 
   const sender = assertMailbox(input.sender)
   const delay = assertDelay(input.delay ?? 0)
   const priority = assertPriority(input.priority ?? 0)
-  const clientTime = input.clientTime ?? new Date(options.now).toISOString()
-  if (typeof clientTime !== 'string' || !RFC3339.test(clientTime) || Number.isNaN(Date.parse(clientTime))) {
+  const given = input.clientTime ?? undefined
+  if (
+    given !== undefined &&
+    (typeof given !== 'string' || !RFC3339.test(given) || Number.isNaN(Date.parse(given)))
+  ) {
     throw new PandoraError('invalid_input', 'clientTime must be an RFC 3339 time')
   }
+  // The server's own time needs no checking; formatted as every time on the wire is.
+  const clientTime = given ?? isoTime(options.now)
   const fields = normalizeFields(input.fields)
   fields.sender = [sender]
   fields.clientTime = [clientTime]

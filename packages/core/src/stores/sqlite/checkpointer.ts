@@ -26,9 +26,10 @@ const INTERVAL_MS = 50
  * when a write begins after every frame was copied. Writes that never pause for as long as one
  * checkpoint takes would let the log grow without end (measured: ~110 MB/s under 64 senders), so
  * past this length the store holds its next group until a checkpoint has run with no write beside
- * it: that group's commit then starts the log over. 16,384 frames is 64 MiB of 4 KiB pages — a
- * pause of one checkpoint (a few ms, the event loop free) about once a second under the heaviest
- * sends measured here, and as often as the log fills under lighter loads.
+ * it: that group's commit then starts the log over. 16,384 frames is 64 MiB of 4 KiB pages. The
+ * pause is one checkpoint long (it copies what was written since the last and fsyncs twice; the
+ * event loop stays free): 26–65 ms about twice a second for the store alone at its fastest
+ * (`bench/log-bound.mjs`, docs/stores.md), and as often as the log fills under lighter loads.
  */
 export const LOG_RESTART_FRAMES = 16_384
 

@@ -269,13 +269,14 @@ export class SqliteStore implements Store {
 
   /** Inserts one message, its body inline or (`inBlobs`) as a reference to a shared blob. */
   #insert(p: PreparedMessage, now: number, inBlobs: boolean): SendResult {
+    const sendWhen = now + p.delay
     const inserted = this.#sql.insertMessage.run(
       p.mid,
       p.receiver,
       p.sender,
       now,
-      now + p.delay,
-      now + p.delay,
+      sendWhen,
+      sendWhen,
       p.bytes.byteLength,
       p.priority,
       p.blob,

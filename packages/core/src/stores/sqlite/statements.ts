@@ -54,7 +54,7 @@ export const SQL = {
   nextDue: `SELECT visible_at FROM messages WHERE receiver = @receiver AND priority = @priority AND ${ACTIVE}
             ORDER BY visible_at, seq LIMIT 1`,
   /**
-   * Parameters by position: mid, receiver, sender, now, sendWhen (twice), size, priority, blob,
+   * Parameters by position: mid, receiver, sender, now, sendWhen (send_when and visible_at), size, priority, blob,
    * body, inBlobs — body is the inline body, or null with inBlobs 1: the body is (to be) in
    * `blobs`. The statements run once per message take `?` by position, which better-sqlite3 binds
    * ~0.7 µs faster than names (measured; it reads numbered `?1` as names too).
