@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { decodeFields, encodeFields, encodeFieldsBut, firstValue, normalizeFields } from './body.js'
+import {
+  decodeFields,
+  decodeFieldsSetting,
+  encodeFields,
+  encodeFieldsBut,
+  firstValue,
+  normalizeFields,
+} from './body.js'
 import { isValidMailbox } from './mailbox.js'
 import { prepareMessage } from './message.js'
 
@@ -45,6 +52,22 @@ describe('bodies', () => {
   it('decode - round-trips the canonical encoding', () => {
     const fields = { a: ['x y', '1'], 'ü&=': ['a+b', ''] }
     expect(decodeFields(encodeFields(fields))).toEqual(fields)
+  })
+
+  it('decode setting a field - the fields, in their order, of the body with that field', () => {
+    // Names before, after and between, non-ASCII and astral ones (whose UTF-16 order differs).
+    const others = ['a', 'receivez', 'r', 'receiver2', '\u{1F600}', '\uFF61', 'Z', 'ü&=']
+    for (const name of ['receiver', '\uFF00', '0', '\u{1F601}']) {
+      for (let n = 0; n <= others.length; n++) {
+        const rest = Object.fromEntries(others.slice(0, n).map((k, i) => [k, [`v${i}`, 'x y']]))
+        const whole = decodeFields(encodeFields({ ...rest, [name]: ['b@x'] }))
+        const set = decodeFieldsSetting(encodeFields(rest), name, 'b@x')
+        expect(Object.entries(set)).toEqual(Object.entries(whole))
+        // A body that already holds the field (written whole) keeps its place, with the value given.
+        const again = decodeFieldsSetting(encodeFields({ ...rest, [name]: ['old', 'older'] }), name, 'b@x')
+        expect(Object.entries(again)).toEqual(Object.entries(whole))
+      }
+    }
   })
 
   it('encode and decode - every ASCII character, alone and amid plain text, as Go escapes it', () => {

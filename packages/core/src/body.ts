@@ -150,6 +150,38 @@ export function decodeFields(encoded: string): Fields {
   return out
 }
 
+/**
+ * {@link decodeFields} of a canonical encoding (names in order) with the field `name` set to the
+ * one value `value`, in its place in that order — one pass and one object, for a stored body that
+ * was kept without that field (see stored-view). A `name` already in the encoding keeps its place
+ * and takes `value` as its only value.
+ */
+export function decodeFieldsSetting(encoded: string, name: string, value: string): Fields {
+  const out = emptyFields()
+  let placed = false
+  if (encoded.length > 0) {
+    for (const part of encoded.split('&')) {
+      if (part.length === 0) continue
+      const eq = part.indexOf('=')
+      const key = queryUnescape(eq === -1 ? part : part.slice(0, eq))
+      if (!placed) {
+        const order = compareCodePoints(key, name)
+        if (order >= 0) {
+          out[name] = [value]
+          placed = true
+          if (order === 0) continue
+        }
+      } else if (key === name) continue
+      const decoded = eq === -1 ? '' : queryUnescape(part.slice(eq + 1))
+      const list = Object.hasOwn(out, key) ? out[key] : undefined
+      if (list) list.push(decoded)
+      else out[key] = [decoded]
+    }
+  }
+  if (!placed) out[name] = [value]
+  return out
+}
+
 /** Size in bytes of a string's UTF-8 encoding. */
 export function byteLength(s: string): number {
   return encoder.encode(s).byteLength

@@ -1,4 +1,4 @@
-import { decodeFields, emptyFields, type Fields } from '../body.js'
+import { decodeFields, decodeFieldsSetting, emptyFields, type Fields } from '../body.js'
 import { PandoraError } from '../errors.js'
 import { LEASE_EXPIRED_REASON } from '../failure-reason.js'
 import { contentKeySync } from '../key.js'
@@ -32,30 +32,8 @@ export function verifiedFields(
 ): Fields | null {
   if (bytes === null) return null
   assertIntact(key, bytes)
-  const fields = decodeFields(typeof bytes === 'string' ? bytes : utf8.decode(bytes))
-  return receiver === undefined ? fields : withReceiver(fields, receiver)
-}
-
-/**
- * `fields` (in canonical order) with `receiver` set, keeping the order. 'receiver' is ASCII, so
- * comparing code units orders it as the canonical encoding's code points do.
- */
-function withReceiver(fields: Fields, receiver: string): Fields {
-  if (Object.hasOwn(fields, 'receiver')) {
-    fields.receiver = [receiver]
-    return fields
-  }
-  const out = emptyFields()
-  let placed = false
-  for (const [name, values] of Object.entries(fields)) {
-    if (!placed && name > 'receiver') {
-      out.receiver = [receiver]
-      placed = true
-    }
-    out[name] = values
-  }
-  if (!placed) out.receiver = [receiver]
-  return out
+  const encoded = typeof bytes === 'string' ? bytes : utf8.decode(bytes)
+  return receiver === undefined ? decodeFields(encoded) : decodeFieldsSetting(encoded, 'receiver', receiver)
 }
 
 /**

@@ -180,7 +180,7 @@ describe('sqlite store - own cases', () => {
     const path = tempFile()
     await newStore(path)
     const db = new Database(path, { readonly: true })
-    const planOf = (sql: string, params: object) =>
+    const planOf = (sql: string, params: object | unknown[]) =>
       (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[])
         .map((r) => r.detail)
         .join('\n')
@@ -193,7 +193,10 @@ describe('sqlite store - own cases', () => {
       expect(due).toMatch(
         /SEARCH messages USING INDEX messages_ready \(receiver=\? AND priority=\? AND visible_at<\?\)/,
       )
-      for (const plan of [level, due]) {
+      // A confirm of a lease the store remembers handing out seeks its row by rowid.
+      const confirm = planOf(SQL.confirmLeasedAt, [1, 'm', 'l', 0])
+      expect(confirm).toMatch(/SEARCH messages USING INTEGER PRIMARY KEY \(rowid=\?\)/)
+      for (const plan of [level, due, confirm]) {
         expect(plan).not.toMatch(/SCAN/)
         expect(plan).not.toMatch(/TEMP B-TREE/)
       }
@@ -416,6 +419,27 @@ describe('sqlite store - own cases', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
     expect(await store.stats(box)).toMatchObject({ confirmed: 1, leased: 1, pending: 1 })
     expect(await store.getBlob(blob1)).toBeNull()
+  })
+
+  it('ack - a lease whose row was purged and its rowid reused confirms nothing, and the new message is untouched', async () => {
+    const store = await newStore()
+    const box = mailbox()
+    await store.send({ sender: 's@test', receiver: box, fields: { i: '1' } })
+    const [old] = await store.fetch(box, { leaseTime: 5000, max: 1 })
+    // Purging every row lets SQLite give the next message the same rowid (no AUTOINCREMENT).
+    await store.purge(box)
+    await store.send({ sender: 's@test', receiver: box, fields: { i: '2' } })
+    const [fresh] = await store.fetch(box, { leaseTime: 5000, max: 1 })
+    await expect(store.ack(old!.mid, old!.lid, Status.confirmed)).rejects.toMatchObject({
+      code: 'unable_to_change_status',
+    })
+    // The old lease's lid on the new message's mid: refused too, and the new lease still holds.
+    await expect(store.ack(fresh!.mid, old!.lid, Status.confirmed)).rejects.toMatchObject({
+      code: 'unable_to_change_status',
+    })
+    expect(await store.stats(box)).toMatchObject({ leased: 1, confirmed: 0 })
+    await store.ack(fresh!.mid, fresh!.lid, Status.confirmed)
+    expect(await store.stats(box)).toMatchObject({ leased: 0, confirmed: 1 })
   })
 
   it('close - a write already queued is committed and answered; a later one is refused', async () => {

@@ -58,7 +58,8 @@ import { GroupCommit } from './group-commit.js'
 import { type CountsQuery, type CountsResult, countMailboxes } from './mailbox-counts.js'
 import { migrate } from './migrations.js'
 import { type ReadStep, type ReadWorker, resolveDriver } from './read-worker.js'
-import { type MessageRow, prepareStatements, SQL, type Statements } from './statements.js'
+import { LeaseRows } from './lease-rows.js'
+import { type DueRow, type MessageRow, prepareStatements, SQL, type Statements } from './statements.js'
 
 /**
  * The better-sqlite3 `Database` class (the module's default export), injected so nothing loads it
@@ -133,6 +134,8 @@ export class SqliteStore implements Store {
   readonly #maxDeliveries: number
   readonly #signal: AvailabilitySignal
   readonly #random: () => number
+  /** Rows of the leases handed out, so a confirm seeks by rowid (see LeaseRows). */
+  readonly #leaseRows = new LeaseRows()
   /** Header and body read by one statement, so another process cannot confirm in between. */
   readonly #readMessage: (mid: string) => StoredMessage | null
   /** Runs reads in one snapshot (a read transaction), so counts add up: on the worker when there is one. */
@@ -301,35 +304,44 @@ export class SqliteStore implements Store {
       let level = this.#levelBelow(name, PRIORITY_MAX + 1)
       while (level !== undefined) {
         const want = max - out.length
-        const rows = this.#sql.due.all({ receiver: name, priority: level, now, limit: want }) as BodyRow[]
+        const rows = this.#sql.due.all({ receiver: name, priority: level, now, limit: want }) as DueRow[]
         for (const row of rows) {
+          const [seq, mid, sender, stored, receivedAt, sendWhen, leasedUntil, lastLid, deliveries] = row
           // A due message that still carries a lid is one whose lease expired.
-          const status = statusWhenLeased(row.status as StatusCode, row.lid !== null)
+          const status = statusWhenLeased(stored as StatusCode, lastLid !== null)
           // An expired lease is a failure: record it now, as headers have shown it since.
-          const failure =
-            row.lid !== null && row.leased_until !== null
-              ? expiredFailure(row.leased_until)
-              : { failureReason: row.failure_reason, failedAt: row.failed_at }
-          const recorded = { reason: failure.failureReason, failedAt: failure.failedAt }
-          if (isExhausted(row.delivery_count, maxDeliveries)) {
-            this.#sql.kill.run({ seq: row.seq, ...recorded })
+          let failureReason = row[10]
+          let failedAt = row[11]
+          if (lastLid !== null && leasedUntil !== null) {
+            ;({ failureReason, failedAt } = expiredFailure(leasedUntil))
+          }
+          if (isExhausted(deliveries, maxDeliveries)) {
+            this.#sql.kill.run({ seq, reason: failureReason, failedAt })
             continue
           }
           const lid = newLeaseId()
           const until = now + leaseTime
-          const visibleAt = until + expiryDelay(policy, row.delivery_count + 1, maxDeliveries, this.#random)
-          this.#sql.lease.run(status, lid, until, visibleAt, recorded.reason, recorded.failedAt, row.seq)
+          const visibleAt = until + expiryDelay(policy, deliveries + 1, maxDeliveries, this.#random)
+          this.#sql.lease.run(status, lid, until, visibleAt, failureReason, failedAt, seq)
+          this.#leaseRows.add(lid, seq)
           // Unreadable: the lease commits (a delivery) but the message is left out (see leasedFields).
-          const fields = leasedFields(row.blob, row.text, row.receiver)
+          const fields = leasedFields(row[12], row[13], name)
           if (fields === undefined) continue
           out.push({
-            ...toHeader(row),
-            ...failure,
-            dueAt: visibleAt,
-            status: status as StatusCode,
-            lid,
+            mid,
+            sender,
+            receiver: name,
+            status,
+            receivedAt,
+            sendWhen,
             leasedUntil: until,
-            deliveryCount: row.delivery_count + 1,
+            deliveryCount: deliveries + 1,
+            size: row[9],
+            failureReason,
+            failedAt,
+            dueAt: visibleAt,
+            priority: level,
+            lid,
             fields,
           })
         }
@@ -378,14 +390,20 @@ export class SqliteStore implements Store {
   /** Ends one lease inside a write; returns the receiver to signal when it was given back. */
   #ack(a: ReturnType<typeof checkAck>, policies = new Map<string, RetryPolicy | undefined>()): string | null {
     if (a.status === Status.confirmed) {
-      // The usual ack: check the lease and confirm in one statement.
-      const hit = this.#sql.confirmLeased.get(a.mid, a.lid, this.#clock.now()) as
-        | { blob: string; in_blobs: number }
-        | undefined
+      // The usual ack: check the lease and confirm in one statement, by rowid when the lease is
+      // one this store remembers handing out.
+      const seq = this.#leaseRows.take(a.lid)
+      const now = this.#clock.now()
+      const hit = (
+        seq === undefined
+          ? this.#sql.confirmLeased.get(a.mid, a.lid, now)
+          : this.#sql.confirmLeasedAt.get(seq, a.mid, a.lid, now)
+      ) as { blob: string; in_blobs: number } | undefined
       if (hit === undefined) throw new PandoraError('unable_to_change_status')
       if (hit.in_blobs === 1) this.#dropBlob(hit.blob)
       return null
     }
+    this.#leaseRows.take(a.lid)
     const row = this.#leased(a.mid, a.lid)
     const now = this.#clock.now()
     if (!policies.has(row.receiver)) policies.set(row.receiver, this.#policy(row.receiver))

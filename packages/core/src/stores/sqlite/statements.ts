@@ -38,13 +38,47 @@ const COLUMNS =
  */
 const BODY_TEXT = `CAST(CASE WHEN in_blobs = 0 OR status = 1 THEN body
   ELSE (SELECT bytes FROM blobs WHERE blobs.key = messages.blob) END AS TEXT) AS text`
+/**
+ * What a lease needs of a due row, in the order of {@link DueRow}: not the receiver nor the
+ * priority (the fetch knows both), nor `visible_at` (the lease sets it).
+ */
+const DUE_COLUMNS =
+  'seq, mid, sender, status, received_at, send_when, leased_until, lid, delivery_count, size, failure_reason, failed_at, blob'
+
+/**
+ * A row of {@link SQL.due}, read as an array (`raw` mode): better-sqlite3 builds an array of a
+ * row ~2 µs faster than an object with a property per column (measured on this row: 4.3 against
+ * 2.3 µs), and a fetch reads one per message it leases.
+ */
+export type DueRow = [
+  seq: number,
+  mid: string,
+  sender: string,
+  status: number,
+  receivedAt: number,
+  sendWhen: number,
+  leasedUntil: number | null,
+  lid: string | null,
+  deliveryCount: number,
+  size: number,
+  failureReason: string | null,
+  failedAt: number | null,
+  /** Key of the body (without its receiver). */
+  blob: string,
+  /** The body, null once confirmed (as {@link BODY_TEXT}). */
+  text: string | null,
+]
+
+/** The statements read raw (rows as arrays, in their column order). */
+const RAW: ReadonlySet<string> = new Set(['due'])
+
 /** Every statement of the store, by name. Exported so tests can EXPLAIN them. */
 export const SQL = {
   /**
    * The due head of one priority level of a mailbox with the bodies: a seek in `messages_ready`.
    * A fetch reads the levels from {@link SQL.levelBelow}, highest first.
    */
-  due: `SELECT ${COLUMNS}, ${BODY_TEXT} FROM messages
+  due: `SELECT ${DUE_COLUMNS}, ${BODY_TEXT} FROM messages
         WHERE receiver = @receiver AND priority = @priority AND ${ACTIVE} AND visible_at <= @now
         ORDER BY visible_at, seq LIMIT @limit`,
   /** The highest priority below @below among a mailbox's active messages: one seek in `messages_ready`. */
@@ -75,6 +109,13 @@ export const SQL = {
    */
   confirmLeased: `UPDATE messages SET status = 1, lid = NULL, leased_until = NULL, body = NULL
                   WHERE mid = ? AND lid = ? AND leased_until > ? AND ${ACTIVE} RETURNING blob, in_blobs`,
+  /**
+   * {@link SQL.confirmLeased} for a lease whose row the store remembers (see LeaseRows): a seek by
+   * rowid instead of through the mid index. The mid and lid still must match, so a row reused or
+   * changed since is not confirmed. By position: seq, mid, lid, now.
+   */
+  confirmLeasedAt: `UPDATE messages SET status = 1, lid = NULL, leased_until = NULL, body = NULL
+                    WHERE seq = ? AND mid = ? AND lid = ? AND leased_until > ? AND ${ACTIVE} RETURNING blob, in_blobs`,
   kill: `UPDATE messages SET status = 16, lid = NULL, leased_until = NULL, failure_reason = @reason,
          failed_at = @failedAt WHERE seq = @seq`,
   reject: `UPDATE messages SET status = 2, lid = NULL, leased_until = NULL, visible_at = @visibleAt,
@@ -138,6 +179,9 @@ export type Statements = { [K in keyof typeof SQL]: BetterSqlite3.Statement }
 /** Prepares every statement once, at open. */
 export function prepareStatements(db: BetterSqlite3.Database): Statements {
   const out = {} as Record<string, BetterSqlite3.Statement>
-  for (const [name, sql] of Object.entries(SQL)) out[name] = db.prepare(sql)
+  for (const [name, sql] of Object.entries(SQL)) {
+    const statement = db.prepare(sql)
+    out[name] = RAW.has(name) ? statement.raw(true) : statement
+  }
   return out as Statements
 }
