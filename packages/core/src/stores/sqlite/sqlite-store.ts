@@ -55,10 +55,10 @@ import {
 import { assertIntact, expiredFailure, headerAt, leasedFields, verifiedFields } from '../stored-view.js'
 import type { Checkpointer } from './checkpointer.js'
 import { GroupCommit } from './group-commit.js'
+import { LeaseRows } from './lease-rows.js'
 import { type CountsQuery, type CountsResult, countMailboxes } from './mailbox-counts.js'
 import { migrate } from './migrations.js'
 import { type ReadStep, type ReadWorker, resolveDriver } from './read-worker.js'
-import { LeaseRows } from './lease-rows.js'
 import { type DueRow, type MessageRow, prepareStatements, SQL, type Statements } from './statements.js'
 
 /**
