@@ -19,6 +19,15 @@ describe('isoTime', () => {
       expect(isoTime(ms), String(ms)).toBe(new Date(ms).toISOString())
   })
 
+  it('formats times of neighbouring and far minutes interleaved, as one message carries them', () => {
+    // Received a few seconds ago, leased for 30 s or 5 min, minutes that share a cache slot.
+    for (let i = 0; i < 5000; i++) {
+      const now = 1_764_288_000_000 + i * 1013
+      for (const ms of [now, now - 4_321, now + 30_000, now + 300_000, now + 4 * 60_000, -now])
+        expect(isoTime(ms), String(ms)).toBe(new Date(ms).toISOString())
+    }
+  })
+
   it('keeps a fraction of a millisecond as Date does (truncated)', () => {
     expect(isoTime(1_764_288_000_123.7)).toBe(new Date(1_764_288_000_123.7).toISOString())
   })

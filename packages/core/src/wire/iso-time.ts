@@ -1,8 +1,13 @@
 const MAX_TIME = 8.64e15
 
-/** The minute {@link isoTime} formatted last, and its `YYYY-MM-DDTHH:MM:` prefix. */
-let cachedMinute = Number.NaN
-let cachedPrefix = ''
+/**
+ * The `YYYY-MM-DDTHH:MM:` prefixes of the minutes {@link isoTime} formatted last, in four slots by
+ * the minute's last two bits: one message's times fall in neighbouring minutes (received a little
+ * earlier, leased until a little later), which a single slot made each call format anew.
+ */
+const SLOTS = 4
+const cachedMinutes = new Float64Array(SLOTS).fill(Number.NaN)
+const cachedPrefixes: string[] = new Array<string>(SLOTS).fill('')
 
 /**
  * `new Date(ms).toISOString()`, without a `Date` and a full format per call: the text up to the
@@ -14,14 +19,16 @@ export function isoTime(ms: number): string {
   // Past a Date's range (±8.64e15 ms), mid-minute: toISOString throws, as it must here too.
   if (!(Math.abs(ms) <= MAX_TIME)) return new Date(ms).toISOString()
   const minute = Math.floor(ms / 60_000)
-  if (minute !== cachedMinute) {
+  const slot = minute & (SLOTS - 1)
+  if (cachedMinutes[slot] !== minute) {
     // Validates too: toISOString throws a RangeError for NaN or a time out of range.
-    cachedPrefix = new Date(minute * 60_000).toISOString().slice(0, -7)
-    cachedMinute = minute
+    cachedPrefixes[slot] = new Date(minute * 60_000).toISOString().slice(0, -7)
+    cachedMinutes[slot] = minute
   }
+  const prefix = cachedPrefixes[slot]
   const rest = ms - minute * 60_000 // 0 ≤ rest < 60 000, whole ms for whole-ms input
   if (!Number.isInteger(rest)) return new Date(ms).toISOString()
   const seconds = Math.floor(rest / 1000)
   const millis = rest - seconds * 1000
-  return `${cachedPrefix}${seconds < 10 ? '0' : ''}${seconds}.${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`
+  return `${prefix}${seconds < 10 ? '0' : ''}${seconds}.${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`
 }
