@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -14,6 +14,7 @@ import { Status } from '../../status.js'
 import type { StoreOptions } from '../../store.js'
 import { mailbox, runStoreConformance } from '../store.case.test.js'
 import { openSqliteStore } from './index.js'
+import { MID_MERGE_AT } from './mid-index.js'
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js'
 import type { SqliteStore, SqliteStoreOptions } from './sqlite-store.js'
 import { SQL } from './statements.js'
@@ -71,6 +72,30 @@ describe('sqlite store', () => {
     },
   })
 })
+
+/** Distinct sends to `box`, numbered from `from`; each the same body when sent again (clientTime fixed). */
+const sends = (box: string, from: number, count: number) =>
+  Array.from({ length: count }, (_, i) => ({
+    sender: 's@test',
+    receiver: box,
+    fields: { i: String(from + i) },
+    clientTime: '2026-01-01T00:00:00Z',
+  }))
+/** What `mids` holds in the file at `path`, and up to which seq. */
+const merged = (path: string) => {
+  const db = new Database(path, { readonly: true })
+  try {
+    const rows = (db.prepare('SELECT COUNT(*) AS n FROM mids').get() as { n: number }).n
+    const to = (
+      db.prepare("SELECT value FROM store_state WHERE name = 'mids_merged_to'").get() as {
+        value: number
+      }
+    ).value
+    return { rows, to }
+  } finally {
+    db.close()
+  }
+}
 
 describe('sqlite store - own cases', () => {
   const open: SqliteStore[] = []
@@ -193,10 +218,14 @@ describe('sqlite store - own cases', () => {
       expect(due).toMatch(
         /SEARCH messages USING INDEX messages_ready \(receiver=\? AND priority=\? AND visible_at<\?\)/,
       )
+      // A mid is found by rowid (the in-memory hint) or through `mids`: two seeks, never a scan.
+      const byMid = planOf(SQL.seqOfMid, [null, 'm', 'm'])
+      expect(byMid).toMatch(/SEARCH messages USING INTEGER PRIMARY KEY \(rowid=\?\)/)
+      expect(byMid).toMatch(/SEARCH mids USING PRIMARY KEY \(mid=\?\)/)
       // A confirm of a lease the store remembers handing out seeks its row by rowid.
       const confirm = planOf(SQL.confirmLeasedAt, [1, 'm', 'l', 0])
       expect(confirm).toMatch(/SEARCH messages USING INTEGER PRIMARY KEY \(rowid=\?\)/)
-      for (const plan of [level, due, confirm]) {
+      for (const plan of [level, due, byMid, confirm]) {
         expect(plan).not.toMatch(/SCAN/)
         expect(plan).not.toMatch(/TEMP B-TREE/)
       }
@@ -426,7 +455,7 @@ describe('sqlite store - own cases', () => {
     const box = mailbox()
     await store.send({ sender: 's@test', receiver: box, fields: { i: '1' } })
     const [old] = await store.fetch(box, { leaseTime: 5000, max: 1 })
-    // Purging every row lets SQLite give the next message the same rowid (no AUTOINCREMENT).
+    // The new message is stored after the old one's row is gone (its rowid is never reused).
     await store.purge(box)
     await store.send({ sender: 's@test', receiver: box, fields: { i: '2' } })
     const [fresh] = await store.fetch(box, { leaseTime: 5000, max: 1 })
@@ -440,6 +469,115 @@ describe('sqlite store - own cases', () => {
     expect(await store.stats(box)).toMatchObject({ leased: 1, confirmed: 0 })
     await store.ack(fresh!.mid, fresh!.lid, Status.confirmed)
     expect(await store.stats(box)).toMatchObject({ leased: 0, confirmed: 1 })
+  })
+
+  describe('mids (the index of mids in two parts)', () => {
+    it('a body sent again is a duplicate whether its mid was merged or not, and after reopening', async () => {
+      const path = tempFile()
+      const store = await newStore(path)
+      const box = mailbox()
+      const all = sends(box, 0, MID_MERGE_AT + 100)
+      for (let k = 0; k < all.length; k += 500) await store.sendBatch(all.slice(k, k + 500))
+      // The merge is a write of its own, queued after the send that made it due: one more write
+      // after it has committed.
+      await store.send({ sender: 's@test', receiver: box, fields: { after: 'merge' } })
+      const { rows, to } = merged(path)
+      expect(rows).toBeGreaterThanOrEqual(MID_MERGE_AT)
+      expect(to).toBeGreaterThanOrEqual(MID_MERGE_AT)
+      const first = all[0]!
+      const last = all.at(-1)!
+      for (const input of [first, last]) expect(await store.send(input)).toMatchObject({ duplicate: true })
+      expect(await store.stats(box)).toMatchObject({ pending: all.length + 1 })
+      const [firstResult, lastResult] = await store.sendBatch([first, last])
+      const firstMid = firstResult!.mid
+      const lastMid = lastResult!.mid
+      await store.close()
+      const again = await newStore(path)
+      for (const input of [first, last]) expect(await again.send(input)).toMatchObject({ duplicate: true })
+      expect((await again.get(firstMid))?.fields?.i).toEqual(['0'])
+      expect((await again.get(lastMid))?.fields?.i).toEqual([String(all.length - 1)])
+      expect(await again.stats(box)).toMatchObject({ pending: all.length + 1 })
+    })
+
+    it('a write that rolled back leaves no ghost: its bodies sent again are stored, not called duplicates', async () => {
+      const path = tempFile()
+      const store = await newStore(path)
+      const box = mailbox()
+      const refused = mailbox()
+      const other = new Database(path)
+      other.exec(`CREATE TRIGGER refuse_write BEFORE INSERT ON messages WHEN NEW.receiver = '${refused}'
+                  BEGIN SELECT RAISE(ABORT, 'write refused by the test'); END`)
+      other.close()
+      const [a, b] = sends(box, 0, 2)
+      // a and b are inserted, then the third insert fails: the batch's write rolls back whole.
+      await expect(
+        store.sendBatch([a!, b!, { sender: 's@test', receiver: refused, fields: { i: 'x' } }]),
+      ).rejects.toMatchObject({ code: 'unavailable' })
+      expect(await store.stats(box)).toMatchObject({ pending: 0 })
+      // In the other order, so each lands on the row the other's ghost names.
+      const results = await store.sendBatch([b!, a!])
+      expect(results.map((r) => r.duplicate)).toEqual([false, false])
+      expect(await store.stats(box)).toMatchObject({ pending: 2 })
+      expect((await store.get(results[0]!.mid))?.fields?.i).toEqual(['1'])
+      expect((await store.get(results[1]!.mid))?.fields?.i).toEqual(['0'])
+    })
+
+    it('after a crash (the files copied while the store is open), unmerged mids are read back', async () => {
+      const path = tempFile()
+      const store = await newStore(path, { backgroundCheckpoints: false })
+      const box = mailbox()
+      const some = sends(box, 0, 50)
+      await store.sendBatch(some)
+      const copy = tempFile()
+      for (const suffix of ['', '-wal'])
+        if (existsSync(path + suffix)) copyFileSync(path + suffix, copy + suffix)
+      const recovered = await newStore(copy)
+      expect(await recovered.send(some[7]!)).toMatchObject({ duplicate: true })
+      expect(await recovered.stats(box)).toMatchObject({ pending: 50 })
+    })
+
+    it('purged messages leave `mids`; their bodies can be sent again', async () => {
+      const path = tempFile()
+      const store = await newStore(path)
+      const box = mailbox()
+      const all = sends(box, 0, MID_MERGE_AT + 10)
+      for (let k = 0; k < all.length; k += 1000) await store.sendBatch(all.slice(k, k + 1000))
+      await store.send({ sender: 's@test', receiver: box, fields: { after: 'merge' } })
+      expect(merged(path).rows).toBeGreaterThanOrEqual(MID_MERGE_AT)
+      await store.purge(box)
+      expect(merged(path).rows).toBe(0)
+      expect(await store.send(all[0]!)).toMatchObject({ duplicate: false })
+      expect(await store.send(all.at(-1)!)).toMatchObject({ duplicate: false })
+      expect(await store.stats(box)).toMatchObject({ pending: 2 })
+    })
+  })
+
+  it('migrations - a version 5 file: its messages are found by mid, and a body sent again is a duplicate', async () => {
+    const path = tempFile()
+    const box = mailbox()
+    const old = await prepareMessage({ sender: 's@test', receiver: box, fields: { v: '5' } }, { now: 0 })
+    const db = new Database(path)
+    for (const step of MIGRATIONS.slice(0, 5)) db.exec(step)
+    db.pragma('user_version = 5')
+    db.prepare(
+      `INSERT INTO messages (mid, receiver, sender, status, received_at, send_when, visible_at, size, blob, body, in_blobs)
+       VALUES (?, ?, 's@test', 8, 0, 0, 0, ?, ?, ?, 0)`,
+    ).run(old.mid, box, old.bytes.byteLength, old.blob, Buffer.from(old.shared))
+    db.close()
+    const store = await newStore(path)
+    expect((await store.get(old.mid))?.fields?.v).toEqual(['5'])
+    expect(
+      await store.send({
+        sender: 's@test',
+        receiver: box,
+        fields: { v: '5' },
+        clientTime: old.fields.clientTime![0]!,
+      }),
+    ).toMatchObject({ mid: old.mid, duplicate: true })
+    expect(merged(path)).toEqual({ rows: 1, to: 1 })
+    const [leased] = await store.fetch(box, { leaseTime: 5000, max: 1 })
+    await store.ack(leased!.mid, leased!.lid, Status.confirmed)
+    expect(await store.stats(box)).toMatchObject({ confirmed: 1 })
   })
 
   it('close - a write already queued is committed and answered; a later one is refused', async () => {

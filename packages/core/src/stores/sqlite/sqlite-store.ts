@@ -57,6 +57,7 @@ import type { Checkpointer } from './checkpointer.js'
 import { GroupCommit } from './group-commit.js'
 import { LeaseRows } from './lease-rows.js'
 import { type CountsQuery, type CountsResult, countMailboxes } from './mailbox-counts.js'
+import { MidIndex } from './mid-index.js'
 import { migrate } from './migrations.js'
 import { type ReadStep, type ReadWorker, resolveDriver } from './read-worker.js'
 import { type DueRow, type MessageRow, prepareStatements, SQL, type Statements } from './statements.js'
@@ -136,6 +137,8 @@ export class SqliteStore implements Store {
   readonly #random: () => number
   /** Rows of the leases handed out, so a confirm seeks by rowid (see LeaseRows). */
   readonly #leaseRows = new LeaseRows()
+  /** Which row holds a mid: merged into `mids`, or (the latest rows) in memory (see MidIndex). */
+  readonly #mids: MidIndex
   /** Header and body read by one statement, so another process cannot confirm in between. */
   readonly #readMessage: (mid: string) => StoredMessage | null
   /** Runs reads in one snapshot (a read transaction), so counts add up: on the worker when there is one. */
@@ -162,6 +165,7 @@ export class SqliteStore implements Store {
     this.#signal = new AvailabilitySignal(options.onError)
     this.#random = options.random
     this.#sql = prepareStatements(db)
+    this.#mids = new MidIndex(this.#sql)
     this.#db = db
     // FULL: the group commit fsyncs the write-ahead log itself, off the event loop (see GroupCommit).
     const checkpointer = options.checkpointer
@@ -202,7 +206,7 @@ export class SqliteStore implements Store {
       ? (query) => options.reader!.counts(query)
       : async (query) => countSnapshot(query)
     this.#readMessage = (mid: string) => {
-      const row = this.#sql.withBody.get(mid) as BodyRow | undefined
+      const row = this.#sql.withBody.get(this.#mids.hint(mid), mid, mid) as BodyRow | undefined
       if (row === undefined) return null
       const header = headerAt(toHeader(row), row.lid !== null, this.#clock.now())
       return { ...header, fields: verifiedFields(row.blob, row.text, row.receiver) }
@@ -267,11 +271,21 @@ export class SqliteStore implements Store {
     // Delayed sends too: a listener's timer must learn of an earlier next due time.
     const touched = new Set(prepared.filter((_, i) => !results[i]!.duplicate).map((p) => p.receiver))
     for (const receiver of touched) this.#signal.notify(receiver)
+    this.#mergeMids()
     return results
+  }
+
+  /** Merges the latest rows' mids into `mids` once enough are waiting (see MidIndex), in a write of its own. */
+  #mergeMids(): void {
+    const merge = this.#mids.mergeDue(this.#sql)
+    if (merge) void this.#write({ durable: false }, merge.write).then(merge.committed, merge.failed)
   }
 
   /** Inserts one message, its body inline or (`inBlobs`) as a reference to a shared blob. */
   #insert(p: PreparedMessage, now: number, inBlobs: boolean): SendResult {
+    // The same body to the same receiver is the same mid: stored once.
+    if (this.#sql.seqOfMid.get(this.#mids.hint(p.mid), p.mid, p.mid) !== undefined)
+      return { mid: p.mid, duplicate: true }
     const sendWhen = now + p.delay
     const inserted = this.#sql.insertMessage.run(
       p.mid,
@@ -286,7 +300,7 @@ export class SqliteStore implements Store {
       inBlobs ? null : asBuffer(p.shared),
       inBlobs ? 1 : 0,
     )
-    if (inserted.changes === 0) return { mid: p.mid, duplicate: true }
+    this.#mids.added(p.mid, Number(inserted.lastInsertRowid))
     // The body without its receiver: one blob for every recipient of it, a reference each.
     if (inBlobs) this.#sql.putBlob.run(p.blob, asBuffer(p.shared))
     return { mid: p.mid, duplicate: false }
@@ -396,7 +410,7 @@ export class SqliteStore implements Store {
       const now = this.#clock.now()
       const hit = (
         seq === undefined
-          ? this.#sql.confirmLeased.get(a.mid, a.lid, now)
+          ? this.#sql.confirmLeased.get(this.#mids.hint(a.mid), a.mid, a.mid, a.lid, now)
           : this.#sql.confirmLeasedAt.get(seq, a.mid, a.lid, now)
       ) as { blob: string; in_blobs: number } | undefined
       if (hit === undefined) throw new PandoraError('unable_to_change_status')
@@ -494,7 +508,8 @@ export class SqliteStore implements Store {
       const now = this.#clock.now()
       if (!only) return this.#sql.redriveAll.run({ receiver: name, now }).changes
       let n = 0
-      for (const mid of only) n += this.#sql.redriveOne.run({ receiver: name, mid, now }).changes
+      for (const mid of only)
+        n += this.#sql.redriveOne.run({ receiver: name, mid, hint: this.#mids.hint(mid), now }).changes
       return n
     })
     if (count > 0) this.#signal.notify(name)
@@ -521,6 +536,7 @@ export class SqliteStore implements Store {
         for (const row of rows) {
           if (row.status !== Status.confirmed && row.in_blobs === 1) this.#dropBlob(row.blob)
           this.#sql.deleteBySeq.run(row.seq)
+          this.#sql.deleteMid.run(row.mid, row.seq)
         }
         return rows.length
       })
@@ -631,7 +647,7 @@ export class SqliteStore implements Store {
 
   /** The message under a live lease `lid`, or `unable_to_change_status`. */
   #leased(mid: string, lid: string): MessageRow {
-    const row = this.#sql.byMid.get(mid) as MessageRow | undefined
+    const row = this.#sql.byMid.get(this.#mids.hint(mid), mid, mid) as MessageRow | undefined
     const lease = row && { lid: row.lid, leasedUntil: row.leased_until, status: row.status }
     assertLeaseHolds(lease, lid, this.#clock.now())
     return row as MessageRow
@@ -675,7 +691,7 @@ export class SqliteStore implements Store {
  */
 const PURGE_CHUNK = 256
 /** What a purge needs of a row. */
-type PurgeRow = { seq: number; blob: string; status: number; in_blobs: number }
+type PurgeRow = { seq: number; mid: string; blob: string; status: number; in_blobs: number }
 
 /** A row with its body as text (null if confirmed, or the blob is missing). */
 type BodyRow = MessageRow & { text: string | null }

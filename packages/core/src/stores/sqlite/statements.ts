@@ -39,6 +39,15 @@ const COLUMNS =
 const BODY_TEXT = `CAST(CASE WHEN in_blobs = 0 OR status = 1 THEN body
   ELSE (SELECT bytes FROM blobs WHERE blobs.key = messages.blob) END AS TEXT) AS text`
 /**
+ * Finds a message's row by its mid (see MidIndex): the row the in-memory index names when it names
+ * one (a hint, by position first, null when it has none), else the one `mids` names — and only if
+ * that row still holds this mid. Takes three parameters by position: hint, mid, mid.
+ */
+const BY_MID = 'seq = COALESCE(?, (SELECT seq FROM mids WHERE mid = ?)) AND mid = ?'
+/** {@link BY_MID} with named parameters @hint and @mid. */
+const BY_MID_NAMED = 'seq = COALESCE(@hint, (SELECT seq FROM mids WHERE mid = @mid)) AND mid = @mid'
+
+/**
  * What a lease needs of a due row, in the order of {@link DueRow}: not the receiver nor the
  * priority (the fetch knows both), nor `visible_at` (the lease sets it).
  */
@@ -88,27 +97,31 @@ export const SQL = {
   nextDue: `SELECT visible_at FROM messages WHERE receiver = @receiver AND priority = @priority AND ${ACTIVE}
             ORDER BY visible_at, seq LIMIT 1`,
   /**
+   * Inserts without looking for a duplicate: the caller did ({@link SQL.seqOfMid}).
    * Parameters by position: mid, receiver, sender, now, sendWhen (send_when and visible_at), size, priority, blob,
    * body, inBlobs — body is the inline body, or null with inBlobs 1: the body is (to be) in
    * `blobs`. The statements run once per message take `?` by position, which better-sqlite3 binds
    * ~0.7 µs faster than names (measured; it reads numbered `?1` as names too).
    */
-  insertMessage: `INSERT OR IGNORE INTO messages
+  insertMessage: `INSERT INTO messages
         (mid, receiver, sender, status, received_at, send_when, visible_at, delivery_count, size, priority, blob, body, in_blobs)
         VALUES (?, ?, ?, 8, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
-  byMid: `SELECT ${COLUMNS} FROM messages WHERE mid = ?`,
-  /** One message with its body's bytes (null once confirmed or collected). */
-  withBody: `SELECT ${COLUMNS}, ${BODY_TEXT} FROM messages WHERE mid = ?`,
+  /** The row of a mid, if stored: by position hint, mid, mid (see {@link BY_MID}). */
+  seqOfMid: `SELECT seq FROM messages WHERE ${BY_MID}`,
+  /** By position hint, mid, mid (see {@link BY_MID}). */
+  byMid: `SELECT ${COLUMNS} FROM messages WHERE ${BY_MID}`,
+  /** One message with its body's bytes (null once confirmed or collected); as {@link SQL.byMid}. */
+  withBody: `SELECT ${COLUMNS}, ${BODY_TEXT} FROM messages WHERE ${BY_MID}`,
   /** By position (as insertMessage): status, lid, until, visibleAt, reason, failedAt, seq. */
   lease: `UPDATE messages SET status = ?, lid = ?, leased_until = ?, visible_at = ?,
           delivery_count = delivery_count + 1, failure_reason = ?, failed_at = ? WHERE seq = ?`,
   /**
    * Confirms a message under a live lease in one statement and lets go of its body (inline: here;
    * a blob: the caller drops the reference it returns); no row back: no such lease.
-   * By position (as insertMessage): mid, lid, now.
+   * By position: hint, mid, mid (see {@link BY_MID}), lid, now.
    */
   confirmLeased: `UPDATE messages SET status = 1, lid = NULL, leased_until = NULL, body = NULL
-                  WHERE mid = ? AND lid = ? AND leased_until > ? AND ${ACTIVE} RETURNING blob, in_blobs`,
+                  WHERE ${BY_MID} AND lid = ? AND leased_until > ? AND ${ACTIVE} RETURNING blob, in_blobs`,
   /**
    * {@link SQL.confirmLeased} for a lease whose row the store remembers (see LeaseRows): a seek by
    * rowid instead of through the mid index. The mid and lid still must match, so a row reused or
@@ -137,7 +150,7 @@ export const SQL = {
   redriveAll: `UPDATE messages SET status = 8, delivery_count = 0, visible_at = @now
                WHERE receiver = @receiver AND status = 16`,
   redriveOne: `UPDATE messages SET status = 8, delivery_count = 0, visible_at = @now
-               WHERE mid = @mid AND receiver = @receiver AND status = 16`,
+               WHERE ${BY_MID_NAMED} AND receiver = @receiver AND status = 16`,
   // Counts read indexes, not rows, wherever they can: due messages and dead ones straight from
   // their partial indexes, the total from messages_received; only the not-yet-due rows (leased or
   // delayed) are looked up, to tell which. Confirmed is what remains.
@@ -158,9 +171,21 @@ export const SQL = {
    */
   // In messages_received order: each chunk reads the head of the mailbox's range, what the
   // previous chunks left; messages sent since the purge began (seq > @upTo) are passed over.
-  purgeChunk: `SELECT seq, blob, status, in_blobs FROM messages WHERE receiver = @receiver AND seq <= @upTo
+  purgeChunk: `SELECT seq, mid, blob, status, in_blobs FROM messages WHERE receiver = @receiver AND seq <= @upTo
                ORDER BY received_at, seq LIMIT @limit`,
   deleteBySeq: 'DELETE FROM messages WHERE seq = ?',
+  /** A purged row's entry in `mids`, if merged: by position mid, seq. */
+  deleteMid: 'DELETE FROM mids WHERE mid = ? AND seq = ?',
+  /**
+   * Merges the mids of the rows in (from, to] into `mids`, sorted by mid so that each leaf of its
+   * b-tree is written once for all the entries it takes. By position: from, to.
+   */
+  mergeMids: `INSERT OR REPLACE INTO mids (mid, seq)
+              SELECT mid, seq FROM messages WHERE seq > ? AND seq <= ? ORDER BY mid`,
+  /** The rows after @from, whose mids are not merged yet: read at open. */
+  unmergedMids: 'SELECT mid, seq FROM messages WHERE seq > ?',
+  midsMergedTo: "SELECT value FROM store_state WHERE name = 'mids_merged_to'",
+  setMidsMergedTo: "UPDATE store_state SET value = ? WHERE name = 'mids_merged_to'",
   lastSeq: 'SELECT max(seq) AS seq FROM messages',
   putBlob: `INSERT INTO blobs (key, bytes, refs) VALUES (?, ?, 1)
             ON CONFLICT (key) DO UPDATE SET refs = refs + 1`,
