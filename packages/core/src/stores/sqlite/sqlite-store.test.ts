@@ -472,15 +472,21 @@ describe('sqlite store - own cases', () => {
   })
 
   describe('mids (the index of mids in two parts)', () => {
-    it('a body sent again is a duplicate whether its mid was merged or not, and after reopening', async () => {
+    /** Sends `count` distinct messages to a new mailbox and waits until a merge has committed. */
+    const sentPastMerge = async (count: number) => {
       const path = tempFile()
       const store = await newStore(path)
       const box = mailbox()
-      const all = sends(box, 0, MID_MERGE_AT + 100)
+      const all = sends(box, 0, count)
       for (let k = 0; k < all.length; k += 500) await store.sendBatch(all.slice(k, k + 500))
       // The merge is a write of its own, queued after the send that made it due: one more write
       // after it has committed.
       await store.send({ sender: 's@test', receiver: box, fields: { after: 'merge' } })
+      return { path, store, box, all }
+    }
+
+    it('a body sent again is a duplicate whether its mid was merged or not, and after reopening', async () => {
+      const { path, store, box, all } = await sentPastMerge(MID_MERGE_AT + 100)
       const { rows, to } = merged(path)
       expect(rows).toBeGreaterThanOrEqual(MID_MERGE_AT)
       expect(to).toBeGreaterThanOrEqual(MID_MERGE_AT)
@@ -537,12 +543,7 @@ describe('sqlite store - own cases', () => {
     })
 
     it('purged messages leave `mids`; their bodies can be sent again', async () => {
-      const path = tempFile()
-      const store = await newStore(path)
-      const box = mailbox()
-      const all = sends(box, 0, MID_MERGE_AT + 10)
-      for (let k = 0; k < all.length; k += 1000) await store.sendBatch(all.slice(k, k + 1000))
-      await store.send({ sender: 's@test', receiver: box, fields: { after: 'merge' } })
+      const { path, store, box, all } = await sentPastMerge(MID_MERGE_AT + 10)
       expect(merged(path).rows).toBeGreaterThanOrEqual(MID_MERGE_AT)
       await store.purge(box)
       expect(merged(path).rows).toBe(0)
