@@ -154,7 +154,7 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
 
   /**
    * POSTs a send to `/v1/messages` — or, connected (subscribing, or after connect()), sends it over
-   * the open socket, gathered with this turn's other sends into one frame. A call with a signal
+   * the open socket, gathered with this turn's other sends into frames of up to 32. A call with a signal
    * stays on HTTP, which can abort. When the socket drops with the frame in flight, the same body
    * (its clientTime included) goes again over HTTP: if the first was stored, this is its duplicate.
    */

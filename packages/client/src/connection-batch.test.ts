@@ -109,6 +109,31 @@ describe('connection batch frames', () => {
     await client.close()
   })
 
+  it('send - a burst of more than 32 sends leaves 32 at once and the rest at the end of the turn', async () => {
+    const { client, conn } = await connectedSender([...FEATURES, 'send'])
+    const sends = Promise.all(
+      Array.from({ length: 40 }, (_, i) => client.send('orders@shop', { i: String(i) })),
+    )
+    const first = await conn.waitFor('send')
+    const second = await conn.waitFor('send')
+    expect(first.messages.map((m) => m.fields)).toEqual(
+      Array.from({ length: 32 }, (_, i) => ({ i: String(i) })),
+    )
+    expect(second.messages.map((m) => m.fields)).toEqual(
+      Array.from({ length: 8 }, (_, i) => ({ i: String(32 + i) })),
+    )
+    for (const frame of [first, second])
+      conn.push({
+        type: 'sent',
+        ...(frame.ref ? { ref: frame.ref } : {}),
+        results: frame.messages.map((m) => ({ mid: String(m.fields.i).padStart(40, '0'), duplicate: false })),
+      })
+    expect((await sends).map((r) => r.mid)).toEqual(
+      Array.from({ length: 40 }, (_, i) => String(i).padStart(40, '0')),
+    )
+    await client.close()
+  })
+
   it('sendBatch - once connected, a batch leaves in one sendBatch frame; a refusal rejects the whole batch', async () => {
     const { client, conn } = await connectedSender([...FEATURES, 'send', 'send-batch'])
     const batch = client.sendBatch([
