@@ -136,18 +136,7 @@ export function encodeFieldsBut(fields: Fields, omit: string | undefined): { all
 
 /** Parses a canonical (or any URL-encoded) body back into fields. */
 export function decodeFields(encoded: string): Fields {
-  const out = emptyFields()
-  if (encoded.length === 0) return out
-  for (const part of encoded.split('&')) {
-    if (part.length === 0) continue
-    const eq = part.indexOf('=')
-    const key = queryUnescape(eq === -1 ? part : part.slice(0, eq))
-    const value = eq === -1 ? '' : queryUnescape(part.slice(eq + 1))
-    const list = Object.hasOwn(out, key) ? out[key] : undefined
-    if (list) list.push(value)
-    else out[key] = [value]
-  }
-  return out
+  return decode(encoded, undefined, '')
 }
 
 /**
@@ -157,13 +146,18 @@ export function decodeFields(encoded: string): Fields {
  * and takes `value` as its only value.
  */
 export function decodeFieldsSetting(encoded: string, name: string, value: string): Fields {
+  return decode(encoded, name, value)
+}
+
+/** Both decodings: `name` (when given) is put in its place with the one value `value`. */
+function decode(encoded: string, name: string | undefined, value: string): Fields {
   const out = emptyFields()
-  let placed = false
-  if (encoded.length > 0) {
-    for (const part of encoded.split('&')) {
-      if (part.length === 0) continue
-      const eq = part.indexOf('=')
-      const key = queryUnescape(eq === -1 ? part : part.slice(0, eq))
+  let placed = name === undefined
+  for (const part of encoded.length === 0 ? [] : encoded.split('&')) {
+    if (part.length === 0) continue
+    const eq = part.indexOf('=')
+    const key = queryUnescape(eq === -1 ? part : part.slice(0, eq))
+    if (name !== undefined) {
       if (!placed) {
         const order = compareCodePoints(key, name)
         if (order >= 0) {
@@ -172,13 +166,13 @@ export function decodeFieldsSetting(encoded: string, name: string, value: string
           if (order === 0) continue
         }
       } else if (key === name) continue
-      const decoded = eq === -1 ? '' : queryUnescape(part.slice(eq + 1))
-      const list = Object.hasOwn(out, key) ? out[key] : undefined
-      if (list) list.push(decoded)
-      else out[key] = [decoded]
     }
+    const decoded = eq === -1 ? '' : queryUnescape(part.slice(eq + 1))
+    const list = Object.hasOwn(out, key) ? out[key] : undefined
+    if (list) list.push(decoded)
+    else out[key] = [decoded]
   }
-  if (!placed) out[name] = [value]
+  if (!placed) out[name!] = [value]
   return out
 }
 

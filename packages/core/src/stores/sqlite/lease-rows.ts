@@ -1,7 +1,7 @@
 /**
  * The rows of the leases a SQLite store handed out, by lid: a confirm then finds its row by rowid
- * instead of through the mid index, a b-tree that holds every message ever sent, where each lookup
- * is a random page (~2 µs a confirm less, measured on 100,000 messages). Only a hint: the statement
+ * instead of through `mids`, a b-tree that holds every message ever merged, where each lookup is
+ * a random page (~2 µs a confirm less, measured on 100,000 messages). Only a hint: the statement
  * it feeds still checks the row's mid and lid, so a stale entry (a purged row, a rowid reused, a
  * write rolled back) confirms nothing it should not. Bounded: past `capacity` entries the oldest
  * is forgotten (a lease that ran out is never acked), and a lease it does not know is found by its

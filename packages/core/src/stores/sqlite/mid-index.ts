@@ -3,6 +3,12 @@ import type BetterSqlite3 from 'better-sqlite3'
 /** How many rows may wait for their mids to be merged into `mids` (see {@link MidIndex}). */
 export const MID_MERGE_AT = 4096
 
+/** The statements of the store's own (prepared) set that the index runs. */
+type MidStatements = Record<
+  'midsMergedTo' | 'unmergedMids' | 'lastSeq' | 'mergeMids' | 'setMidsMergedTo',
+  BetterSqlite3.Statement
+>
+
 /**
  * Which row holds a message, by its mid, without a b-tree insert per send. A unique index on mid
  * gave each send's entry a random leaf of a tree that holds every message ever sent (mids are
@@ -25,18 +31,17 @@ export const MID_MERGE_AT = 4096
  * sends would not be in this map.
  */
 export class MidIndex {
-  /** mid → seq of the rows after {@link mergedTo}. */
+  /** mid → seq of the rows after `mids_merged_to`. */
   readonly #recent = new Map<string, number>()
   readonly #mergeAt: number
+  readonly #sql: MidStatements
   /** The last seq whose mid is in `mids`. */
   #mergedTo: number
   #merging = false
 
   /** Reads the unmerged rows' mids, with the statements of a migrated database. */
-  constructor(
-    statements: { midsMergedTo: BetterSqlite3.Statement; unmergedMids: BetterSqlite3.Statement },
-    mergeAt = MID_MERGE_AT,
-  ) {
+  constructor(statements: MidStatements, mergeAt = MID_MERGE_AT) {
+    this.#sql = statements
     this.#mergeAt = mergeAt
     const state = statements.midsMergedTo.get() as { value: number } | undefined
     this.#mergedTo = state?.value ?? 0
@@ -57,28 +62,15 @@ export class MidIndex {
     this.#recent.set(mid, seq)
   }
 
-  /** Mids waiting to be merged. */
-  get size(): number {
-    return this.#recent.size
-  }
-
-  /** The last seq whose mid is in `mids`. */
-  get mergedTo(): number {
-    return this.#mergedTo
-  }
-
   /**
    * When a merge is due and none runs: the write that merges (to run inside a write transaction;
    * it returns the last seq it covered), and what to call once that write has committed.
    */
-  mergeDue(statements: {
-    lastSeq: BetterSqlite3.Statement
-    mergeMids: BetterSqlite3.Statement
-    setMidsMergedTo: BetterSqlite3.Statement
-  }): { write: () => number; committed: (to: number) => void; failed: () => void } | undefined {
+  mergeDue(): { write: () => number; committed: (to: number) => void; failed: () => void } | undefined {
     if (this.#merging || this.#recent.size < this.#mergeAt) return undefined
     this.#merging = true
     const from = this.#mergedTo
+    const statements = this.#sql
     return {
       // Everything in the table up to its last row, read inside the write: rows whose writes rolled
       // back are simply not there, and rows a later group adds get a higher seq.

@@ -223,7 +223,7 @@ describe('sqlite store - own cases', () => {
       expect(byMid).toMatch(/SEARCH messages USING INTEGER PRIMARY KEY \(rowid=\?\)/)
       expect(byMid).toMatch(/SEARCH mids USING PRIMARY KEY \(mid=\?\)/)
       // A confirm of a lease the store remembers handing out seeks its row by rowid.
-      const confirm = planOf(SQL.confirmLeasedAt, [1, 'm', 'l', 0])
+      const confirm = planOf(SQL.confirmLeased, [1, 'm', 'm', 'l', 0])
       expect(confirm).toMatch(/SEARCH messages USING INTEGER PRIMARY KEY \(rowid=\?\)/)
       for (const plan of [level, due, byMid, confirm]) {
         expect(plan).not.toMatch(/SCAN/)
@@ -450,7 +450,7 @@ describe('sqlite store - own cases', () => {
     expect(await store.getBlob(blob1)).toBeNull()
   })
 
-  it('ack - a lease whose row was purged and its rowid reused confirms nothing, and the new message is untouched', async () => {
+  it('ack - a lease whose message was purged confirms nothing, and a new message is untouched', async () => {
     const store = await newStore()
     const box = mailbox()
     await store.send({ sender: 's@test', receiver: box, fields: { i: '1' } })

@@ -277,7 +277,7 @@ export class SqliteStore implements Store {
 
   /** Merges the latest rows' mids into `mids` once enough are waiting (see MidIndex), in a write of its own. */
   #mergeMids(): void {
-    const merge = this.#mids.mergeDue(this.#sql)
+    const merge = this.#mids.mergeDue()
     if (merge) void this.#write({ durable: false }, merge.write).then(merge.committed, merge.failed)
   }
 
@@ -320,12 +320,12 @@ export class SqliteStore implements Store {
         const want = max - out.length
         const rows = this.#sql.due.all({ receiver: name, priority: level, now, limit: want }) as DueRow[]
         for (const row of rows) {
-          const [seq, mid, sender, stored, receivedAt, sendWhen, leasedUntil, lastLid, deliveries] = row
+          const [seq, mid, sender, stored, receivedAt, sendWhen, leasedUntil, lastLid, deliveries, size] = row
+          const [blob, text] = [row[12], row[13]]
           // A due message that still carries a lid is one whose lease expired.
           const status = statusWhenLeased(stored as StatusCode, lastLid !== null)
           // An expired lease is a failure: record it now, as headers have shown it since.
-          let failureReason = row[10]
-          let failedAt = row[11]
+          let [failureReason, failedAt] = [row[10], row[11]]
           if (lastLid !== null && leasedUntil !== null) {
             ;({ failureReason, failedAt } = expiredFailure(leasedUntil))
           }
@@ -339,7 +339,7 @@ export class SqliteStore implements Store {
           this.#sql.lease.run(status, lid, until, visibleAt, failureReason, failedAt, seq)
           this.#leaseRows.add(lid, seq)
           // Unreadable: the lease commits (a delivery) but the message is left out (see leasedFields).
-          const fields = leasedFields(row[12], row[13], name)
+          const fields = leasedFields(blob, text, name)
           if (fields === undefined) continue
           out.push({
             mid,
@@ -350,7 +350,7 @@ export class SqliteStore implements Store {
             sendWhen,
             leasedUntil: until,
             deliveryCount: deliveries + 1,
-            size: row[9],
+            size,
             failureReason,
             failedAt,
             dueAt: visibleAt,
@@ -404,15 +404,13 @@ export class SqliteStore implements Store {
   /** Ends one lease inside a write; returns the receiver to signal when it was given back. */
   #ack(a: ReturnType<typeof checkAck>, policies = new Map<string, RetryPolicy | undefined>()): string | null {
     if (a.status === Status.confirmed) {
-      // The usual ack: check the lease and confirm in one statement, by rowid when the lease is
-      // one this store remembers handing out.
-      const seq = this.#leaseRows.take(a.lid)
-      const now = this.#clock.now()
-      const hit = (
-        seq === undefined
-          ? this.#sql.confirmLeased.get(this.#mids.hint(a.mid), a.mid, a.mid, a.lid, now)
-          : this.#sql.confirmLeasedAt.get(seq, a.mid, a.lid, now)
-      ) as { blob: string; in_blobs: number } | undefined
+      // The usual ack: check the lease and confirm in one statement, seeking the row by rowid when
+      // the store remembers the lease's row (or the mid's, see MidIndex); the mid and lid still
+      // must match, so a row changed since is not confirmed.
+      const hint = this.#leaseRows.take(a.lid) ?? this.#mids.hint(a.mid)
+      const hit = this.#sql.confirmLeased.get(hint, a.mid, a.mid, a.lid, this.#clock.now()) as
+        | { blob: string; in_blobs: number }
+        | undefined
       if (hit === undefined) throw new PandoraError('unable_to_change_status')
       if (hit.in_blobs === 1) this.#dropBlob(hit.blob)
       return null

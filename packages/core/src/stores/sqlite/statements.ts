@@ -122,13 +122,6 @@ export const SQL = {
    */
   confirmLeased: `UPDATE messages SET status = 1, lid = NULL, leased_until = NULL, body = NULL
                   WHERE ${BY_MID} AND lid = ? AND leased_until > ? AND ${ACTIVE} RETURNING blob, in_blobs`,
-  /**
-   * {@link SQL.confirmLeased} for a lease whose row the store remembers (see LeaseRows): a seek by
-   * rowid instead of through the mid index. The mid and lid still must match, so a row reused or
-   * changed since is not confirmed. By position: seq, mid, lid, now.
-   */
-  confirmLeasedAt: `UPDATE messages SET status = 1, lid = NULL, leased_until = NULL, body = NULL
-                    WHERE seq = ? AND mid = ? AND lid = ? AND leased_until > ? AND ${ACTIVE} RETURNING blob, in_blobs`,
   kill: `UPDATE messages SET status = 16, lid = NULL, leased_until = NULL, failure_reason = @reason,
          failed_at = @failedAt WHERE seq = @seq`,
   reject: `UPDATE messages SET status = 2, lid = NULL, leased_until = NULL, visible_at = @visibleAt,
