@@ -44,6 +44,14 @@ const BODY_TEXT = `CAST(CASE WHEN in_blobs = 0 OR status = 1 THEN body
  * that row still holds this mid. Takes three parameters by position: hint, mid, mid.
  */
 const BY_MID = 'seq = COALESCE(?, (SELECT seq FROM mids WHERE mid = ?)) AND mid = ?'
+/**
+ * A row limit bound by name (@limit), spelled so that SQLite compiles it as a value read when the
+ * statement runs. A bare `LIMIT @limit` is compiled with the value bound at the time as a constant
+ * (SQLite 3.4x reads a bound LIMIT to plan with it) and marks the statement to be compiled again
+ * whenever that parameter is bound — which better-sqlite3 does on every run: the fetch's `due`
+ * statement was parsed and planned anew for every fetch, ~9 % of pandorad's CPU with one consumer.
+ */
+const LIMIT = 'LIMIT CAST(@limit AS INTEGER)'
 /** {@link BY_MID} with named parameters @hint and @mid. */
 const BY_MID_NAMED = 'seq = COALESCE(@hint, (SELECT seq FROM mids WHERE mid = @mid)) AND mid = @mid'
 
@@ -89,7 +97,7 @@ export const SQL = {
    */
   due: `SELECT ${DUE_COLUMNS}, ${BODY_TEXT} FROM messages
         WHERE receiver = @receiver AND priority = @priority AND ${ACTIVE} AND visible_at <= @now
-        ORDER BY visible_at, seq LIMIT @limit`,
+        ORDER BY visible_at, seq ${LIMIT}`,
   /** The highest priority below @below among a mailbox's active messages: one seek in `messages_ready`. */
   levelBelow: `SELECT priority FROM messages WHERE receiver = @receiver AND ${ACTIVE} AND priority < @below
                ORDER BY priority DESC LIMIT 1`,
@@ -134,12 +142,12 @@ export const SQL = {
               ON CONFLICT (receiver) DO UPDATE SET policy = excluded.policy`,
   deletePolicy: 'DELETE FROM mailbox_policies WHERE receiver = ?',
   headers: `SELECT ${COLUMNS} FROM messages WHERE receiver = @receiver AND received_at >= @since
-            ORDER BY received_at, seq LIMIT @limit`,
+            ORDER BY received_at, seq ${LIMIT}`,
   /** Like `headers`, newest first: `messages_received` read backwards. */
   headersDesc: `SELECT ${COLUMNS} FROM messages WHERE receiver = @receiver AND received_at >= @since
-                ORDER BY received_at DESC, seq DESC LIMIT @limit`,
+                ORDER BY received_at DESC, seq DESC ${LIMIT}`,
   dead: `SELECT ${COLUMNS} FROM messages WHERE receiver = @receiver AND status = 16
-         ORDER BY seq LIMIT @limit`,
+         ORDER BY seq ${LIMIT}`,
   redriveAll: `UPDATE messages SET status = 8, delivery_count = 0, visible_at = @now
                WHERE receiver = @receiver AND status = 16`,
   redriveOne: `UPDATE messages SET status = 8, delivery_count = 0, visible_at = @now
@@ -165,7 +173,7 @@ export const SQL = {
   // In messages_received order: each chunk reads the head of the mailbox's range, what the
   // previous chunks left; messages sent since the purge began (seq > @upTo) are passed over.
   purgeChunk: `SELECT seq, mid, blob, status, in_blobs FROM messages WHERE receiver = @receiver AND seq <= @upTo
-               ORDER BY received_at, seq LIMIT @limit`,
+               ORDER BY received_at, seq ${LIMIT}`,
   deleteBySeq: 'DELETE FROM messages WHERE seq = ?',
   /** A purged row's entry in `mids`, if merged: by position mid, seq. */
   deleteMid: 'DELETE FROM mids WHERE mid = ? AND seq = ?',
