@@ -1,19 +1,25 @@
-// Does an admin or metrics call stall the server at scale? A SQLite store is filled with N messages
-// across M mailboxes and served by createServer in THIS process; an HTTP client in a child process
-// calls each admin route, and this process records the longest event-loop delay
+// Does an admin or metrics call stall the server at scale? A child process fills a SQLite store
+// with N messages across M mailboxes and exits; THIS process then opens the file and serves it with
+// createServer (as a server restarted on a full store would: the fill's garbage is not in its heap);
+// an HTTP client in another child process calls each admin route, and this process records the
+// longest event-loop delay
 // (perf_hooks.monitorEventLoopDelay, 1 ms resolution) while each call runs: the time every other
 // request and socket would have waited.
-//   node bench/admin-stall.mjs [--quick]     full: 1M messages in 10k mailboxes; quick: 100k in 1k
+//   node bench/admin-stall.mjs [--quick] [--keep FILE]
+// full: 1M messages in 10k mailboxes; quick: 100k in 1k. --keep FILE fills FILE only if it does not
+// exist yet and keeps it, so builds can be compared on the same store (A/B) without a fill each.
 // Prints a markdown table; BENCH_JSON=1 prints the rows as JSON too. Needs `npm run build` first.
 import { fork } from 'node:child_process'
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { openSqliteStore } from '@pandora/core/sqlite'
 import { createServer } from '@pandora/server'
 
-if (process.argv[2] === '--prober') {
+if (process.argv[2] === '--fill') {
+  await fill(process.argv[3], Number(process.argv[4]), Number(process.argv[5]))
+} else if (process.argv[2] === '--prober') {
   // The child: performs one request per message from the parent, reads the whole body, answers.
   process.on('message', async ({ url, method }) => {
     const start = performance.now()
@@ -29,36 +35,19 @@ async function main() {
   const quick = process.argv.includes('--quick')
   const total = quick ? 100_000 : 1_000_000
   const boxes = quick ? 1_000 : 10_000
-  const dir = mkdtempSync(join(tmpdir(), 'pandora-stall-'))
-  const path = join(dir, 'stall.db')
+  const keep = process.argv.includes('--keep') ? process.argv[process.argv.indexOf('--keep') + 1] : undefined
+  const dir = keep ? undefined : mkdtempSync(join(tmpdir(), 'pandora-stall-'))
+  const path = keep ?? join(dir, 'stall.db')
+  const fillStart = performance.now()
+  if (!keep || !existsSync(keep))
+    await new Promise((resolve, reject) =>
+      fork(new URL(import.meta.url).pathname, ['--fill', path, String(total), String(boxes)], {
+        stdio: 'inherit',
+      }).on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`fill exited ${code}`)))),
+    )
+  const fillSeconds = (performance.now() - fillStart) / 1000
   const store = await openSqliteStore({ path, synchronous: 'normal' })
   const box = (i) => `box-${i % boxes}@stall`
-  const pad = 'x'.repeat(200)
-
-  const fillStart = performance.now()
-  let next = 0
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < total) {
-        const first = next
-        next = Math.min(total, next + 256)
-        await store.sendBatch(
-          Array.from({ length: next - first }, (_, k) => ({
-            sender: 'bench@stall',
-            receiver: box(first + k),
-            fields: { i: String(first + k), pad },
-          })),
-        )
-      }
-    }),
-  )
-  const fillSeconds = (performance.now() - fillStart) / 1000
-  // Some of every state: lease and confirm a few in the first mailboxes.
-  for (let b = 0; b < Math.min(boxes, 50); b++) {
-    const leased = await store.fetch(box(b), { leaseTime: 600_000, max: 10 })
-    await store.ackMany(leased.slice(0, 5).map((m) => ({ mid: m.mid, lid: m.lid, status: 1 })))
-  }
-
   const server = await createServer({ store, port: 0, logger: false })
   const prober = fork(new URL(import.meta.url).pathname, ['--prober'], { stdio: 'inherit' })
   const call = (method, route) =>
@@ -108,7 +97,7 @@ async function main() {
   prober.kill()
   await server.close()
   const dbBytes = statSync(path).size
-  rmSync(dir, { recursive: true, force: true })
+  if (dir) rmSync(dir, { recursive: true, force: true })
 
   console.log(
     `\n${total.toLocaleString('en-US')} messages in ${boxes.toLocaleString('en-US')} mailboxes ` +
@@ -123,4 +112,33 @@ async function main() {
     )
   const env = process.env
   if (env.BENCH_JSON) console.log(JSON.stringify(rows))
+}
+
+/** The child that fills the store: batches of 256 from 8 callers, then a few of every state. */
+async function fill(path, total, boxes) {
+  const store = await openSqliteStore({ path, synchronous: 'normal' })
+  const box = (i) => `box-${i % boxes}@stall`
+  const pad = 'x'.repeat(200)
+  let next = 0
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < total) {
+        const first = next
+        next = Math.min(total, next + 256)
+        await store.sendBatch(
+          Array.from({ length: next - first }, (_, k) => ({
+            sender: 'bench@stall',
+            receiver: box(first + k),
+            fields: { i: String(first + k), pad },
+          })),
+        )
+      }
+    }),
+  )
+  // Some of every state: lease and confirm a few in the first mailboxes.
+  for (let b = 0; b < Math.min(boxes, 50); b++) {
+    const leased = await store.fetch(box(b), { leaseTime: 600_000, max: 10 })
+    await store.ackMany(leased.slice(0, 5).map((m) => ({ mid: m.mid, lid: m.lid, status: 1 })))
+  }
+  await store.close()
 }

@@ -40,6 +40,10 @@ describe.each(STORE_KINDS)('JSON API (%s store)', (kind) => {
     expect(acked).toMatchObject({ status: 200, body: { ok: true } })
     const stats = await json(v1(`/mailboxes/${mbox(box)}`), 'GET')
     expect(stats.body).toMatchObject({ receiver: box, pending: 0, confirmed: 1 })
+    // The list (on SQLite serialized by the store's read worker) holds the same counts.
+    const list = await json(v1('/mailboxes'), 'GET')
+    expect(list.status).toBe(200)
+    expect(list.body.mailboxes).toContainEqual(stats.body)
   })
 
   it('send - a duplicate body answers 200 with duplicate: true', async () => {

@@ -435,6 +435,26 @@ describe('sqlite store - own cases', () => {
     })
   })
 
+  it('counts - the list as JSON bytes is the list serialized, on the read worker and on the store connection', async () => {
+    const path = tempFile()
+    const onWorker = await newStore(path)
+    const onConnection = await newStore(path, { readWorker: false })
+    // Names that JSON must escape or that sort apart by code unit: a quote, a backslash, astral.
+    const boxes = ['"quoted"@test', 'back\\slash@test', 'zoë@例え.jp', '😀@test', 'plain@test']
+    await onWorker.sendBatch(
+      boxes.map((receiver, i) => ({ sender: 's@test', receiver, fields: { i: String(i) } })),
+    )
+    const [leased] = await onWorker.fetch('plain@test', { leaseTime: 30_000, max: 1 })
+    expect(leased).toBeDefined()
+    for (const store of [onWorker, onConnection]) {
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(await store.mailboxesJson())
+      // Exactly what serializing the objects gives: the same keys in the same order, every item.
+      expect(text).toBe(JSON.stringify(await store.mailboxes()))
+      const listed = (JSON.parse(text) as { receiver: string }[]).map((m) => m.receiver)
+      expect(listed).toEqual(expect.arrayContaining(boxes))
+    }
+  })
+
   it('group commit - an invalid batch stores nothing while a send of the same tick succeeds', async () => {
     const store = await newStore()
     const box = mailbox()

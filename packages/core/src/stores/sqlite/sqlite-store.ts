@@ -489,6 +489,12 @@ export class SqliteStore implements Store {
     return this.#counts(null)
   }
 
+  async mailboxesJson(): Promise<Uint8Array> {
+    this.#open()
+    const { json } = await this.#countReads({ sql: SQL, now: this.#clock.now(), receivers: null, json: true })
+    return json!
+  }
+
   async dead(receiver: string, limit = 100): Promise<MessageHeader[]> {
     this.#open()
     const q = checkHeaders(receiver, { limit })
