@@ -59,10 +59,11 @@ interface Readable {
  */
 export function countMailboxes(prepare: (sql: string) => Readable, query: CountsQuery): CountsResult {
   const { sql, now } = query
-  // Four statements a mailbox: their rows are read as plain values or arrays, not an object each.
-  // Tens of thousands of short-lived objects made the worker's garbage collection take the CPU
-  // the main thread's event loop needed (loop stalls of 7-12 ms while an allocating worker ran,
-  // 3-5 ms while one only computed, on this 2-core machine).
+  // Four statements a mailbox: their rows are read as plain values or arrays, not an object each
+  // (40,000 objects for 10,000 mailboxes otherwise). A thread that allocates delays the main
+  // thread's event loop more than one that only computes (bench/loop-noise.mjs: 7.5-10 against
+  // 2-6 ms on the 2-core test machine). These statements serve this function alone, so setting
+  // their mode on every call is safe on the store's own connection too.
   const listed = query.receivers
     ? undefined
     : new Map(prepare(sql.receivers).raw(true).all() as [string, number][])
