@@ -11,8 +11,11 @@ export interface AckBatcherOptions {
   maxBatch: number
   /** Runs `flush` once the current burst is over. Default: `setImmediate` where it exists, else a 0 ms timeout. */
   nextTurn?: (flush: () => void) => void
-  /** Sends the acks queued so far without waiting for the burst to end once there are this many (default {@link ACK_FLUSH_AT}). */
-  flushAt?: number
+  /**
+   * Sends the acks queued so far without waiting for the burst to end once there are this many
+   * (default {@link ACK_FLUSH_AT}); a function is asked at each ack (see {@link ackFlushAt}).
+   */
+  flushAt?: number | (() => number)
 }
 
 /**
@@ -22,6 +25,19 @@ export interface AckBatcherOptions {
  * Sending every 16 lets the server lease and push the next messages while the rest still run.
  */
 export const ACK_FLUSH_AT = 16
+
+/**
+ * When to send a burst's acks for a consumer whose subscriptions hold up to `window` messages
+ * (their prefetch added up): at half the window, at least 2 and at most {@link ACK_FLUSH_AT}. With
+ * a window of 16, acking only at 16 made consumer and server take turns with whole windows (the
+ * server idle while handlers ran, handlers idle while it refilled); acking at 8 lets the server
+ * lease the next 8 while the other 8 run — measured through pandorad, six interleaved pairs: 12.1k
+ * → 15.2k msg/s. At 64 the flush stays at 16 (at 8 there, 10 % slower: more frames); with one
+ * message in flight nothing changes (one ack a turn, sent at the turn's end).
+ */
+export function ackFlushAt(window: number): number {
+  return Math.max(2, Math.min(ACK_FLUSH_AT, Math.ceil(window / 2)))
+}
 
 /**
  * Collects the acks made in one turn of the event loop and sends them in `acks` frames of at most

@@ -22,9 +22,13 @@ describe('connection batch frames', () => {
     const hub = new MemoryHub()
     const client = new PandoraClient({ url: 'http://pandora.test', transport: hub.transport })
     const handled: string[] = []
-    const sub = client.subscribe('orders@shop', (m) => {
-      handled.push(m.mid)
-    })
+    const sub = client.subscribe(
+      'orders@shop',
+      (m) => {
+        handled.push(m.mid)
+      },
+      { prefetch: 8 },
+    )
     const conn = await hub.nextConnection()
     autoReply(conn, { features: FEATURES })
     expect(await conn.waitFor('subscribe')).toMatchObject({ batch: true })
@@ -49,6 +53,22 @@ describe('connection batch frames', () => {
     const acks = await conn.waitFor('acks')
     expect(acks.items.map((i) => i.mid)).toEqual(wires.map((w) => w.mid))
     expect(conn.received.filter((f) => f.type === 'ack')).toEqual([])
+    await client.close()
+  })
+
+  it('acks - a window of 16 acks in halves, so the server refills while the rest still run', async () => {
+    const hub = new MemoryHub()
+    const client = new PandoraClient({ url: 'http://pandora.test', transport: hub.transport })
+    const sub = client.subscribe('orders@shop', () => {}, { prefetch: 16 })
+    const conn = await hub.nextConnection()
+    autoReply(conn, { features: FEATURES })
+    await sub.ready
+    const wires = Array.from({ length: 16 }, () => wireMessage({ mid: fakeKey('a'), lid: fakeKey('b') }))
+    conn.push({ type: 'messages', sub: sub.id, messages: wires })
+    const first = await conn.waitFor('acks')
+    const second = await conn.waitFor('acks')
+    expect([first.items.length, second.items.length]).toEqual([8, 8])
+    expect([...first.items, ...second.items].map((i) => i.mid)).toEqual(wires.map((w) => w.mid))
     await client.close()
   })
 

@@ -7,7 +7,7 @@ import type {
   WireMailboxStats,
 } from '@pandora/core'
 import { PandoraError, serverFrameMini, WS_MAX_ACKS, WS_MAX_SENDS, WS_PROTOCOL } from '@pandora/core/protocol'
-import { AckBatcher } from './ack-batcher.js'
+import { AckBatcher, ackFlushAt } from './ack-batcher.js'
 import { Emitter } from './emitter.js'
 import { handshake, toPandoraError, type Welcome } from './handshake.js'
 import { Heartbeat } from './heartbeat.js'
@@ -121,13 +121,21 @@ export class Connection extends Emitter<ConnectionEvents> {
   #failure: PandoraError | undefined
   /** Optional frames the server announced in its welcome. */
   #features = new Set<string>()
+  /** The prefetch of each subscription asked for on the current socket, by id (see {@link ackFlushAt}). */
+  readonly #prefetch = new Map<string, number>()
+  /** The prefetch of those subscriptions added up: how many messages they may hold at once. */
+  #window = 0
 
   constructor(options: ConnectionOptions) {
     super()
     this.#options = options
     this.#replies = new PendingReplies(options.requestTimeout)
     this.#reconnect = new ReconnectPolicy(options.reconnect, options.random)
-    this.#acks = new AckBatcher({ request: (frame) => this.request(frame), maxBatch: WS_MAX_ACKS })
+    this.#acks = new AckBatcher({
+      request: (frame) => this.request(frame),
+      maxBatch: WS_MAX_ACKS,
+      flushAt: () => ackFlushAt(this.#window),
+    })
     this.#sends = new TurnBatcher<OutgoingRequest, SentOutcome>({
       maxBatch: WS_MAX_SENDS,
       // Well under the server's frame limit, whatever the bodies.
@@ -227,7 +235,16 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.#state !== 'open' || !this.#transport) {
       return Promise.reject(new PandoraError('connection_lost', 'the WebSocket is not open'))
     }
+    if (frame.type === 'subscribe') this.#setPrefetch(frame.sub, frame.prefetch ?? 1)
+    else if (frame.type === 'unsubscribe') this.#setPrefetch(frame.sub, 0)
     return this.#replies.send(this.#transport, frame)
+  }
+
+  #setPrefetch(sub: string, prefetch: number): void {
+    if (prefetch > 0) this.#prefetch.set(sub, prefetch)
+    else this.#prefetch.delete(sub)
+    this.#window = 0
+    for (const n of this.#prefetch.values()) this.#window += n
   }
 
   /**
@@ -403,6 +420,9 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   #teardown(error: PandoraError): void {
     this.#transport = undefined
+    // A new socket starts with no subscription: they are asked for again once it is open.
+    this.#prefetch.clear()
+    this.#window = 0
     this.#heartbeat?.stop()
     this.#heartbeat = undefined
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer)

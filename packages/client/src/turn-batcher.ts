@@ -13,9 +13,9 @@ export interface TurnBatcherOptions<I, R> {
   /**
    * Sends the queue at once, without waiting for the burst to end, when it reaches this many items
    * (default: only at the end of the burst). A long burst then overlaps with its first items'
-   * round trip instead of sending everything once it is over.
+   * round trip instead of sending everything once it is over. A function is asked at each item.
    */
-  flushAt?: number
+  flushAt?: number | (() => number)
 }
 
 // Node's setImmediate runs after the I/O of this turn, so everything that settles during one burst
@@ -56,7 +56,8 @@ export class TurnBatcher<I, R> {
       if (this.#queue.length === 0) (this.#options.nextTurn ?? defaultNextTurn)(() => this.#flushAll())
       this.#queue.push({ item, resolve, reject })
       // The turn's scheduled flush then finds the queue emptied (or holding only later items).
-      if (this.#queue.length >= (this.#options.flushAt ?? Number.POSITIVE_INFINITY)) this.#flushAll()
+      const { flushAt = Number.POSITIVE_INFINITY } = this.#options
+      if (this.#queue.length >= (typeof flushAt === 'function' ? flushAt() : flushAt)) this.#flushAll()
     })
   }
 
