@@ -17,6 +17,17 @@ async function connectedSender(features: string[]) {
   return { client, conn }
 }
 
+/** A client subscribed with `prefetch` to a fake server that announced the batch frames, its handler doing nothing. */
+async function subscribedConsumer(prefetch: number) {
+  const hub = new MemoryHub()
+  const client = new PandoraClient({ url: 'http://pandora.test', transport: hub.transport })
+  const sub = client.subscribe('orders@shop', () => {}, { prefetch })
+  const conn = await hub.nextConnection()
+  autoReply(conn, { features: FEATURES })
+  await sub.ready
+  return { client, sub, conn }
+}
+
 describe('connection batch frames', () => {
   it('subscribe - asks for messages frames; a messages frame reaches the handler once per message', async () => {
     const hub = new MemoryHub()
@@ -42,12 +53,7 @@ describe('connection batch frames', () => {
   })
 
   it('acks - handlers settling in one turn share one acks frame when the server announces it', async () => {
-    const hub = new MemoryHub()
-    const client = new PandoraClient({ url: 'http://pandora.test', transport: hub.transport })
-    const sub = client.subscribe('orders@shop', () => {}, { prefetch: 8 })
-    const conn = await hub.nextConnection()
-    autoReply(conn, { features: FEATURES })
-    await sub.ready
+    const { client, sub, conn } = await subscribedConsumer(8)
     const wires = [1, 2].map(() => wireMessage({ mid: fakeKey('e'), lid: fakeKey('f') }))
     for (const message of wires) conn.push({ type: 'message', sub: sub.id, message })
     const acks = await conn.waitFor('acks')
@@ -57,12 +63,7 @@ describe('connection batch frames', () => {
   })
 
   it('acks - a window of 16 acks in halves, so the server refills while the rest still run', async () => {
-    const hub = new MemoryHub()
-    const client = new PandoraClient({ url: 'http://pandora.test', transport: hub.transport })
-    const sub = client.subscribe('orders@shop', () => {}, { prefetch: 16 })
-    const conn = await hub.nextConnection()
-    autoReply(conn, { features: FEATURES })
-    await sub.ready
+    const { client, sub, conn } = await subscribedConsumer(16)
     const wires = Array.from({ length: 16 }, () => wireMessage({ mid: fakeKey('a'), lid: fakeKey('b') }))
     conn.push({ type: 'messages', sub: sub.id, messages: wires })
     const first = await conn.waitFor('acks')
