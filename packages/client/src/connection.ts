@@ -123,8 +123,6 @@ export class Connection extends Emitter<ConnectionEvents> {
   #features = new Set<string>()
   /** The prefetch of each subscription asked for on the current socket, by id (see {@link ackFlushAt}). */
   readonly #prefetch = new Map<string, number>()
-  /** The prefetch of those subscriptions added up: how many messages they may hold at once. */
-  #window = 0
 
   constructor(options: ConnectionOptions) {
     super()
@@ -134,7 +132,12 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.#acks = new AckBatcher({
       request: (frame) => this.request(frame),
       maxBatch: WS_MAX_ACKS,
-      flushAt: () => ackFlushAt(this.#window),
+      // The window is the subscriptions' prefetch added up: a few entries, summed at each ack.
+      flushAt: () => {
+        let window = 0
+        for (const n of this.#prefetch.values()) window += n
+        return ackFlushAt(window)
+      },
     })
     this.#sends = new TurnBatcher<OutgoingRequest, SentOutcome>({
       maxBatch: WS_MAX_SENDS,
@@ -235,16 +238,9 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.#state !== 'open' || !this.#transport) {
       return Promise.reject(new PandoraError('connection_lost', 'the WebSocket is not open'))
     }
-    if (frame.type === 'subscribe') this.#setPrefetch(frame.sub, frame.prefetch ?? 1)
-    else if (frame.type === 'unsubscribe') this.#setPrefetch(frame.sub, 0)
+    if (frame.type === 'subscribe') this.#prefetch.set(frame.sub, frame.prefetch ?? 1)
+    else if (frame.type === 'unsubscribe') this.#prefetch.delete(frame.sub)
     return this.#replies.send(this.#transport, frame)
-  }
-
-  #setPrefetch(sub: string, prefetch: number): void {
-    if (prefetch > 0) this.#prefetch.set(sub, prefetch)
-    else this.#prefetch.delete(sub)
-    this.#window = 0
-    for (const n of this.#prefetch.values()) this.#window += n
   }
 
   /**
@@ -422,7 +418,6 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.#transport = undefined
     // A new socket starts with no subscription: they are asked for again once it is open.
     this.#prefetch.clear()
-    this.#window = 0
     this.#heartbeat?.stop()
     this.#heartbeat = undefined
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer)

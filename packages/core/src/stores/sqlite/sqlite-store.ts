@@ -320,12 +320,27 @@ export class SqliteStore implements Store {
         const want = max - out.length
         const rows = this.#sql.due.all({ receiver: name, priority: level, now, limit: want }) as DueRow[]
         for (const row of rows) {
-          const [seq, mid, sender, stored, receivedAt, sendWhen, leasedUntil, lastLid, deliveries, size] = row
-          const [blob, text] = [row[12], row[13]]
+          const [
+            seq,
+            mid,
+            sender,
+            stored,
+            receivedAt,
+            sendWhen,
+            leasedUntil,
+            lastLid,
+            deliveries,
+            size,
+            storedReason,
+            storedFailedAt,
+            blob,
+            text,
+          ] = row
           // A due message that still carries a lid is one whose lease expired.
           const status = statusWhenLeased(stored as StatusCode, lastLid !== null)
           // An expired lease is a failure: record it now, as headers have shown it since.
-          let [failureReason, failedAt] = [row[10], row[11]]
+          let failureReason = storedReason
+          let failedAt = storedFailedAt
           if (lastLid !== null && leasedUntil !== null) {
             ;({ failureReason, failedAt } = expiredFailure(leasedUntil))
           }
