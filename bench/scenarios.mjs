@@ -138,7 +138,7 @@ async function scenarioDrain() {
       const seconds = (performance.now() - start) / 1000
       const after = await sys.writeStats?.()
       await consumer.close()
-      row(`drain c${concurrency}${mode === 'fetch' ? ' http' : ''}`, {
+      row(`drain c${concurrency}${{ fetch: ' http', exact: ` prefetch ${concurrency}` }[mode] ?? ''}`, {
         messages: count,
         ops_per_sec: count / seconds,
         ...perCommit(count, before, after),

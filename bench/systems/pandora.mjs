@@ -65,7 +65,7 @@ export function pandora(store) {
 
   return {
     name: `pandora-${store}`,
-    modes: ['push', 'fetch'],
+    modes: ['push', 'exact', 'fetch'],
     settings: (tier) =>
       store === 'sqlite'
         ? `pandorad --store sqlite --sqlite-sync ${tier === 'strict' ? 'full' : 'normal'} (WAL, background checkpoints)`
@@ -105,12 +105,17 @@ export function pandora(store) {
       }
     },
 
-    /** `push`: a WebSocket subscription with prefetch = concurrency; `fetch`: that many HTTP fetch + ack loops. */
+    /**
+     * `push`: a WebSocket subscription running `concurrency` handlers at once, its prefetch the SDK's
+     * default (twice that, at least 8); `exact`: the same with prefetch = concurrency (nothing in hand
+     * beyond the running handlers); `fetch`: that many HTTP fetch + ack loops.
+     */
     consume(queue, { concurrency, mode = 'push', lease = 30_000 }, handler) {
       const c = connect(url)
-      if (mode === 'push') {
+      if (mode === 'push' || mode === 'exact') {
         const sub = c.subscribe(box(queue), (msg) => handler(decode(msg)), {
-          prefetch: concurrency,
+          concurrency,
+          ...(mode === 'exact' ? { prefetch: concurrency } : {}),
           leaseTime: lease,
         })
         return {

@@ -46,7 +46,7 @@ import { type WebSocketConstructor, WebSocketTransport } from './websocket-trans
  * await pandora.send('orders@shop', { sku: 'A1', qty: '2' }, { from: 'web@shop' })
  * const sub = pandora.subscribe('orders@shop', async (msg) => {
  *   await ship(msg.fields.get('sku'))   // resolves: acked; throws: redelivered later
- * }, { prefetch: 8, leaseTime: 10_000 })
+ * }, { concurrency: 8, leaseTime: 10_000 })
  * // ...
  * await sub.close()
  * await pandora.close()
@@ -295,7 +295,7 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
    * ```ts
    * const sub = pandora.subscribe('orders@shop', async (msg) => {
    *   await ship(msg.fields.get('sku'))
-   * }, { prefetch: 8, leaseTime: 10_000, onError: (e) => log.warn(e) })
+   * }, { concurrency: 8, leaseTime: 10_000, onError: (e) => log.warn(e) })
    * await sub.close()
    * ```
    */

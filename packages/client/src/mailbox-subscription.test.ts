@@ -32,7 +32,7 @@ describe('subscribe', () => {
     autoReply(conn)
     await sub.ready
     const subscribe = conn.received.find((f) => f.type === 'subscribe')
-    expect(subscribe).toMatchObject({ receiver: 'orders@shop', prefetch: 1, leaseTime: 30_000 })
+    expect(subscribe).toMatchObject({ receiver: 'orders@shop', prefetch: 8, leaseTime: 30_000 })
     const wire = wireMessage()
     conn.push({ type: 'message', sub: sub.id, message: wire })
     const ack = await conn.waitFor('ack')

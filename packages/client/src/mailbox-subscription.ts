@@ -1,5 +1,5 @@
 import type { WireLeasedMessage, WireRetryPolicy } from '@pandora/core'
-import { PandoraError, truncateReason } from '@pandora/core/protocol'
+import { FETCH_MAX_BATCH, PandoraError, truncateReason } from '@pandora/core/protocol'
 import { type RetryDelayOptions, retryDelay } from './backoff.js'
 import { LeaseKeeper } from './lease-keeper.js'
 import { LeaseLostError } from './lease-lost-error.js'
@@ -14,8 +14,17 @@ export type MessageHandler = (message: Message) => void | Promise<void>
 /** Options of {@link PandoraClient.subscribe}. */
 export interface SubscribeOptions {
   /**
-   * Most messages in hand at once: the server pushes no more than this many unsettled messages, and
-   * as many handlers run concurrently. Default 1 (one at a time, in order).
+   * Most handler calls running at once (1–256). Messages start in the order they were pushed; with
+   * 1 they run one at a time, in order. Default: `prefetch` when that is given, else 1.
+   */
+  concurrency?: number
+  /**
+   * Most messages in hand at once (1–256): the server pushes no more than this many unsettled
+   * messages. Those beyond `concurrency` wait here, their leases kept, so the next message is
+   * already in hand when a handler finishes instead of a round trip away. Default: twice
+   * `concurrency`, at least 8 (see {@link defaultPrefetch}); set it equal to `concurrency` when
+   * slow handlers share a mailbox with other consumers and none should hold messages it has not
+   * started.
    */
   prefetch?: number
   /** Lease of each pushed message in ms (1 s – 12 h); renewed while its handler runs. Default 30 000. */
@@ -43,6 +52,41 @@ export interface SubscribeOptions {
    * `signal` aborts), subscribe refusals.
    */
   onError?: (error: unknown, message?: Message) => void
+}
+
+/** Most messages one subscription may have in hand: the protocol's bound on `prefetch`. */
+const MAX_PREFETCH = FETCH_MAX_BATCH
+
+/**
+ * The prefetch of a subscription that did not choose one: twice its concurrency, at least 8, at
+ * most 256 (the protocol's bound). With no more in hand than running handlers, a handler that
+ * finishes waits a round trip for its next message. Through pandorad on one 2-core machine, with a
+ * handler that returns at once: one at a time drained ~2.1k msg/s with prefetch 1 and 9–10k with 8
+ * (16: 10–12k, but more held from other consumers); 16 at a time ~13.5k with 16 and ~16k with 32.
+ */
+export function defaultPrefetch(concurrency: number): number {
+  return Math.min(MAX_PREFETCH, Math.max(8, 2 * concurrency))
+}
+
+/** `concurrency` and `prefetch` as given or defaulted; a RangeError for values no server takes. */
+function windowOf(options: SubscribeOptions): { concurrency: number; prefetch: number } {
+  const { concurrency: c, prefetch: p } = options
+  for (const [name, v] of [
+    ['concurrency', c],
+    ['prefetch', p],
+  ] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= MAX_PREFETCH)) {
+      throw new RangeError(`${name} must be an integer from 1 to ${MAX_PREFETCH}, not ${v}`)
+    }
+  }
+  const concurrency = c ?? p ?? 1
+  const prefetch = p ?? defaultPrefetch(concurrency)
+  if (concurrency > prefetch) {
+    throw new RangeError(
+      `concurrency (${concurrency}) is more than prefetch (${prefetch}): no more than prefetch messages are ever in hand`,
+    )
+  }
+  return { concurrency, prefetch }
 }
 
 /** Options of {@link MailboxSubscription.close}. */
@@ -80,6 +124,8 @@ export class MailboxSubscription {
   readonly id: string
   readonly receiver: string
   readonly prefetch: number
+  /** Most handler calls running at once. */
+  readonly concurrency: number
   readonly leaseTime: number
   readonly autoAck: boolean
   /**
@@ -91,6 +137,10 @@ export class MailboxSubscription {
   readonly #handler: MessageHandler
   readonly #options: SubscribeOptions
   readonly #running = new Set<Promise<void>>()
+  /** Pushed messages whose handler has not started (at most prefetch − concurrency), oldest first. */
+  readonly #waiting: Message[] = []
+  /** Handler calls running (their settling may still be under way). */
+  #busy = 0
   /** Messages in hand whose leases are kept, by lid. */
   readonly #held = new Map<string, { message: Message; keeper: LeaseKeeper }>()
   #resolveReady!: () => void
@@ -114,7 +164,9 @@ export class MailboxSubscription {
   ) {
     this.id = id
     this.receiver = receiver
-    this.prefetch = options.prefetch ?? 1
+    const { concurrency, prefetch } = windowOf(options)
+    this.concurrency = concurrency
+    this.prefetch = prefetch
     this.leaseTime = options.leaseTime ?? 30_000
     this.autoAck = options.autoAck ?? true
     this.#handler = handler
@@ -233,8 +285,27 @@ export class MailboxSubscription {
     )
     this.#held.set(message.lid, { message, keeper })
     keeper.start()
-    const run = this.#run(message).finally(() => this.#running.delete(run))
-    this.#running.add(run)
+    this.#waiting.push(message)
+    this.#startWaiting()
+  }
+
+  /** Starts waiting messages while a handler slot is free; none once close began. */
+  #startWaiting(): void {
+    while (this.#busy < this.concurrency && this.#closing === undefined) {
+      const message = this.#waiting.shift()
+      if (message === undefined) return
+      // Lost while it waited (a purge, a lease the server gave back): reported then, nothing to run.
+      if (message.leaseLost) continue
+      this.#busy++
+      const run = this.#run(message).finally(() => this.#running.delete(run))
+      this.#running.add(run)
+    }
+  }
+
+  /** A handler call ended: its slot goes to the next waiting message while it settles. */
+  #handlerDone(): void {
+    this.#busy--
+    this.#startWaiting()
   }
 
   /** @internal The server took these leases away (a purge): their signals abort as `revoked`. */
@@ -272,12 +343,16 @@ export class MailboxSubscription {
   }
 
   async #run(message: Message): Promise<void> {
+    let handled = false
     try {
       await this.#handler(message)
+      handled = true
+      this.#handlerDone()
       if (this.autoAck && message.settlement === undefined && !message.leaseLost) {
         await message.ack().catch((error: unknown) => this.#settleFailed(error, message))
       }
     } catch (error) {
+      if (!handled) this.#handlerDone()
       // After the loss, what the handler throws is most likely the abort itself: already reported.
       if (message.leaseLost) return
       this.#report(error, message)
@@ -325,6 +400,8 @@ export class MailboxSubscription {
       ])
       clearTimeout(timer)
     }
+    // Messages that never started are given back with the rest when the unsubscribe is answered.
+    this.#waiting.length = 0
     for (const { keeper } of this.#held.values()) keeper.stop()
     this.#held.clear()
     try {

@@ -8,7 +8,7 @@
 export { emptyFields, type Fields, type FieldsInput } from './body.js'
 export { type ErrorCode, ErrorCodes, isErrorCode, PandoraError } from './errors.js'
 export { LEASE_EXPIRED_REASON, REASON_MAX_BYTES, truncateReason } from './failure-reason.js'
-export { FANOUT_MAX_RECIPIENTS, PRIORITY_MAX, PRIORITY_MIN } from './limits.js'
+export { FANOUT_MAX_RECIPIENTS, FETCH_MAX_BATCH, PRIORITY_MAX, PRIORITY_MIN } from './limits.js'
 export { isValidMailbox, MAILBOX_MAX_LENGTH } from './mailbox.js'
 export {
   clientFrameMini,
