@@ -310,7 +310,8 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
 
   /**
    * The messages pushed to `receiver` as an async iterable; ack or reject each one yourself (their
-   * leases are renewed until you do). Leaving the loop closes the subscription.
+   * leases are renewed until you do). Up to `prefetch` (default 8) are leased ahead of the loop, in
+   * the order they will be yielded. Leaving the loop closes the subscription.
    *
    * @example
    * ```ts
@@ -322,7 +323,7 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
    */
   messages(
     receiver: string,
-    options: Omit<SubscribeOptions, 'autoAck' | 'retryDelay'> = {},
+    options: Omit<SubscribeOptions, 'autoAck' | 'retryDelay' | 'concurrency'> = {},
   ): AsyncIterable<Message> & { subscription: MailboxSubscription } {
     return messageStream((handler) => this.subscribe(receiver, handler, { ...options, autoAck: false }))
   }

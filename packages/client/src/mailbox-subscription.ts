@@ -302,7 +302,7 @@ export class MailboxSubscription {
     }
   }
 
-  /** A handler call ended: its slot goes to the next waiting message while it settles. */
+  /** A handler call ended: its slot goes to the next waiting message while this one settles. */
   #handlerDone(): void {
     this.#busy--
     this.#startWaiting()
@@ -343,18 +343,23 @@ export class MailboxSubscription {
   }
 
   async #run(message: Message): Promise<void> {
-    let handled = false
+    let failure: { error: unknown } | undefined
     try {
       await this.#handler(message)
-      handled = true
-      this.#handlerDone()
-      if (this.autoAck && message.settlement === undefined && !message.leaseLost) {
-        await message.ack().catch((error: unknown) => this.#settleFailed(error, message))
-      }
     } catch (error) {
-      if (!handled) this.#handlerDone()
+      failure = { error }
+    }
+    this.#handlerDone()
+    try {
+      if (failure === undefined) {
+        if (this.autoAck && message.settlement === undefined && !message.leaseLost) {
+          await message.ack().catch((error: unknown) => this.#settleFailed(error, message))
+        }
+        return
+      }
       // After the loss, what the handler throws is most likely the abort itself: already reported.
       if (message.leaseLost) return
+      const { error } = failure
       this.#report(error, message)
       if (this.autoAck && message.settlement === undefined) {
         const delay = this.#delayFor(message, error)
