@@ -69,22 +69,18 @@ export function defaultPrefetch(concurrency: number): number {
 }
 
 /** `concurrency` and `prefetch` as given or defaulted; a RangeError for values no server takes. */
-function windowOf(options: SubscribeOptions): { concurrency: number; prefetch: number } {
-  const { concurrency: c, prefetch: p } = options
-  for (const [name, v] of [
-    ['concurrency', c],
-    ['prefetch', p],
-  ] as const) {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= MAX_PREFETCH)) {
-      throw new RangeError(`${name} must be an integer from 1 to ${MAX_PREFETCH}, not ${v}`)
-    }
-  }
+function windowOf({ concurrency: c, prefetch: p }: SubscribeOptions): {
+  concurrency: number
+  prefetch: number
+} {
   const concurrency = c ?? p ?? 1
   const prefetch = p ?? defaultPrefetch(concurrency)
-  if (concurrency > prefetch) {
-    throw new RangeError(
-      `concurrency (${concurrency}) is more than prefetch (${prefetch}): no more than prefetch messages are ever in hand`,
-    )
+  // An integer 1..256 each, and no more handlers than messages in hand.
+  if (
+    ![concurrency, prefetch].every((v) => Number.isInteger(v) && v >= 1 && v <= MAX_PREFETCH) ||
+    concurrency > prefetch
+  ) {
+    throw new RangeError(`concurrency ${c} / prefetch ${p}: each 1–${MAX_PREFETCH}, concurrency ≤ prefetch`)
   }
   return { concurrency, prefetch }
 }
