@@ -61,7 +61,7 @@ const MAX_PREFETCH = FETCH_MAX_BATCH
  * The prefetch of a subscription that did not choose one: twice its concurrency, at least 8, at
  * most 256 (the protocol's bound). With no more in hand than running handlers, a handler that
  * finishes waits a round trip for its next message. Through pandorad on one 2-core machine, with a
- * handler that returns at once: one at a time drained ~2.1k msg/s with prefetch 1 and 9–10k with 8
+ * handler that returns at once: one at a time drained ~2.1k msg/s with prefetch 1 and 6.8–10.5k with 8
  * (16: 10–12k, but more held from other consumers); 16 at a time ~13.5k with 16 and ~16k with 32.
  */
 export function defaultPrefetch(concurrency: number): number {
