@@ -511,6 +511,7 @@ export class PandoraClient<Sender extends string | undefined = string | undefine
       onSubscriptionError: (subId, error) => this.#subs.failed(subId, error),
       onLost: (subId, leases, reason) => this.#subs.revoked(subId, leases, reason),
       onChanges: (mailboxes, events) => this.#watch?.changes(mailboxes, events),
+      ackWindow: () => this.#subs.window(),
     })
     connection.on('state', (state) => {
       // The error event has told the client once; each subscription hears it on its own too.

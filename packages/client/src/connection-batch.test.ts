@@ -73,6 +73,36 @@ describe('connection batch frames', () => {
     await client.close()
   })
 
+  it('acks - a subscription the server refused holds nothing: the window is the live ones only', async () => {
+    const hub = new MemoryHub()
+    const client = new PandoraClient({ url: 'http://pandora.test', transport: hub.transport })
+    const refused = client.subscribe('big@shop', () => {}, { prefetch: 200, onError: () => {} })
+    const sub = client.subscribe('orders@shop', () => {}, { prefetch: 4 })
+    const conn = await hub.nextConnection()
+    conn.push(welcomeFrame({ features: FEATURES }))
+    void (async () => {
+      for (;;) {
+        const f = await conn.next()
+        if (conn.closed) return
+        const ref = f.ref as string
+        if (f.type === 'subscribe' && f.prefetch === 200)
+          conn.push({ type: 'error', ref, code: 'too_many_subscriptions', message: 'no' })
+        else if (f.type === 'subscribe') conn.push({ type: 'subscribed', sub: f.sub, ref })
+        else if (f.type === 'unsubscribe') conn.push({ type: 'unsubscribed', sub: f.sub, ref })
+        else conn.push({ type: 'ok', ref })
+      }
+    })()
+    await sub.ready
+    await vi.waitFor(() => expect(refused.closed).toBe(true))
+    const wires = Array.from({ length: 4 }, () => wireMessage({ mid: fakeKey('a'), lid: fakeKey('b') }))
+    conn.push({ type: 'messages', sub: sub.id, messages: wires })
+    // A window of 4 acks every 2; counting the refused 200 too, it acked all 4 in one frame.
+    const first = await conn.waitFor('acks')
+    const second = await conn.waitFor('acks')
+    expect([first.items.length, second.items.length]).toEqual([2, 2])
+    await client.close()
+  })
+
   it('acks - an item the server reports as failed rejects only that message ack', async () => {
     const hub = new MemoryHub()
     const client = new PandoraClient({ url: 'http://pandora.test', transport: hub.transport })

@@ -87,6 +87,11 @@ export interface ConnectionOptions {
   onLost(sub: string, leases: readonly { mid: string; lid: string }[], reason: string): void
   /** A `changes` frame of the admin event stream. */
   onChanges?(mailboxes: WireMailboxStats[], events: WatchEvent[]): void
+  /**
+   * How many pushed messages may be in hand at once: the live subscriptions' prefetch added up.
+   * Asked at each ack, to send acks at half of it (see {@link ackFlushAt}). Default 0.
+   */
+  ackWindow?(): number
 }
 
 /**
@@ -121,8 +126,6 @@ export class Connection extends Emitter<ConnectionEvents> {
   #failure: PandoraError | undefined
   /** Optional frames the server announced in its welcome. */
   #features = new Set<string>()
-  /** The prefetch of each subscription asked for on the current socket, by id (see {@link ackFlushAt}). */
-  readonly #prefetch = new Map<string, number>()
 
   constructor(options: ConnectionOptions) {
     super()
@@ -132,12 +135,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.#acks = new AckBatcher({
       request: (frame) => this.request(frame),
       maxBatch: WS_MAX_ACKS,
-      // The window is the subscriptions' prefetch added up: a few entries, summed at each ack.
-      flushAt: () => {
-        let window = 0
-        for (const n of this.#prefetch.values()) window += n
-        return ackFlushAt(window)
-      },
+      flushAt: () => ackFlushAt(options.ackWindow?.() ?? 0),
     })
     this.#sends = new TurnBatcher<OutgoingRequest, SentOutcome>({
       maxBatch: WS_MAX_SENDS,
@@ -238,8 +236,6 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.#state !== 'open' || !this.#transport) {
       return Promise.reject(new PandoraError('connection_lost', 'the WebSocket is not open'))
     }
-    if (frame.type === 'subscribe') this.#prefetch.set(frame.sub, frame.prefetch ?? 1)
-    else if (frame.type === 'unsubscribe') this.#prefetch.delete(frame.sub)
     return this.#replies.send(this.#transport, frame)
   }
 
@@ -416,8 +412,6 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   #teardown(error: PandoraError): void {
     this.#transport = undefined
-    // A new socket starts with no subscription: they are asked for again once it is open.
-    this.#prefetch.clear()
     this.#heartbeat?.stop()
     this.#heartbeat = undefined
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer)

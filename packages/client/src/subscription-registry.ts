@@ -56,6 +56,16 @@ export class SubscriptionRegistry {
     }
   }
 
+  /**
+   * How many pushed messages the live subscriptions may hold at once (their prefetch added up; a
+   * refused one holds none). A client has a few subscriptions: summed when asked.
+   */
+  window(): number {
+    let sum = 0
+    for (const sub of this.#subs.values()) if (!sub.wasRefused) sum += sub.prefetch
+    return sum
+  }
+
   /** A pushed message for subscription `id`. */
   deliver(id: string, message: WireLeasedMessage): void {
     // A message for a subscription we no longer hold is left alone: its lease runs out.
