@@ -15,10 +15,13 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 /** Items a long list reply serializes between two turns of the event loop. */
 const LIST_SLICE = 500
 
+/** Bytes of a long reply written per write call: one write of a ~1 MB reply held the loop ~26 ms. */
+const REPLY_SLICE = 32 * 1024
+
 /**
- * Writes `{ [key]: items }` as JSON, `LIST_SLICE` items at a time with a turn of the event loop in
- * between, so a list of ten thousand mailboxes (~1 MB) never holds every other request and socket
- * for the whole serialization. Short lists go out in one piece, with a length, as `sendJson` would.
+ * Writes `{ [key]: items }` as JSON, `LIST_SLICE` items at a time (see {@link sendInParts}), so a
+ * list of ten thousand mailboxes (~1 MB) never holds every other request and socket for the whole
+ * serialization. Short lists go out in one piece, with a length, as `sendJson` would.
  */
 export async function sendJsonList(
   res: ServerResponse,
@@ -26,39 +29,54 @@ export async function sendJsonList(
   items: readonly unknown[],
 ): Promise<void> {
   if (items.length <= LIST_SLICE) return sendJson(res, 200, { [key]: items })
-  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
-  res.write(`{${JSON.stringify(key)}:[`)
-  for (let i = 0; i < items.length; i += LIST_SLICE) {
-    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve))
-    if (res.destroyed) return
-    const slice = JSON.stringify(items.slice(i, i + LIST_SLICE))
-    res.write(i === 0 ? slice.slice(1, -1) : `,${slice.slice(1, -1)}`)
+  // Serialized lazily, one slice a part: each between two turns of the event loop.
+  function* parts() {
+    yield `{${JSON.stringify(key)}:[`
+    for (let i = 0; i < items.length; i += LIST_SLICE) {
+      const slice = JSON.stringify(items.slice(i, i + LIST_SLICE)).slice(1, -1)
+      yield i === 0 ? slice : `,${slice}`
+    }
+    yield ']}'
   }
-  res.end(']}')
+  await sendInParts(res, undefined, parts())
 }
-
-/** Bytes of a long reply written per write call: one write of a ~1 MB reply held the loop ~26 ms. */
-const REPLY_SLICE = 32 * 1024
 
 /**
  * Writes `{ [key]: <array> }`, where `array` is the UTF-8 of a JSON array already serialized (e.g.
- * by a store, off the event loop), {@link REPLY_SLICE} bytes at a time, waiting for the socket to
- * drain in between: a loopback write runs the receiving side's TCP work in the writer's own call,
- * so one write of the whole reply stalled every other request for as long.
+ * by a store, off the event loop), {@link REPLY_SLICE} bytes a part (see {@link sendInParts}).
  */
 export async function sendJsonArray(res: ServerResponse, key: string, array: Uint8Array): Promise<void> {
   const head = Buffer.from(`{${JSON.stringify(key)}:`)
+  function* parts() {
+    yield head
+    for (let at = 0; at < array.length; at += REPLY_SLICE) yield array.subarray(at, at + REPLY_SLICE)
+    yield '}'
+  }
+  await sendInParts(res, head.length + array.length + 1, parts())
+}
+
+/**
+ * Writes a 200 JSON reply part by part, each write followed by a turn of the event loop, or by
+ * waiting for the socket to drain when it is full: a loopback write runs the receiving side's TCP
+ * work in the writer's own call, so one write of a whole long reply stalled every other request
+ * for as long. Stops when the client goes away. Chunked when `length` is not known.
+ */
+async function sendInParts(
+  res: ServerResponse,
+  length: number | undefined,
+  parts: Iterable<string | Uint8Array>,
+): Promise<void> {
   res.writeHead(200, {
     'content-type': 'application/json; charset=utf-8',
-    'content-length': head.length + array.length + 1,
+    ...(length === undefined ? {} : { 'content-length': length }),
     'cache-control': 'no-store',
   })
-  res.write(head)
-  for (let at = 0; at < array.length; at += REPLY_SLICE) {
+  for (const part of parts) {
     if (res.destroyed) return
-    if (!res.write(array.subarray(at, at + REPLY_SLICE))) await drainedOrClosed(res)
+    if (res.write(part)) await new Promise<void>((resolve) => setImmediate(resolve))
+    else await drainedOrClosed(res)
   }
-  if (!res.destroyed) res.end('}')
+  if (!res.destroyed) res.end()
 }
 
 /** Resolves once `res` can take more, or is closed (a client that went away never drains). */
