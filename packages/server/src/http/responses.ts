@@ -1,14 +1,13 @@
 import type { ServerResponse } from 'node:http'
 import { ErrorCodes, type PandoraError, type Problem } from '@pandora/core'
 
+/** The headers of every JSON reply but its length. */
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }
+
 /** Writes a JSON reply. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body)
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-  })
+  res.writeHead(status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(text) })
   res.end(text)
 }
 
@@ -66,11 +65,7 @@ async function sendInParts(
   length: number | undefined,
   parts: Iterable<string | Uint8Array>,
 ): Promise<void> {
-  res.writeHead(200, {
-    'content-type': 'application/json; charset=utf-8',
-    ...(length === undefined ? {} : { 'content-length': length }),
-    'cache-control': 'no-store',
-  })
+  res.writeHead(200, length === undefined ? JSON_HEADERS : { ...JSON_HEADERS, 'content-length': length })
   for (const part of parts) {
     if (res.destroyed) return
     if (res.write(part)) await new Promise<void>((resolve) => setImmediate(resolve))
