@@ -68,20 +68,30 @@ export function defaultPrefetch(concurrency: number): number {
   return Math.min(MAX_PREFETCH, Math.max(8, 2 * concurrency))
 }
 
-/** `concurrency` and `prefetch` as given or defaulted; a RangeError for values no server takes. */
+/**
+ * `concurrency` and `prefetch` as given or defaulted; `invalid_input`, naming the value, for a
+ * window no server takes (each an integer from 1 to 256, concurrency no more than prefetch).
+ */
 function windowOf({ concurrency: c, prefetch: p }: SubscribeOptions): {
   concurrency: number
   prefetch: number
 } {
   const concurrency = c ?? p ?? 1
   const prefetch = p ?? defaultPrefetch(concurrency)
-  // An integer 1..256 each, and no more handlers than messages in hand.
-  if (
-    ![concurrency, prefetch].every((v) => Number.isInteger(v) && v >= 1 && v <= MAX_PREFETCH) ||
-    concurrency > prefetch
-  ) {
-    throw new RangeError(`concurrency ${c} / prefetch ${p}: each 1–${MAX_PREFETCH}, concurrency ≤ prefetch`)
-  }
+  const ok = (v: number) => Number.isInteger(v) && v >= 1 && v <= MAX_PREFETCH
+  // Prefetch first: given alone, concurrency is a copy of it.
+  const bad = !ok(prefetch)
+    ? `prefetch ${prefetch}`
+    : !ok(concurrency)
+      ? `concurrency ${concurrency}`
+      : concurrency > prefetch
+        ? `concurrency ${concurrency} above prefetch ${prefetch}`
+        : undefined
+  if (bad)
+    throw new PandoraError(
+      'invalid_input',
+      `${bad}: each must be an integer from 1 to ${MAX_PREFETCH}, concurrency no more than prefetch`,
+    )
   return { concurrency, prefetch }
 }
 

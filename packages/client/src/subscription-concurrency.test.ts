@@ -69,13 +69,16 @@ describe('subscribe - concurrency and prefetch', () => {
   it('refuses a window no server takes, before anything is sent', async () => {
     const hub = new MemoryHub()
     const client = new PandoraClient({ url: 'http://pandora.test', transport: hub.transport })
-    for (const options of [
-      { concurrency: 0 },
-      { prefetch: 257 },
-      { concurrency: 1.5 },
-      { concurrency: 4, prefetch: 2 },
-    ]) {
-      expect(() => client.subscribe('orders@shop', () => {}, options)).toThrow(RangeError)
+    for (const [options, named] of [
+      [{ concurrency: 0 }, 'concurrency 0'],
+      [{ prefetch: 257 }, 'prefetch 257'],
+      [{ concurrency: 2, prefetch: 257 }, 'prefetch 257'],
+      [{ concurrency: 1.5 }, 'concurrency 1.5'],
+      [{ concurrency: 4, prefetch: 2 }, 'concurrency 4 above prefetch 2'],
+    ] as const) {
+      expect(() => client.subscribe('orders@shop', () => {}, options)).toThrow(
+        expect.objectContaining({ code: 'invalid_input', message: expect.stringContaining(named) }),
+      )
     }
     expect(hub.connections).toHaveLength(0)
     await client.close()
